@@ -1,0 +1,111 @@
+//! Identifiers and simulated time units shared by the domain and the sim.
+//!
+//! Ids are cheap-to-clone shared strings so that events, rows and messages
+//! can name the same stream without copying. They must stay plain data: no
+//! lookups, no global registries.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::sync::Arc;
+
+/// A simulated tick: 50 ms of simulated time. The simulation never reads the
+/// wall clock; `tick * TICK_MS` is the only notion of time.
+pub type Tick = u64;
+
+/// Length of one simulated tick in milliseconds.
+pub const TICK_MS: u64 = 50;
+
+macro_rules! string_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Arc<str>);
+
+        impl $name {
+            pub fn new(s: impl AsRef<str>) -> Self {
+                Self(Arc::from(s.as_ref()))
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{:?}", &*self.0)
+            }
+        }
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                Self::new(s)
+            }
+        }
+    };
+}
+
+string_id!(
+    /// A flight number, e.g. `IB3166`.
+    FlightId
+);
+string_id!(
+    /// A seat on a flight, e.g. `14C`.
+    SeatNo
+);
+string_id!(
+    /// A customer id from the scenario (`ana`) or a synthetic one (`burst-17`).
+    /// Not PII by itself: names and e-mails live in [`crate::domain::Passenger`].
+    CustomerId
+);
+string_id!(
+    /// A vendor adapter id: `V1`, `V2`, `V3`.
+    VendorId
+);
+string_id!(
+    /// One Booking stream per bookable seat: `FLIGHT/SEAT`, e.g. `IB3166/14C`.
+    AggregateId
+);
+
+/// A malformed identifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IdError(pub String);
+
+impl fmt::Display for IdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for IdError {}
+
+impl AggregateId {
+    /// The stream id of one seat.
+    pub fn seat(flight: &FlightId, seat: &SeatNo) -> Self {
+        Self::new(format!("{flight}/{seat}"))
+    }
+
+    /// Parses `FLIGHT/SEAT`; both halves must be non-empty.
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        match s.split_once('/') {
+            Some((f, seat)) if !f.is_empty() && !seat.is_empty() && !seat.contains('/') => {
+                Ok(Self::new(s))
+            }
+            _ => Err(IdError(format!(
+                "booking id `{s}` is not of the form FLIGHT/SEAT (e.g. IB3166/14C)"
+            ))),
+        }
+    }
+
+    /// The flight half of the id.
+    pub fn flight(&self) -> FlightId {
+        FlightId::new(self.0.split_once('/').map_or(&*self.0, |(f, _)| f))
+    }
+
+    /// The seat half of the id.
+    pub fn seat_no(&self) -> SeatNo {
+        SeatNo::new(self.0.split_once('/').map_or("", |(_, s)| s))
+    }
+}

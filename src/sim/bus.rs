@@ -1,0 +1,288 @@
+//! RabbitMQ and the outbox pumper. A topic exchange routes each published
+//! event (routing key `booking.<Type>`) to one durable queue per consumer
+//! (the 5 projectors and the saga orchestrator); every message is an
+//! entity in transit, then in its consumer's queue. Queues are independent:
+//! a slow consumer never blocks a fast one. Delivery is at-least-once and
+//! FIFO per queue; the knobs add duplicates, and reorder (the broker holds
+//! a message back until the next one for its queue overtakes it). Depth is bounded by flow control:
+//! the pumper stops publishing while any queue is full, so the outbox (a
+//! durable table) absorbs the backlog and nothing is dropped.
+
+use super::config::{WorldConfig, ticks};
+use super::consumer::{Consumer, ConsumerQueue};
+use super::knobs::Knobs;
+use super::projectors::{Projection, ProjectorView};
+use super::signals::{SimSignal, Signals};
+use super::store::{EventStore, OutboxRow, StoredEvent};
+use super::world::{IdGen, SimClock, SimEntity, SimSetup};
+use super::{SimRng, SimSet};
+use crate::domain::Tick;
+use bevy::prelude::*;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A queue on the exchange: one per projector, one for the orchestrator.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ConsumerId {
+    Projector(Projection),
+    Orchestrator,
+}
+
+impl ConsumerId {
+    pub const ALL: [ConsumerId; 6] = [
+        ConsumerId::Projector(Projection::AvailableFlights),
+        ConsumerId::Projector(Projection::CustomerBookings),
+        ConsumerId::Projector(Projection::BookingDetail),
+        ConsumerId::Projector(Projection::VendorLedger),
+        ConsumerId::Projector(Projection::Revenue),
+        ConsumerId::Orchestrator,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ConsumerId::Projector(p) => p.name(),
+            ConsumerId::Orchestrator => "SagaOrchestrator",
+        }
+    }
+}
+
+/// One message on the bus: a reference to a stored event.
+#[derive(Component, Clone, Debug)]
+pub struct BusMessage {
+    pub id: u64,
+    pub seq: u64,
+    pub consumer: ConsumerId,
+    pub arrive_tick: Tick,
+    pub duplicate: bool,
+    pub correlation: u64,
+}
+
+/// Marks a message still travelling to its queue.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct InTransit;
+
+/// A queue binding on the topic exchange.
+#[derive(Clone, Debug)]
+pub struct Binding {
+    pub pattern: &'static str,
+    pub consumer: ConsumerId,
+}
+
+/// The exchange: bindings, consumer entities, per-queue depth and FIFO
+/// bookkeeping.
+#[derive(Resource, Debug, Default)]
+pub struct Bus {
+    pub bindings: Vec<Binding>,
+    pub consumers: BTreeMap<ConsumerId, Entity>,
+    /// Messages in transit or queued, per consumer.
+    pub depth: BTreeMap<ConsumerId, usize>,
+    last_arrival: BTreeMap<ConsumerId, Tick>,
+    /// Reorder knob: per queue, a message held back until the next one
+    /// overtakes it (or [`HOLD_BACK_TICKS`] pass).
+    held_back: BTreeMap<ConsumerId, (BusMessage, Tick)>,
+    pub published: u64,
+    pub publish_failures: u64,
+    pub duplicates_sent: u64,
+}
+
+impl Bus {
+    pub fn in_flight_total(&self) -> usize {
+        self.depth.values().sum()
+    }
+}
+
+/// How long the reorder knob holds a message back waiting to be overtaken.
+pub const HOLD_BACK_TICKS: Tick = 10;
+
+/// Most messages one queue may hold (in transit + queued) before the
+/// pumper pauses publishing to it (flow control, never dropping).
+pub const MAX_QUEUE_DEPTH: usize = 50_000;
+
+/// Topic matching as RabbitMQ does it: words split on `.`, `*` matches one
+/// word, `#` matches zero or more.
+pub fn topic_matches(pattern: &str, key: &str) -> bool {
+    fn go(p: &[&str], k: &[&str]) -> bool {
+        match (p.first(), k.first()) {
+            (None, None) => true,
+            (Some(&"#"), _) => go(&p[1..], k) || (!k.is_empty() && go(p, &k[1..])),
+            (Some(&"*"), Some(_)) => go(&p[1..], &k[1..]),
+            (Some(w), Some(x)) if w == x => go(&p[1..], &k[1..]),
+            _ => false,
+        }
+    }
+    let p: Vec<&str> = pattern.split('.').collect();
+    let k: Vec<&str> = key.split('.').collect();
+    go(&p, &k)
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(FixedUpdate, pump_outbox.in_set(SimSet::Outbox));
+    app.add_systems(FixedUpdate, deliver.in_set(SimSet::Bus));
+}
+
+pub(super) fn reset(world: &mut World, cfg: &WorldConfig) {
+    let mut bus = Bus::default();
+    for id in ConsumerId::ALL {
+        // Every consumer binds the whole `booking.#` topic: ordered
+        // consumers must see every version of a stream to detect gaps, and
+        // the "every event reaches every projector" invariant needs it.
+        bus.bindings.push(Binding { pattern: "booking.#", consumer: id });
+        let rate = match id {
+            ConsumerId::Projector(p) => p.rate(&cfg.projectors),
+            ConsumerId::Orchestrator => cfg.timing.saga_rate_per_s,
+        };
+        let ordered = matches!(id, ConsumerId::Projector(Projection::BookingDetail) | ConsumerId::Orchestrator);
+        let mut e = world.spawn((SimEntity, ConsumerQueue::new(id), Consumer::new(id, rate, ordered)));
+        if let ConsumerId::Projector(p) = id {
+            e.insert(ProjectorView::new(p, cfg));
+        }
+        bus.consumers.insert(id, e.id());
+        bus.depth.insert(id, 0);
+    }
+    world.insert_resource(bus);
+}
+
+/// The pumper: publish up to `outbox_batch` rows in seq order. A failed
+/// publish leaves the row (and the rows behind it) for the next tick.
+#[allow(clippy::too_many_arguments)]
+fn pump_outbox(
+    mut commands: Commands,
+    rows: Query<(Entity, &mut OutboxRow)>,
+    events: Query<&StoredEvent>,
+    store: Res<EventStore>,
+    mut bus: ResMut<Bus>,
+    knobs: Res<Knobs>,
+    mut rng: ResMut<SimRng>,
+    mut ids: ResMut<IdGen>,
+    setup: Res<SimSetup>,
+    clock: Res<SimClock>,
+    mut signals: Signals,
+) {
+    let now = clock.tick;
+    let mut due: Vec<(u64, Entity)> = rows.iter().map(|(e, r)| (r.seq, e)).collect();
+    if due.is_empty() {
+        release_held_back(&mut commands, &mut bus, now, knobs.reorder);
+        return;
+    }
+    due.sort_unstable();
+    let batch = setup.world.timing.outbox_batch.max(1) as usize;
+    let (tmin, tmax) = setup.world.timing.bus_transit_ms;
+    let (tmin, tmax) = (ticks(tmin), ticks(tmax.max(tmin)));
+    let mut rows = rows;
+    for (seq, entity) in due.into_iter().take(batch) {
+        if bus.depth.values().any(|d| *d >= MAX_QUEUE_DEPTH) {
+            break;
+        }
+        let Ok((_, mut row)) = rows.get_mut(entity) else { continue };
+        let correlation = row.correlation;
+        if knobs.publish_fail_pct > 0 && rng.0.random_range(0..100u8) < knobs.publish_fail_pct {
+            row.attempts += 1;
+            bus.publish_failures += 1;
+            signals.send(SimSignal::OutboxPublished { seq, ok: false, correlation });
+            break;
+        }
+        let Some(env) = store.row(seq).and_then(|e| events.get(e).ok()) else { continue };
+        let key = format!("booking.{}", env.0.kind().name());
+        let targets: Vec<ConsumerId> =
+            bus.bindings.iter().filter(|b| topic_matches(b.pattern, &key)).map(|b| b.consumer).collect();
+        for consumer in targets {
+            let copies = if knobs.duplicate_pct > 0 && rng.0.random_range(0..100u8) < knobs.duplicate_pct { 2 } else { 1 };
+            for copy in 0..copies {
+                let mut arrive = now + rng.0.random_range(tmin..=tmax);
+                if copy == 1 {
+                    arrive += rng.0.random_range(1..=4);
+                    bus.duplicates_sent += 1;
+                }
+                let last = bus.last_arrival.entry(consumer).or_default();
+                arrive = arrive.max(*last);
+                *last = arrive;
+                let msg = BusMessage { id: ids.next(), seq, consumer, arrive_tick: arrive, duplicate: copy == 1, correlation };
+                *bus.depth.entry(consumer).or_default() += 1;
+                if knobs.reorder {
+                    // Pairwise swap: hold this one back in the broker, or
+                    // let it overtake the one already held (which then
+                    // lands right after it).
+                    match bus.held_back.remove(&consumer) {
+                        None => {
+                            bus.held_back.insert(consumer, (msg, now));
+                            continue;
+                        }
+                        Some((mut held, _)) => {
+                            held.arrive_tick = arrive + 1;
+                            if let Some(l) = bus.last_arrival.get_mut(&consumer) {
+                                *l = arrive + 1;
+                            }
+                            commands.spawn((SimEntity, InTransit, msg));
+                            commands.spawn((SimEntity, InTransit, held));
+                            continue;
+                        }
+                    }
+                }
+                commands.spawn((SimEntity, InTransit, msg));
+            }
+        }
+        bus.published += 1;
+        signals.send(SimSignal::OutboxPublished { seq, ok: true, correlation });
+        commands.entity(entity).despawn();
+    }
+    release_held_back(&mut commands, &mut bus, now, knobs.reorder);
+}
+
+/// Lets go of a held-back message after [`HOLD_BACK_TICKS`] with nothing
+/// to overtake it (or at once when the knob is off).
+fn release_held_back(commands: &mut Commands, bus: &mut Bus, now: Tick, reorder: bool) {
+    let stale: Vec<ConsumerId> = bus
+        .held_back
+        .iter()
+        .filter(|(_, (_, since))| !reorder || now >= since + HOLD_BACK_TICKS)
+        .map(|(c, _)| *c)
+        .collect();
+    for c in stale {
+        if let Some((mut m, _)) = bus.held_back.remove(&c) {
+            m.arrive_tick = m.arrive_tick.max(now + 1);
+            commands.spawn((SimEntity, InTransit, m));
+        }
+    }
+}
+
+/// Messages whose transit ended join their queue, in arrival order.
+fn deliver(
+    mut commands: Commands,
+    transit: Query<(Entity, &BusMessage), With<InTransit>>,
+    mut queues: Query<&mut ConsumerQueue>,
+    bus: Res<Bus>,
+    clock: Res<SimClock>,
+    mut signals: Signals,
+) {
+    let mut arrived: Vec<(Tick, u64, Entity, ConsumerId, u64, bool, u64)> = transit
+        .iter()
+        .filter(|(_, m)| m.arrive_tick <= clock.tick)
+        .map(|(e, m)| (m.arrive_tick, m.id, e, m.consumer, m.seq, m.duplicate, m.correlation))
+        .collect();
+    arrived.sort_unstable_by_key(|a| (a.0, a.1));
+    for (_, _, e, consumer, seq, duplicate, correlation) in arrived {
+        if let Some(mut q) = bus.consumers.get(&consumer).and_then(|c| queues.get_mut(*c).ok()) {
+            q.queue.push_back(e);
+            q.delivered += 1;
+        }
+        commands.entity(e).remove::<InTransit>();
+        signals.send(SimSignal::Delivered { seq, consumer, duplicate, correlation });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::topic_matches;
+
+    #[test]
+    fn topic_patterns_match_like_rabbitmq() {
+        assert!(topic_matches("booking.#", "booking.SeatHeld"));
+        assert!(topic_matches("#", "booking.SeatHeld"));
+        assert!(topic_matches("booking.*", "booking.SeatHeld"));
+        assert!(!topic_matches("booking.*", "booking.a.b"));
+        assert!(topic_matches("booking.#", "booking"));
+        assert!(!topic_matches("gdpr.#", "booking.SeatHeld"));
+        assert!(topic_matches("*.SeatHeld", "booking.SeatHeld"));
+    }
+}

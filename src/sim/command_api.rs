@@ -1,0 +1,572 @@
+//! The Command API ("Rails command side"): validate, load the aggregate by
+//! folding its events, decide with the pure domain, append with the
+//! expected version. A command crosses two ticks: load + decide when it
+//! arrives, commit one DB round-trip later; two commands that loaded the
+//! same version race, and the unique key lets exactly one win (`conflict`
+//! for the other). It also keeps the command log and does the Redis
+//! write-through for read-your-own-writes.
+//!
+//! It must not read projections to decide anything: the write side's truth
+//! is the event store alone.
+
+use super::config::{Catalog, WorldConfig, ticks};
+use super::knobs::Mechanisms;
+use super::query_api::{self, BookingSummary};
+use super::saga::{self, Leg};
+use super::signals::{SimSignal, Signals};
+use super::store::{AggregateRow, Aggregates, CustomerStreams, EventStore, Forgotten, StoredEvent};
+use super::timers::{self, TimerKind, TimerWheel};
+use super::world::{Customers, IdGen, SimClock, SimEntity, SimSetup};
+use super::SimSet;
+use crate::domain::{self, AggregateId, Command, CustomerId, Event, FlightId, SeatNo, Tick};
+use bevy::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A seat of an itinerary.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SeatRef {
+    pub flight: FlightId,
+    pub seat: SeatNo,
+}
+
+/// What a customer can ask the command side.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CustomerCommand {
+    /// Hold a seat. With `expected_version`, the client says which version
+    /// it read (optimistic concurrency from the client's view).
+    HoldSeat { customer: CustomerId, flight: FlightId, seat: SeatNo, expected_version: Option<u32> },
+    /// Authorise payment for a held seat.
+    AuthorizePayment { customer: CustomerId, flight: FlightId, seat: SeatNo },
+    /// Pay for a held seat (capture; the orchestrator then issues the ticket).
+    Pay { customer: CustomerId, flight: FlightId, seat: SeatNo },
+    /// Book several legs atomically through a saga.
+    BookItinerary { customer: CustomerId, legs: Vec<SeatRef> },
+    /// GDPR erasure: tombstone every stream the customer held.
+    GdprDelete { customer: CustomerId },
+}
+
+impl CustomerCommand {
+    pub fn name(&self) -> &'static str {
+        match self {
+            CustomerCommand::HoldSeat { .. } => "HoldSeat",
+            CustomerCommand::AuthorizePayment { .. } => "AuthorizePayment",
+            CustomerCommand::Pay { .. } => "Pay",
+            CustomerCommand::BookItinerary { .. } => "BookItinerary",
+            CustomerCommand::GdprDelete { .. } => "GDPRDelete",
+        }
+    }
+
+    fn target(&self) -> String {
+        match self {
+            CustomerCommand::HoldSeat { flight, seat, .. }
+            | CustomerCommand::AuthorizePayment { flight, seat, .. }
+            | CustomerCommand::Pay { flight, seat, .. } => format!("{flight}/{seat}"),
+            CustomerCommand::BookItinerary { legs, .. } => {
+                legs.iter().map(|l| format!("{}/{}", l.flight, l.seat)).collect::<Vec<_>>().join("+")
+            }
+            CustomerCommand::GdprDelete { customer } => format!("customer {customer}"),
+        }
+    }
+
+    fn customer(&self) -> &CustomerId {
+        match self {
+            CustomerCommand::HoldSeat { customer, .. }
+            | CustomerCommand::AuthorizePayment { customer, .. }
+            | CustomerCommand::Pay { customer, .. }
+            | CustomerCommand::BookItinerary { customer, .. }
+            | CustomerCommand::GdprDelete { customer } => customer,
+        }
+    }
+}
+
+/// A command as the Command API receives it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum CommandRequest {
+    Customer(CustomerCommand),
+    /// From a saga step or a timer: a domain command on one stream.
+    Internal { aggregate: AggregateId, command: Command },
+}
+
+/// Who sent a command.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Origin {
+    Customer,
+    Saga(u64),
+    Timer,
+}
+
+/// `inflight / ok / conflict / rejected`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Outcome {
+    Inflight,
+    Ok,
+    Conflict,
+    Rejected,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Inflight => "inflight",
+            Outcome::Ok => "ok",
+            Outcome::Conflict => "conflict",
+            Outcome::Rejected => "rejected",
+        }
+    }
+    pub fn from_name(s: &str) -> Option<Outcome> {
+        [Outcome::Inflight, Outcome::Ok, Outcome::Conflict, Outcome::Rejected]
+            .into_iter()
+            .find(|o| o.name() == s)
+    }
+}
+
+/// One line of the command log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CommandRecord {
+    pub id: u64,
+    pub label: Option<String>,
+    pub tick: Tick,
+    pub done_tick: Option<Tick>,
+    pub name: &'static str,
+    pub target: String,
+    pub customer: Option<CustomerId>,
+    pub expected_version: Option<u32>,
+    pub outcome: Outcome,
+    pub reason: Option<String>,
+    pub origin: Origin,
+    pub correlation: u64,
+    /// Seqs of the events this command appended.
+    pub seqs: Vec<u64>,
+}
+
+/// The command log: recent records, every labelled one, and exact totals.
+#[derive(Resource, Debug, Default)]
+pub struct CommandLog {
+    pub records: BTreeMap<u64, CommandRecord>,
+    pub labels: BTreeMap<String, u64>,
+    /// Totals by outcome over the whole run (`inflight` = still open).
+    pub counts: BTreeMap<Outcome, u64>,
+}
+
+/// Finished, unlabelled records older than this many are dropped from the
+/// log (the totals stay exact): the log is a window, not the history.
+pub const LOG_WINDOW: usize = 20_000;
+
+impl CommandLog {
+    pub fn get(&self, id: u64) -> Option<&CommandRecord> {
+        self.records.get(&id)
+    }
+    pub fn by_label(&self, label: &str) -> Option<&CommandRecord> {
+        self.labels.get(label).and_then(|id| self.records.get(id))
+    }
+    pub fn count(&self, outcome: Outcome) -> u64 {
+        self.counts.get(&outcome).copied().unwrap_or(0)
+    }
+
+    fn open(&mut self, record: CommandRecord) {
+        if let Some(label) = &record.label {
+            self.labels.insert(label.clone(), record.id);
+        }
+        *self.counts.entry(Outcome::Inflight).or_default() += 1;
+        self.records.insert(record.id, record);
+        while self.records.len() > LOG_WINDOW {
+            let Some((&id, r)) = self.records.iter().find(|(_, r)| r.outcome != Outcome::Inflight && r.label.is_none())
+            else {
+                break;
+            };
+            let _ = r;
+            self.records.remove(&id);
+        }
+    }
+
+    fn close(&mut self, id: u64, now: Tick, outcome: Outcome, reason: Option<String>, seqs: Vec<u64>) {
+        if let Some(r) = self.records.get_mut(&id) {
+            r.outcome = outcome;
+            r.reason = reason;
+            r.done_tick = Some(now);
+            r.seqs = seqs;
+        }
+        if let Some(c) = self.counts.get_mut(&Outcome::Inflight) {
+            *c = c.saturating_sub(1);
+        }
+        *self.counts.entry(outcome).or_default() += 1;
+    }
+}
+
+/// One stream write decided by the Command API.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Write {
+    pub aggregate: AggregateId,
+    pub expected_version: u32,
+    pub events: Vec<Event>,
+}
+
+/// A command travelling to, or being committed by, the Command API.
+#[derive(Component, Clone, Debug)]
+pub struct CommandInFlight {
+    pub id: u64,
+    pub correlation: u64,
+    pub request: CommandRequest,
+    pub stage: Stage,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Stage {
+    /// On the network; decided when `arrive_tick` comes.
+    Travelling { arrive_tick: Tick },
+    /// Decided; the INSERTs commit at `commit_tick`.
+    Committing { commit_tick: Tick, writes: Vec<Write> },
+}
+
+/// Sends a command. Returns its id (also its correlation id unless one is
+/// given: a saga's commands carry the saga's correlation).
+#[allow(clippy::too_many_arguments)]
+pub fn submit(
+    commands: &mut Commands,
+    log: &mut CommandLog,
+    ids: &mut IdGen,
+    now: Tick,
+    delay_ticks: Tick,
+    request: CommandRequest,
+    origin: Origin,
+    correlation: Option<u64>,
+    label: Option<String>,
+) -> u64 {
+    let id = ids.next();
+    let correlation = correlation.unwrap_or(id);
+    let (name, target, customer, expected_version) = match &request {
+        CommandRequest::Customer(c) => {
+            let ev = match c {
+                CustomerCommand::HoldSeat { expected_version, .. } => *expected_version,
+                _ => None,
+            };
+            (c.name(), c.target(), Some(c.customer().clone()), ev)
+        }
+        CommandRequest::Internal { aggregate, command } => (command.name(), aggregate.to_string(), None, None),
+    };
+    log.open(CommandRecord {
+        id,
+        label,
+        tick: now,
+        done_tick: None,
+        name,
+        target,
+        customer,
+        expected_version,
+        outcome: Outcome::Inflight,
+        reason: None,
+        origin,
+        correlation,
+        seqs: vec![],
+    });
+    commands.spawn((
+        SimEntity,
+        CommandInFlight { id, correlation, request, stage: Stage::Travelling { arrive_tick: now + delay_ticks } },
+    ));
+    id
+}
+
+/// Redis work the command side asks for after its commits (write-through
+/// upserts and GDPR evictions), handed to the Query side's cache.
+#[derive(Resource, Debug, Default)]
+pub struct CacheWrites {
+    pub upserts: Vec<(CustomerId, BookingSummary)>,
+    pub evictions: Vec<String>,
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(
+        FixedUpdate,
+        (commit, decide, query_api::apply_cache_writes).chain().in_set(SimSet::Commands),
+    );
+}
+
+pub(super) fn reset(world: &mut World) {
+    let cfg: WorldConfig = world.resource::<SimSetup>().world.clone();
+    world.insert_resource(CommandLog::default());
+    world.insert_resource(CacheWrites::default());
+    world.insert_resource(Catalog::new(&cfg));
+}
+
+/// Commit stage: INSERT the decided events; a version someone else took
+/// meanwhile is a unique-key violation → `conflict`.
+#[allow(clippy::too_many_arguments)]
+fn commit(
+    mut commands: Commands,
+    mut inflight: Query<(Entity, &mut CommandInFlight)>,
+    mut store: ResMut<EventStore>,
+    mut rows: Query<&mut AggregateRow>,
+    aggregates: Res<Aggregates>,
+    mut customer_streams: ResMut<CustomerStreams>,
+    mut forgotten: ResMut<Forgotten>,
+    mut log: ResMut<CommandLog>,
+    mut wheel: ResMut<TimerWheel>,
+    mut cache: ResMut<CacheWrites>,
+    mechanisms: Res<Mechanisms>,
+    clock: Res<SimClock>,
+    mut signals: Signals,
+) {
+    let now = clock.tick;
+    let mut due: Vec<(u64, Entity)> = inflight
+        .iter()
+        .filter(|(_, c)| matches!(c.stage, Stage::Committing { commit_tick, .. } if commit_tick <= now))
+        .map(|(e, c)| (c.id, e))
+        .collect();
+    due.sort_unstable();
+    for (id, entity) in due {
+        let Ok((_, mut cmd)) = inflight.get_mut(entity) else { continue };
+        let Stage::Committing { writes, .. } = std::mem::replace(&mut cmd.stage, Stage::Travelling { arrive_tick: 0 })
+        else {
+            continue;
+        };
+        let correlation = cmd.correlation;
+        commands.entity(entity).despawn();
+        let clash = writes.iter().find(|w| store.version(&w.aggregate) != w.expected_version);
+        if let Some(w) = clash
+            && mechanisms.optimistic_concurrency
+        {
+            let reason = format!(
+                "unique key ({}, v{}) taken: expected v{}, stream is at v{}",
+                w.aggregate,
+                w.expected_version + 1,
+                w.expected_version,
+                store.version(&w.aggregate)
+            );
+            log.close(id, now, Outcome::Conflict, Some(reason), vec![]);
+            signals.send(SimSignal::CommandDone { id, correlation, outcome: Outcome::Conflict });
+            continue;
+        }
+        let mut seqs = vec![];
+        for w in writes {
+            let row = aggregates.by_id.get(&w.aggregate).and_then(|e| rows.get_mut(*e).ok());
+            let mut snapshot = row;
+            for (i, event) in w.events.into_iter().enumerate() {
+                let version = w.expected_version + 1 + i as u32;
+                let env = store.append(&mut commands, w.aggregate.clone(), version, now, id, correlation, event);
+                seqs.push(env.seq);
+                signals.send(SimSignal::EventAppended { seq: env.seq, kind: env.kind(), correlation });
+                if let Some(row) = snapshot.as_mut() {
+                    let state = std::mem::replace(&mut row.0, domain::Booking::new(w.aggregate.clone()));
+                    row.0 = domain::booking_apply(state, &env.event);
+                }
+                let customer = env.event.customer().clone();
+                match &env.event {
+                    Event::SeatHeld { expires_tick, .. } => {
+                        customer_streams.by_customer.entry(customer.clone()).or_default().insert(w.aggregate.clone());
+                        timers::schedule(
+                            &mut commands,
+                            &mut wheel,
+                            *expires_tick,
+                            TimerKind::HoldExpiry { aggregate: w.aggregate.clone(), correlation },
+                        );
+                    }
+                    Event::GdprTombstone { .. } => {
+                        forgotten.customers.insert(customer.clone());
+                        cache.evictions.push(query_api::CustomerQuery::MyBookings { customer: customer.clone() }.key());
+                    }
+                    _ => {}
+                }
+                if mechanisms.write_through
+                    && !forgotten.customers.contains(&customer)
+                    && let Some(row) = snapshot.as_ref()
+                {
+                    cache.upserts.push((customer, BookingSummary::of(&row.0)));
+                }
+            }
+        }
+        log.close(id, now, Outcome::Ok, None, seqs);
+        signals.send(SimSignal::CommandDone { id, correlation, outcome: Outcome::Ok });
+    }
+}
+
+/// Decide stage: validate, load by fold, run the domain's `handle`.
+#[allow(clippy::too_many_arguments)]
+fn decide(
+    mut commands: Commands,
+    mut inflight: Query<(Entity, &mut CommandInFlight)>,
+    events: Query<&StoredEvent>,
+    store: Res<EventStore>,
+    catalog: Res<Catalog>,
+    customers: Res<Customers>,
+    customer_streams: Res<CustomerStreams>,
+    mut log: ResMut<CommandLog>,
+    mut ids: ResMut<IdGen>,
+    mut sagas: ResMut<saga::Sagas>,
+    setup: Res<SimSetup>,
+    clock: Res<SimClock>,
+    mut signals: Signals,
+) {
+    let now = clock.tick;
+    let timing = &setup.world.timing;
+    let mut arrived: Vec<(u64, Entity)> = inflight
+        .iter()
+        .filter(|(_, c)| matches!(c.stage, Stage::Travelling { arrive_tick } if arrive_tick <= now))
+        .map(|(e, c)| (c.id, e))
+        .collect();
+    arrived.sort_unstable();
+    let load = |id: &AggregateId| {
+        domain::fold(id.clone(), store.stream(id).iter().filter_map(|e| events.get(*e).ok()).map(|r| &r.0.event))
+    };
+    for (id, entity) in arrived {
+        let Ok((_, mut cmd)) = inflight.get_mut(entity) else { continue };
+        let correlation = cmd.correlation;
+        signals.send(SimSignal::CommandSent { id, correlation });
+        let decision: Result<Vec<Write>, (Outcome, String)> = match &cmd.request {
+            CommandRequest::Customer(c) => match c {
+                CustomerCommand::BookItinerary { customer, legs } => {
+                    match validate_itinerary(&catalog, &customers, customer, legs) {
+                        Ok(legs) => {
+                            let s = saga::new_saga(&mut sagas, &mut ids, now, customer.clone(), legs, correlation, true);
+                            let saga_id = s.id;
+                            saga::spawn(&mut commands, &mut sagas, s);
+                            log.close(id, now, Outcome::Ok, Some(format!("saga #{saga_id} started")), vec![]);
+                            commands.entity(entity).despawn();
+                            signals.send(SimSignal::CommandDone { id, correlation, outcome: Outcome::Ok });
+                            continue;
+                        }
+                        Err(reason) => Err((Outcome::Rejected, reason)),
+                    }
+                }
+                CustomerCommand::GdprDelete { customer } => {
+                    if !customers.by_id.contains_key(customer) {
+                        Err((Outcome::Rejected, format!("unknown customer {customer}")))
+                    } else {
+                        let streams = customer_streams.by_customer.get(customer).cloned().unwrap_or_default();
+                        let mut writes = vec![];
+                        for agg in streams {
+                            let state = load(&agg);
+                            if let Ok(events) = domain::handle(&state, &Command::Tombstone { customer: customer.clone() })
+                                && !events.is_empty()
+                            {
+                                writes.push(Write { aggregate: agg, expected_version: state.version, events });
+                            }
+                        }
+                        Ok(writes)
+                    }
+                }
+                CustomerCommand::HoldSeat { customer, flight, seat, expected_version } => {
+                    decide_on_seat(&catalog, &customers, customer, flight, seat).and_then(|(agg, info, passenger)| {
+                        let state = load(&agg);
+                        if let Some(expected) = expected_version
+                            && *expected != state.version
+                        {
+                            return Err((
+                                Outcome::Conflict,
+                                format!("expected v{expected}, stream {agg} is at v{}", state.version),
+                            ));
+                        }
+                        let command = Command::HoldSeat {
+                            customer: customer.clone(),
+                            passenger,
+                            vendor: info.vendor.clone(),
+                            flight: flight.clone(),
+                            price_cents: info.price_cents,
+                            now,
+                            hold_ttl_ticks: ticks(timing.hold_ttl_ms),
+                        };
+                        run_domain(&state, &command, agg)
+                    })
+                }
+                CustomerCommand::Pay { customer, flight, seat }
+                | CustomerCommand::AuthorizePayment { customer, flight, seat } => {
+                    let pay = matches!(c, CustomerCommand::Pay { .. });
+                    decide_on_seat(&catalog, &customers, customer, flight, seat).and_then(|(agg, _, _)| {
+                        let state = load(&agg);
+                        let command = if pay {
+                            Command::Pay { customer: customer.clone(), now }
+                        } else {
+                            Command::AuthorizePayment { customer: customer.clone(), now }
+                        };
+                        run_domain(&state, &command, agg)
+                    })
+                }
+            },
+            CommandRequest::Internal { aggregate, command } => {
+                let mut command = command.clone();
+                match &mut command {
+                    Command::HoldSeat { now: n, .. }
+                    | Command::Pay { now: n, .. }
+                    | Command::AuthorizePayment { now: n, .. }
+                    | Command::ExpireHold { now: n } => *n = now,
+                    _ => {}
+                }
+                if catalog.seat(&aggregate.flight(), &aggregate.seat_no()).is_err() {
+                    Err((Outcome::Rejected, format!("unknown booking {aggregate}")))
+                } else {
+                    let state = load(aggregate);
+                    run_domain(&state, &command, aggregate.clone())
+                }
+            }
+        };
+        match decision {
+            Ok(writes) if writes.is_empty() => {
+                log.close(id, now, Outcome::Ok, Some("nothing to do (idempotent)".into()), vec![]);
+                signals.send(SimSignal::CommandDone { id, correlation, outcome: Outcome::Ok });
+                commands.entity(entity).despawn();
+            }
+            Ok(writes) => cmd.stage = Stage::Committing { commit_tick: now + ticks(timing.db_ms), writes },
+            Err((outcome, reason)) => {
+                log.close(id, now, outcome, Some(reason), vec![]);
+                signals.send(SimSignal::CommandDone { id, correlation, outcome });
+                commands.entity(entity).despawn();
+            }
+        }
+    }
+}
+
+fn run_domain(state: &domain::Booking, command: &Command, agg: AggregateId) -> Result<Vec<Write>, (Outcome, String)> {
+    match domain::handle(state, command) {
+        Ok(events) if events.is_empty() => Ok(vec![]),
+        Ok(events) => Ok(vec![Write { aggregate: agg, expected_version: state.version, events }]),
+        Err(e) => Err((Outcome::Rejected, e.to_string())),
+    }
+}
+
+fn decide_on_seat<'c>(
+    catalog: &'c Catalog,
+    customers: &Customers,
+    customer: &CustomerId,
+    flight: &FlightId,
+    seat: &SeatNo,
+) -> Result<(AggregateId, &'c super::config::FlightInfo, domain::Passenger), (Outcome, String)> {
+    let passenger = customers
+        .by_id
+        .get(customer)
+        .cloned()
+        .ok_or_else(|| (Outcome::Rejected, format!("unknown customer {customer}")))?;
+    let info = catalog.seat(flight, seat).map_err(|r| (Outcome::Rejected, r))?;
+    Ok((AggregateId::seat(flight, seat), info, passenger))
+}
+
+fn validate_itinerary(
+    catalog: &Catalog,
+    customers: &Customers,
+    customer: &CustomerId,
+    legs: &[SeatRef],
+) -> Result<Vec<Leg>, String> {
+    let passenger = customers.by_id.get(customer).ok_or_else(|| format!("unknown customer {customer}"))?;
+    if legs.is_empty() {
+        return Err("an itinerary needs at least one leg".into());
+    }
+    if legs.len() > saga::MAX_LEGS {
+        return Err(format!("an itinerary has at most {} legs", saga::MAX_LEGS));
+    }
+    let mut out = vec![];
+    for l in legs {
+        let info = catalog.seat(&l.flight, &l.seat)?;
+        let aggregate = AggregateId::seat(&l.flight, &l.seat);
+        if out.iter().any(|o: &Leg| o.aggregate == aggregate) {
+            return Err(format!("seat {aggregate} appears twice in the itinerary"));
+        }
+        out.push(Leg {
+            aggregate,
+            flight: l.flight.clone(),
+            seat: l.seat.clone(),
+            vendor: info.vendor.clone(),
+            price_cents: info.price_cents,
+            passenger: passenger.clone(),
+        });
+    }
+    Ok(out)
+}

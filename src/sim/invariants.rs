@@ -1,0 +1,314 @@
+//! The invariants of SPEC §6, checked continuously.
+//!
+//! Cheap checks run every tick (a system in [`SimSet::Invariants`]); the
+//! ones that need the whole history (rebuilding every projection from seq
+//! 0, re-verifying the hash chain from the first row, money and vendor
+//! holds) run when the run is quiescent ([`check_at_drain`]). A violation
+//! is sticky: it keeps the tick and detail of its first occurrence.
+
+use super::bus::Bus;
+use super::consumer::Consumer;
+use super::projectors::ProjectorView;
+use super::saga::{Saga, SagaState, Sagas};
+use super::store::{AggregateRow, EventStore, Forgotten, StoredEvent};
+use super::views::View;
+use super::world::{Inbox, Scheduled, SimClock};
+use super::{SimSet, knobs::Knobs};
+use crate::domain::{HashChain, Status, Tick};
+use bevy::prelude::*;
+use std::collections::BTreeMap;
+
+/// Invariant names, in report order.
+pub const NO_DOUBLE_BOOKING: &str = "no seat held or sold twice; inventory never negative";
+pub const EXACTLY_ONCE: &str = "every event reaches every projector, applied exactly once";
+pub const REBUILD_EQUAL: &str = "each projection equals its rebuild from seq 0";
+pub const SAGAS_SETTLE: &str = "every saga completes or is fully compensated; no vendor hold leaks";
+pub const MONEY: &str = "captured - refunded = revenue of issued tickets";
+pub const GDPR: &str = "no projection holds a tombstoned customer's PII";
+pub const CHAIN: &str = "event store is append-only and its hash chain verifies";
+
+pub const ALL: [&str; 7] = [NO_DOUBLE_BOOKING, EXACTLY_ONCE, REBUILD_EQUAL, SAGAS_SETTLE, MONEY, GDPR, CHAIN];
+
+/// One invariant's status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvariantStatus {
+    pub ok: bool,
+    pub detail: String,
+    pub first_violation_tick: Option<Tick>,
+    /// Whether the drain-time part has run at least once.
+    pub checked_at_drain: bool,
+}
+
+/// All invariants' statuses, readable by the UI and reports.
+#[derive(Resource, Debug, Clone)]
+pub struct Invariants {
+    pub status: BTreeMap<&'static str, InvariantStatus>,
+    chain: HashChain,
+}
+
+impl Default for Invariants {
+    fn default() -> Self {
+        Invariants {
+            status: ALL
+                .iter()
+                .map(|n| {
+                    (*n, InvariantStatus { ok: true, detail: "ok".into(), first_violation_tick: None, checked_at_drain: false })
+                })
+                .collect(),
+            chain: HashChain::default(),
+        }
+    }
+}
+
+impl Invariants {
+    pub fn all_ok(&self) -> bool {
+        self.status.values().all(|s| s.ok)
+    }
+
+    /// Records a violation (the first one's detail is kept).
+    pub fn violate(&mut self, name: &'static str, tick: Tick, detail: String) {
+        let s = self.status.entry(name).or_insert(InvariantStatus {
+            ok: true,
+            detail: String::new(),
+            first_violation_tick: None,
+            checked_at_drain: false,
+        });
+        if s.ok {
+            s.ok = false;
+            s.detail = detail;
+            s.first_violation_tick = Some(tick);
+        }
+    }
+
+    /// The violated ones, in report order.
+    pub fn violations(&self) -> Vec<(&'static str, &InvariantStatus)> {
+        ALL.iter().filter_map(|n| self.status.get(n).filter(|s| !s.ok).map(|s| (*n, s))).collect()
+    }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(FixedUpdate, per_tick.in_set(SimSet::Invariants));
+}
+
+pub(super) fn reset(world: &mut World) {
+    world.insert_resource(Invariants::default());
+}
+
+#[allow(clippy::too_many_arguments)]
+fn per_tick(
+    mut inv: ResMut<Invariants>,
+    store: Res<EventStore>,
+    events: Query<&StoredEvent>,
+    consumers: Query<&Consumer>,
+    views: Query<(&ProjectorView, &Consumer)>,
+    vendors: Query<&super::vendors::Vendor>,
+    sagas: Query<&Saga>,
+    forgotten: Res<Forgotten>,
+    clock: Res<SimClock>,
+) {
+    let now = clock.tick;
+    // Chain: verify the rows appended since the last tick.
+    while inv.chain.next_seq <= store.head_seq() {
+        let seq = inv.chain.next_seq;
+        let Some(env) = store.row(seq).and_then(|e| events.get(e).ok()) else {
+            inv.violate(CHAIN, now, format!("row {seq} missing"));
+            break;
+        };
+        let mut chain = inv.chain.clone();
+        if let Err(e) = chain.push(&env.0) {
+            inv.violate(CHAIN, now, e);
+            break;
+        }
+        inv.chain = chain;
+    }
+    if let Some((agg, v)) = store.duplicate_keys.first() {
+        inv.violate(NO_DOUBLE_BOOKING, now, format!("({agg}, v{v}) appended twice: two holders for one seat"));
+    }
+    for v in &vendors {
+        for (flight, i) in &v.inventory {
+            if i.available() < 0 {
+                inv.violate(NO_DOUBLE_BOOKING, now, format!("{} inventory of {flight} is {}", v.id, i.available()));
+            }
+        }
+    }
+    for c in &consumers {
+        if c.double_applies > 0 {
+            inv.violate(
+                EXACTLY_ONCE,
+                now,
+                format!("{} applied {} event(s) twice", c.id.name(), c.double_applies),
+            );
+        }
+    }
+    // GDPR: a projector that has caught up must hold no erased PII.
+    for (pv, c) in &views {
+        if c.lag(store.head_seq()) == 0 && c.buffered == 0 && pv.replay.is_none() {
+            for customer in &forgotten.customers {
+                let n = pv.view.pii_rows(customer);
+                if n > 0 {
+                    inv.violate(GDPR, now, format!("{} holds {n} row(s) of {customer}'s PII", pv.projection.name()));
+                }
+            }
+        }
+    }
+    for s in &sagas {
+        if matches!(s.state, SagaState::Aborted | SagaState::Stuck) {
+            inv.violate(SAGAS_SETTLE, now, format!("saga #{} {}: {}", s.id, s.state.name(), s.current()));
+        }
+    }
+}
+
+/// Whether nothing is left to happen: no command, query, message, call,
+/// saga, populator or business timer pending, and no load generator on.
+pub fn quiescent(world: &mut World) -> bool {
+    if !world.resource::<Inbox>().pending.is_empty() || !world.resource::<Scheduled>().at.is_empty() {
+        return false;
+    }
+    if world.resource::<Knobs>().burst.is_some() || world.resource::<Bus>().in_flight_total() > 0 {
+        return false;
+    }
+    if world.resource::<Sagas>().active() > 0 || world.resource::<super::vendors::Vendors>().pending > 0 {
+        return false;
+    }
+    if !world.resource::<super::query_api::Redis>().populators.is_empty() {
+        return false;
+    }
+    let mut q = world.query::<&super::command_api::CommandInFlight>();
+    if q.iter(world).next().is_some() {
+        return false;
+    }
+    let mut q = world.query::<&super::query_api::QueryInFlight>();
+    if q.iter(world).next().is_some() {
+        return false;
+    }
+    let mut q = world.query::<&super::store::OutboxRow>();
+    if q.iter(world).next().is_some() {
+        return false;
+    }
+    let mut q = world.query::<(&Consumer, Option<&ProjectorView>)>();
+    if q.iter(world).any(|(c, pv)| c.buffered > 0 || pv.is_some_and(|p| p.replay.is_some())) {
+        return false;
+    }
+    let mut q = world.query::<&super::timers::Timer>();
+    !q.iter(world).any(|t| !matches!(t.kind, super::timers::TimerKind::CacheTtl { .. }))
+}
+
+/// The whole-history checks. Call when [`quiescent`].
+pub fn check_at_drain(world: &mut World) {
+    let now = world.resource::<SimClock>().tick;
+    let found = drain_findings(world);
+    let mut inv = world.resource_mut::<Invariants>();
+    for (name, detail) in found {
+        inv.violate(name, now, detail);
+    }
+    for s in inv.status.values_mut() {
+        s.checked_at_drain = true;
+    }
+}
+
+fn drain_findings(world: &mut World) -> Vec<(&'static str, String)> {
+    let mut events_q = world.query::<&StoredEvent>();
+    let mut consumers_q = world.query::<(&Consumer, Option<&ProjectorView>)>();
+    let mut sagas_q = world.query::<&Saga>();
+    let mut rows_q = world.query::<&AggregateRow>();
+    let mut vendors_q = world.query::<&super::vendors::Vendor>();
+    let mut views_q = world.query::<&ProjectorView>();
+    let world: &World = world;
+    let mut found: Vec<(&'static str, String)> = vec![];
+    let head = world.resource::<EventStore>().head_seq();
+    let rows: Vec<Entity> = world.resource::<EventStore>().rows().to_vec();
+    let envs: Vec<&crate::domain::EventEnvelope> = rows.iter().filter_map(|e| events_q.get(world, *e).ok()).map(|r| &r.0).collect();
+
+    // Chain, from the first row.
+    let mut chain = HashChain::default();
+    for env in &envs {
+        if let Err(e) = chain.push(env) {
+            found.push((CHAIN, e));
+            break;
+        }
+    }
+    if envs.len() as u64 != head {
+        found.push((CHAIN, format!("{} rows readable of {head}", envs.len())));
+    }
+
+    // Delivery and rebuild.
+    let forgotten = world.resource::<Forgotten>().clone();
+    for (c, pv) in consumers_q.iter(world) {
+        if c.log.len() as u64 != head {
+            found.push((EXACTLY_ONCE, format!("{} applied {} of {head} events", c.id.name(), c.log.len())));
+        }
+        if c.buffered > 0 {
+            found.push((EXACTLY_ONCE, format!("{} still buffers {} event(s)", c.id.name(), c.buffered)));
+        }
+        if let Some(pv) = pv {
+            let mut rebuilt: View = pv.view.emptied();
+            for env in &envs {
+                rebuilt.apply(env, &forgotten);
+            }
+            if rebuilt.hash() != pv.view.hash() {
+                found.push((REBUILD_EQUAL, format!("{} differs from its rebuild from seq 0", pv.projection.name())));
+            }
+            for customer in &forgotten.customers {
+                let n = pv.view.pii_rows(customer);
+                if n > 0 {
+                    found.push((GDPR, format!("{} holds {n} row(s) of {customer}'s PII", pv.projection.name())));
+                }
+            }
+        }
+    }
+
+    // Sagas and vendor holds.
+    for s in sagas_q.iter(world) {
+        if !matches!(s.state, SagaState::Completed | SagaState::Compensated) {
+            found.push((SAGAS_SETTLE, format!("saga #{} ended {} at {}", s.id, s.state.name(), s.current())));
+        }
+    }
+    let bookings: BTreeMap<_, _> = rows_q.iter(world).map(|r| (r.0.id.clone(), r.0.clone())).collect();
+    let vendors: Vec<&super::vendors::Vendor> = vendors_q.iter(world).collect();
+    for v in &vendors {
+        for (flight, inv) in &v.inventory {
+            for seat in inv.held.keys() {
+                let id = crate::domain::AggregateId::seat(flight, seat);
+                let status = bookings.get(&id).map(|b| b.status);
+                if !status.is_some_and(Status::is_hold) {
+                    found.push((SAGAS_SETTLE, format!("{} still holds {id} (booking is {:?})", v.id, status.map(Status::name))));
+                }
+            }
+            for seat in inv.sold.keys() {
+                let id = crate::domain::AggregateId::seat(flight, seat);
+                let status = bookings.get(&id).map(|b| b.status);
+                if status != Some(Status::Issued) {
+                    found.push((NO_DOUBLE_BOOKING, format!("{} sold {id} but the booking is {:?}", v.id, status.map(Status::name))));
+                }
+                if inv.held.contains_key(seat) {
+                    found.push((NO_DOUBLE_BOOKING, format!("{} has {id} both held and sold", v.id)));
+                }
+            }
+        }
+    }
+    for b in bookings.values() {
+        if b.status == Status::Issued {
+            let sold =
+                vendors.iter().any(|v| v.inventory.get(&b.flight()).is_some_and(|i| i.sold.contains_key(&b.seat())));
+            if !sold {
+                found.push((NO_DOUBLE_BOOKING, format!("{} is issued but no vendor sold it", b.id)));
+            }
+        }
+    }
+
+    // Money.
+    let net: i64 = bookings.values().map(|b| b.captured_cents as i64 - b.refunded_cents as i64).sum();
+    let issued: i64 = bookings.values().filter(|b| b.status == Status::Issued).map(|b| b.price_cents as i64).sum();
+    if net != issued {
+        found.push((MONEY, format!("captured - refunded = {net} cents, issued tickets = {issued} cents")));
+    }
+    for pv in views_q.iter(world) {
+        if let View::Revenue(r) = &pv.view
+            && r.net_cents() != net
+        {
+            found.push((MONEY, format!("Revenue projection nets {} cents, the store {net}", r.net_cents())));
+        }
+    }
+
+    found
+}

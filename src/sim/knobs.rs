@@ -1,0 +1,159 @@
+//! Failure-injection knobs (what the toolbar and scripts turn) and the
+//! safeguard switches (what a test turns off to prove a safeguard matters).
+//!
+//! Knobs change the weather the platform runs in; they never reach into a
+//! component's state. Safeguards ([`Mechanisms`]) are on in every real run.
+
+use super::config::ticks;
+use super::projectors::Projection;
+use crate::domain::{Tick, VendorId};
+use bevy::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The current failure injection. One resource; the UI and scripts set it
+/// through [`KnobChange`] requests.
+#[derive(Resource, Clone, Debug, Default, PartialEq)]
+pub struct Knobs {
+    /// Extra latency per vendor, in ms (the "Slow V2" knob is V2 → 5000).
+    pub slow_vendor_ms: BTreeMap<VendorId, u64>,
+    /// Vendors whose ticket issue answers 5xx.
+    pub fail_issue: BTreeSet<VendorId>,
+    /// Vendors whose seat hold answers 5xx.
+    pub fail_hold: BTreeSet<VendorId>,
+    /// Percent of bus deliveries sent twice (at-least-once).
+    pub duplicate_pct: u8,
+    /// Bus transit times vary widely and per-queue FIFO is not kept.
+    pub reorder: bool,
+    /// Percent of outbox publishes that fail (the row stays and retries).
+    pub publish_fail_pct: u8,
+    /// Projectors whose consumer is down (their queue grows, lag rises).
+    pub stalled: BTreeSet<Projection>,
+    /// Synthetic load while active.
+    pub burst: Option<Burst>,
+}
+
+/// A burst of synthetic customers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Burst {
+    pub per_s: u32,
+    pub until_tick: Tick,
+    pub credit_milli: u64,
+}
+
+/// A change to one knob. `Clear` turns every knob off.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KnobChange {
+    SlowVendor { vendor: VendorId, extra_ms: u64 },
+    FailIssue { vendor: VendorId, on: bool },
+    FailHold { vendor: VendorId, on: bool },
+    DuplicateDelivery { pct: u8 },
+    ReorderDelivery { on: bool },
+    PublishFailure { pct: u8 },
+    StallProjector { projection: Projection, on: bool },
+    Burst { per_s: u32, duration_ms: u64 },
+    Clear,
+}
+
+impl Knobs {
+    pub fn apply(&mut self, change: KnobChange, now: Tick) {
+        match change {
+            KnobChange::SlowVendor { vendor, extra_ms } => {
+                if extra_ms == 0 {
+                    self.slow_vendor_ms.remove(&vendor);
+                } else {
+                    self.slow_vendor_ms.insert(vendor, extra_ms);
+                }
+            }
+            KnobChange::FailIssue { vendor, on } => toggle(&mut self.fail_issue, vendor, on),
+            KnobChange::FailHold { vendor, on } => toggle(&mut self.fail_hold, vendor, on),
+            KnobChange::DuplicateDelivery { pct } => self.duplicate_pct = pct.min(100),
+            KnobChange::ReorderDelivery { on } => self.reorder = on,
+            KnobChange::PublishFailure { pct } => self.publish_fail_pct = pct.min(100),
+            KnobChange::StallProjector { projection, on } => toggle(&mut self.stalled, projection, on),
+            KnobChange::Burst { per_s, duration_ms } => {
+                self.burst = (per_s > 0 && duration_ms > 0).then(|| Burst {
+                    per_s,
+                    until_tick: now + ticks(duration_ms),
+                    credit_milli: 0,
+                });
+            }
+            KnobChange::Clear => *self = Knobs::default(),
+        }
+    }
+
+    /// Whether any fault is being injected right now.
+    pub fn any_fault(&self) -> bool {
+        *self != Knobs::default()
+    }
+}
+
+fn toggle<T: Ord>(set: &mut BTreeSet<T>, item: T, on: bool) {
+    if on {
+        set.insert(item);
+    } else {
+        set.remove(&item);
+    }
+}
+
+/// The safeguards. All on in a real run; a test (or `--disable` on the
+/// CLI) turns one off to show what breaks without it.
+#[derive(Resource, Clone, Debug, PartialEq, Eq)]
+pub struct Mechanisms {
+    /// The event store's unique key on (aggregate_id, version).
+    pub optimistic_concurrency: bool,
+    /// Consumers skip an (aggregate_id, version) they already applied.
+    pub idempotency: bool,
+    /// BookingDetail and the orchestrator buffer version-ahead events.
+    pub ordering_buffer: bool,
+    /// Concurrent cache misses on one key share one populator.
+    pub single_flight: bool,
+    /// The command side writes the customer's booking into Redis.
+    pub write_through: bool,
+    /// Sagas run compensations when a step fails.
+    pub compensation: bool,
+}
+
+impl Default for Mechanisms {
+    fn default() -> Self {
+        Mechanisms {
+            optimistic_concurrency: true,
+            idempotency: true,
+            ordering_buffer: true,
+            single_flight: true,
+            write_through: true,
+            compensation: true,
+        }
+    }
+}
+
+impl Mechanisms {
+    pub const NAMES: [&'static str; 6] = [
+        "optimistic-concurrency",
+        "idempotency",
+        "ordering-buffer",
+        "single-flight",
+        "write-through",
+        "compensation",
+    ];
+
+    /// Turns one safeguard off by its name in [`Mechanisms::NAMES`].
+    pub fn disable(&mut self, name: &str) -> Result<(), String> {
+        let flag = match name {
+            "optimistic-concurrency" => &mut self.optimistic_concurrency,
+            "idempotency" => &mut self.idempotency,
+            "ordering-buffer" => &mut self.ordering_buffer,
+            "single-flight" => &mut self.single_flight,
+            "write-through" => &mut self.write_through,
+            "compensation" => &mut self.compensation,
+            _ => {
+                return Err(format!(
+                    "unknown safeguard `{name}`; known: {}",
+                    Self::NAMES.join(", ")
+                ));
+            }
+        };
+        *flag = false;
+        Ok(())
+    }
+}

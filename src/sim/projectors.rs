@@ -1,0 +1,224 @@
+//! The 5 projectors: each consumes its own queue at its own rate through
+//! the shared consumer bookkeeping (idempotency log, ordering buffer) and
+//! applies events to its Read DB table. The Replay knob drops one table
+//! and rebuilds it from seq 0 by reading the store, then resumes the
+//! queue (whose messages the fresh log then skips as duplicates).
+
+use super::bus::{Bus, BusMessage, ConsumerId};
+use super::config::{ProjectorRates, WorldConfig};
+use super::consumer::{Consumer, ConsumerQueue, Receive};
+use super::knobs::{Knobs, Mechanisms};
+use super::signals::{ApplyOutcome, SimSignal, Signals};
+use super::store::{EventStore, Forgotten, StoredEvent};
+use super::views::View;
+use super::world::{PendingReplays, SimClock};
+use super::SimSet;
+use crate::domain::{Hash, Tick};
+use bevy::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The five read models.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Projection {
+    AvailableFlights,
+    CustomerBookings,
+    BookingDetail,
+    VendorLedger,
+    Revenue,
+}
+
+impl Projection {
+    pub const ALL: [Projection; 5] = [
+        Projection::AvailableFlights,
+        Projection::CustomerBookings,
+        Projection::BookingDetail,
+        Projection::VendorLedger,
+        Projection::Revenue,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Projection::AvailableFlights => "AvailableFlights",
+            Projection::CustomerBookings => "CustomerBookings",
+            Projection::BookingDetail => "BookingDetail",
+            Projection::VendorLedger => "VendorLedger",
+            Projection::Revenue => "Revenue",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Projection> {
+        Self::ALL.into_iter().find(|p| p.name() == s)
+    }
+
+    pub fn rate(self, r: &ProjectorRates) -> u32 {
+        match self {
+            Projection::AvailableFlights => r.available_flights,
+            Projection::CustomerBookings => r.customer_bookings,
+            Projection::BookingDetail => r.booking_detail,
+            Projection::VendorLedger => r.vendor_ledger,
+            Projection::Revenue => r.revenue,
+        }
+    }
+}
+
+/// A projector's table plus its replay state.
+#[derive(Component, Debug)]
+pub struct ProjectorView {
+    pub projection: Projection,
+    pub view: View,
+    /// While rebuilding: the next seq to read from the store.
+    pub replay: Option<Replay>,
+    /// The last finished replay.
+    pub last_replay: Option<ReplayResult>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Replay {
+    pub cursor: u64,
+    pub started_tick: Tick,
+    pub hash_before: Hash,
+    pub head_before: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReplayResult {
+    pub started_tick: Tick,
+    pub finished_tick: Tick,
+    pub hash_before: Hash,
+    pub hash_after: Hash,
+    pub head_before: u64,
+    pub head_after: u64,
+}
+
+impl ReplayResult {
+    /// Same view after the rebuild, with no event appended meanwhile.
+    pub fn identical(&self) -> bool {
+        self.hash_before == self.hash_after && self.head_before == self.head_after
+    }
+}
+
+/// A replay reads the store this many times faster than live consumption.
+pub const REPLAY_SPEEDUP: u64 = 8;
+
+impl ProjectorView {
+    pub fn new(projection: Projection, cfg: &WorldConfig) -> Self {
+        let flight_vendor: BTreeMap<_, _> = cfg.flights.iter().map(|f| (f.id.clone(), f.vendor.clone())).collect();
+        let view = match projection {
+            Projection::AvailableFlights => {
+                View::new_available(cfg.flights.iter().map(|f| (f.id.clone(), f.all_seats().len() as u32)).collect())
+            }
+            Projection::CustomerBookings => View::CustomerBookings(Default::default()),
+            Projection::BookingDetail => View::BookingDetail(Default::default()),
+            Projection::VendorLedger => View::new_ledger(flight_vendor),
+            Projection::Revenue => View::new_revenue(flight_vendor),
+        };
+        ProjectorView { projection, view, replay: None, last_replay: None }
+    }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(FixedUpdate, (start_replays, project).chain().in_set(SimSet::Projectors));
+}
+
+fn start_replays(
+    mut pending: ResMut<PendingReplays>,
+    mut projectors: Query<(&mut ProjectorView, &mut Consumer)>,
+    clock: Res<SimClock>,
+    store: Res<EventStore>,
+) {
+    for p in std::mem::take(&mut pending.0) {
+        for (mut pv, mut consumer) in &mut projectors {
+            if pv.projection != p || pv.replay.is_some() {
+                continue;
+            }
+            let hash_before = pv.view.hash();
+            pv.view = pv.view.emptied();
+            consumer.reset_for_replay();
+            pv.replay = Some(Replay { cursor: 1, started_tick: clock.tick, hash_before, head_before: store.head_seq() });
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn project(
+    mut commands: Commands,
+    mut projectors: Query<(&mut ProjectorView, &mut Consumer, &mut ConsumerQueue)>,
+    messages: Query<&BusMessage>,
+    events: Query<&StoredEvent>,
+    store: Res<EventStore>,
+    mut bus: ResMut<Bus>,
+    knobs: Res<Knobs>,
+    mech: Res<Mechanisms>,
+    forgotten: Res<Forgotten>,
+    clock: Res<SimClock>,
+    mut signals: Signals,
+) {
+    let event = |seq: u64| store.row(seq).and_then(|e| events.get(e).ok()).map(|r| &r.0);
+    let mut all: Vec<_> = projectors.iter_mut().collect();
+    all.sort_by_key(|(pv, _, _)| pv.projection);
+    for (mut pv, mut consumer, mut queue) in all {
+        let projection = pv.projection;
+        if knobs.stalled.contains(&projection) {
+            continue;
+        }
+        if let Some(mut replay) = pv.replay.clone() {
+            let budget = consumer.budget(usize::MAX, REPLAY_SPEEDUP);
+            for _ in 0..budget {
+                let Some(env) = event(replay.cursor) else { break };
+                if let Receive::Apply(seqs) = consumer.receive(env, &mech) {
+                    for seq in seqs {
+                        if let Some(env) = event(seq) {
+                            pv.view.apply(env, &forgotten);
+                            consumer.mark_applied(env);
+                        }
+                    }
+                }
+                replay.cursor += 1;
+            }
+            if replay.cursor > store.head_seq() {
+                pv.last_replay = Some(ReplayResult {
+                    started_tick: replay.started_tick,
+                    finished_tick: clock.tick,
+                    hash_before: replay.hash_before,
+                    hash_after: pv.view.hash(),
+                    head_before: replay.head_before,
+                    head_after: store.head_seq(),
+                });
+                pv.replay = None;
+            } else {
+                pv.replay = Some(replay);
+            }
+            continue;
+        }
+        let budget = consumer.budget(queue.queue.len(), 1);
+        for _ in 0..budget {
+            let Some(msg_entity) = queue.queue.pop_front() else { break };
+            commands.entity(msg_entity).despawn();
+            if let Some(d) = bus.depth.get_mut(&ConsumerId::Projector(projection)) {
+                *d = d.saturating_sub(1);
+            }
+            let Ok(msg) = messages.get(msg_entity) else { continue };
+            let Some(env) = event(msg.seq) else { continue };
+            let outcome = match consumer.receive(env, &mech) {
+                Receive::Duplicate => ApplyOutcome::DuplicateSkipped,
+                Receive::Buffered => ApplyOutcome::Buffered,
+                Receive::Apply(seqs) => {
+                    for seq in seqs {
+                        if let Some(env) = event(seq) {
+                            pv.view.apply(env, &forgotten);
+                            consumer.mark_applied(env);
+                        }
+                    }
+                    ApplyOutcome::Applied
+                }
+            };
+            signals.send(SimSignal::ProjectionApplied {
+                seq: msg.seq,
+                projection,
+                outcome,
+                correlation: msg.correlation,
+            });
+        }
+    }
+}

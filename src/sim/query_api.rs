@@ -1,0 +1,538 @@
+//! The Query API ("Rails query side") and Redis: searches, seats-left and
+//! "My bookings" are served from Redis first and the Read DB (or the
+//! vendors, for searches) second.
+//!
+//! Single-flight: concurrent misses on one key share one populator (the
+//! first miss sets `populating`, the rest wait on it). Write-through: the
+//! command side upserts the just-booked customer's row into their
+//! `bookings:` entry; an entry that holds only such rows (an *overlay*)
+//! still goes to the Read DB once, merging by version, so the customer sees
+//! their own write even while CustomerBookings lags.
+//!
+//! Reads only: nothing here writes the event store or a projection.
+
+use super::command_api::CacheWrites;
+use super::config::ticks;
+use super::knobs::{Knobs, Mechanisms};
+use super::projectors::{Projection, ProjectorView};
+use super::signals::{SimSignal, Signals};
+use super::timers::{self, FiredTimers, TimerKind, TimerWheel};
+use super::vendors::{self, Caller, Offer, Reply, VendorOp, VendorReplies, Vendors};
+use super::views::View;
+use super::world::{IdGen, SimClock, SimEntity, SimSetup};
+use super::{SimRng, SimSet};
+use crate::domain::{AggregateId, Booking, CustomerId, FlightId, Status, Tick};
+use bevy::ecs::system::SystemParam;
+use bevy::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+
+/// What a customer can ask the query side.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CustomerQuery {
+    /// Flights on a route, from every vendor (fan-out on a miss).
+    Search { route: String },
+    /// The customer's bookings (CustomerBookings on a miss).
+    MyBookings { customer: CustomerId },
+    /// Seats left on a flight (AvailableFlights on a miss).
+    SeatsLeft { flight: FlightId },
+}
+
+impl CustomerQuery {
+    /// The Redis key.
+    pub fn key(&self) -> String {
+        match self {
+            CustomerQuery::Search { route } => format!("search:{route}"),
+            CustomerQuery::MyBookings { customer } => format!("bookings:{customer}"),
+            CustomerQuery::SeatsLeft { flight } => format!("seats:{flight}"),
+        }
+    }
+}
+
+/// A booking as the query side shows it (no personal data).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BookingSummary {
+    pub aggregate: AggregateId,
+    pub status: Status,
+    pub version: u32,
+    pub price_cents: u64,
+}
+
+impl BookingSummary {
+    pub fn of(b: &Booking) -> Self {
+        BookingSummary { aggregate: b.id.clone(), status: b.status, version: b.version, price_cents: b.price_cents }
+    }
+}
+
+/// A cached (or served) value.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub enum CacheValue {
+    Offers(Vec<Offer>),
+    Bookings(BTreeMap<AggregateId, BookingSummary>),
+    SeatsLeft(u32),
+}
+
+/// A Redis entry.
+#[derive(Component, Clone, Debug)]
+pub struct CacheEntry {
+    pub key: String,
+    pub value: Option<CacheValue>,
+    pub expires_tick: Tick,
+    /// A populator is filling this key (single-flight lock).
+    pub populating: bool,
+    /// Holds only write-through rows; the Read DB part is not loaded yet.
+    pub overlay: bool,
+    /// The populator customers wait on.
+    pub populator: Option<u64>,
+    pub waiters: usize,
+    pub hits: u64,
+    pub misses: u64,
+}
+
+/// A query travelling to, or waiting in, the Query API.
+#[derive(Component, Clone, Debug)]
+pub struct QueryInFlight {
+    pub id: u64,
+    pub label: Option<String>,
+    pub query: CustomerQuery,
+    pub arrive_tick: Tick,
+    pub waiting: bool,
+    pub hit: bool,
+}
+
+/// A populator: one read of the Read DB, or one vendor fan-out.
+#[derive(Component, Clone, Debug)]
+pub struct Populator {
+    pub id: u64,
+    pub key: String,
+    pub query: CustomerQuery,
+    /// Read DB populators finish at this tick; fan-outs when replies are in.
+    pub ready_tick: Option<Tick>,
+    pub pending_calls: usize,
+    pub offers: Vec<Offer>,
+    /// Query entities served when this populator finishes.
+    pub waiters: Vec<Entity>,
+}
+
+/// Redis's index and counters.
+#[derive(Resource, Debug, Default)]
+pub struct Redis {
+    pub entries: BTreeMap<String, Entity>,
+    pub populators: BTreeMap<u64, Entity>,
+    pub hits: u64,
+    pub misses: u64,
+    /// Populator runs started (what single-flight keeps at one per key).
+    pub populator_calls: u64,
+}
+
+/// A served query.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueryRecord {
+    pub id: u64,
+    pub label: Option<String>,
+    pub key: String,
+    pub sent_tick: Tick,
+    pub served_tick: Tick,
+    pub hit: bool,
+    pub result: CacheValue,
+}
+
+/// Served queries: every labelled one, the latest few, exact totals.
+#[derive(Resource, Debug, Default)]
+pub struct QueryLog {
+    pub by_label: BTreeMap<String, QueryRecord>,
+    pub recent: VecDeque<QueryRecord>,
+    pub served: u64,
+    pub served_hit: u64,
+    pub in_flight: u64,
+}
+
+/// Keys to evict before the next gets (stampede: "the key just expired").
+#[derive(Resource, Debug, Default)]
+pub struct PendingEvictions(pub Vec<String>);
+
+/// Most gets a single stampede request may create.
+pub const MAX_STAMPEDE_GETS: u32 = 10_000;
+const RECENT: usize = 200;
+
+pub fn submit(commands: &mut Commands, ids: &mut IdGen, arrive_tick: Tick, query: CustomerQuery, label: Option<String>) -> u64 {
+    let id = ids.next();
+    commands.spawn((SimEntity, QueryInFlight { id, label, query, arrive_tick, waiting: false, hit: false }));
+    id
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<PendingEvictions>();
+    app.add_systems(FixedUpdate, (evict, gets, populate).chain().in_set(SimSet::Queries));
+}
+
+pub(super) fn reset(world: &mut World) {
+    world.insert_resource(Redis::default());
+    world.insert_resource(QueryLog::default());
+    world.insert_resource(PendingEvictions::default());
+}
+
+fn drop_entry(commands: &mut Commands, redis: &mut Redis, entries: &mut Query<&mut CacheEntry>, key: &str) {
+    let Some(&e) = redis.entries.get(key) else { return };
+    match entries.get_mut(e) {
+        Ok(mut entry) if entry.populating => {
+            entry.value = None;
+            entry.overlay = false;
+        }
+        _ => {
+            commands.entity(e).despawn();
+            redis.entries.remove(key);
+        }
+    }
+}
+
+/// TTL expiries, stampede evictions and GDPR evictions.
+fn evict(
+    mut commands: Commands,
+    mut redis: ResMut<Redis>,
+    mut entries: Query<&mut CacheEntry>,
+    mut fired: ResMut<FiredTimers>,
+    mut pending: ResMut<PendingEvictions>,
+) {
+    for (key, expires) in std::mem::take(&mut fired.cache_expiries) {
+        let due = redis.entries.get(&key).and_then(|e| entries.get(*e).ok()).is_some_and(|en| en.expires_tick == expires);
+        if due {
+            drop_entry(&mut commands, &mut redis, &mut entries, &key);
+        }
+    }
+    for key in std::mem::take(&mut pending.0) {
+        drop_entry(&mut commands, &mut redis, &mut entries, &key);
+    }
+}
+
+/// The command side's write-through upserts and GDPR evictions (runs in
+/// the Commands set, right after the commits that asked for them).
+pub(super) fn apply_cache_writes(
+    mut commands: Commands,
+    mut writes: ResMut<CacheWrites>,
+    mut redis: ResMut<Redis>,
+    mut entries: Query<&mut CacheEntry>,
+    mut wheel: ResMut<TimerWheel>,
+    setup: Res<SimSetup>,
+    clock: Res<SimClock>,
+) {
+    for key in std::mem::take(&mut writes.evictions) {
+        drop_entry(&mut commands, &mut redis, &mut entries, &key);
+    }
+    let mut fresh: BTreeMap<String, CacheEntry> = BTreeMap::new();
+    for (customer, row) in std::mem::take(&mut writes.upserts) {
+        let key = CustomerQuery::MyBookings { customer }.key();
+        let existing = redis.entries.get(&key).copied();
+        let mut local;
+        let entry: &mut CacheEntry = match existing.and_then(|e| entries.get_mut(e).ok()) {
+            Some(e) => {
+                local = e;
+                &mut local
+            }
+            None => fresh.entry(key.clone()).or_insert_with(|| CacheEntry {
+                key: key.clone(),
+                value: None,
+                expires_tick: clock.tick + ticks(setup.world.timing.cache_ttl_ms),
+                populating: false,
+                overlay: true,
+                populator: None,
+                waiters: 0,
+                hits: 0,
+                misses: 0,
+            }),
+        };
+        if entry.value.is_none() {
+            entry.value = Some(CacheValue::Bookings(BTreeMap::new()));
+            entry.overlay = true;
+        }
+        if let Some(CacheValue::Bookings(rows)) = entry.value.as_mut() {
+            upsert(rows, row);
+        }
+    }
+    for (key, entry) in fresh {
+        let expires = entry.expires_tick;
+        let e = commands.spawn((SimEntity, entry)).id();
+        redis.entries.insert(key.clone(), e);
+        timers::schedule(&mut commands, &mut wheel, expires, TimerKind::CacheTtl { key, expires_tick: expires });
+    }
+}
+
+fn upsert(rows: &mut BTreeMap<AggregateId, BookingSummary>, row: BookingSummary) {
+    match rows.get(&row.aggregate) {
+        Some(old) if old.version > row.version => {}
+        _ => {
+            rows.insert(row.aggregate.clone(), row);
+        }
+    }
+}
+
+/// What serving a query touches.
+#[derive(SystemParam)]
+pub struct Serve<'w, 's> {
+    commands: Commands<'w, 's>,
+    log: ResMut<'w, QueryLog>,
+    clock: Res<'w, SimClock>,
+    signals: Signals<'w>,
+}
+
+impl Serve<'_, '_> {
+    fn serve(&mut self, entity: Entity, q: &QueryInFlight, value: CacheValue) {
+        let record = QueryRecord {
+            id: q.id,
+            label: q.label.clone(),
+            key: q.query.key(),
+            sent_tick: q.arrive_tick,
+            served_tick: self.clock.tick,
+            hit: q.hit,
+            result: value,
+        };
+        self.log.served += 1;
+        if q.hit {
+            self.log.served_hit += 1;
+        }
+        if let Some(label) = &q.label {
+            self.log.by_label.insert(label.clone(), record.clone());
+        }
+        self.log.recent.push_back(record);
+        while self.log.recent.len() > RECENT {
+            self.log.recent.pop_front();
+        }
+        self.signals.send(SimSignal::QueryServed { correlation: q.id });
+        self.commands.entity(entity).despawn();
+    }
+}
+
+/// Gets: hits are served now; misses start (or join) a populator.
+#[allow(clippy::too_many_arguments)]
+fn gets(
+    mut serve: Serve,
+    mut queries: Query<(Entity, &mut QueryInFlight)>,
+    mut entries: Query<&mut CacheEntry>,
+    mut populators: Query<&mut Populator>,
+    mut redis: ResMut<Redis>,
+    mut ids: ResMut<IdGen>,
+    mut vendors: ResMut<Vendors>,
+    mut rng: ResMut<SimRng>,
+    knobs: Res<Knobs>,
+    mech: Res<Mechanisms>,
+    setup: Res<SimSetup>,
+) {
+    let now = serve.clock.tick;
+    let mut arrived: Vec<(String, u64, Entity)> = queries
+        .iter()
+        .filter(|(_, q)| !q.waiting && q.arrive_tick <= now)
+        .map(|(e, q)| (q.query.key(), q.id, e))
+        .collect();
+    serve.log.in_flight = queries.iter().count() as u64;
+    if arrived.is_empty() {
+        return;
+    }
+    arrived.sort_unstable();
+    let read_db = ticks(setup.world.timing.read_db_ms);
+    // Group by key: the entry (and a populator) created for the first miss
+    // of a key this tick is the one the rest of the group joins.
+    let mut i = 0;
+    while i < arrived.len() {
+        let key = arrived[i].0.clone();
+        let mut j = i;
+        while j < arrived.len() && arrived[j].0 == key {
+            j += 1;
+        }
+        let existing = redis.entries.get(&key).copied();
+        let mut new_entry: Option<CacheEntry> = None;
+        let mut new_pops: Vec<Populator> = vec![];
+        for (_, _, qe) in &arrived[i..j] {
+            let Ok((_, mut q)) = queries.get_mut(*qe) else { continue };
+            let mut entry_mut = existing.and_then(|e| entries.get_mut(e).ok());
+            let entry: &mut CacheEntry = match entry_mut.as_mut() {
+                Some(e) => e,
+                None => new_entry.get_or_insert_with(|| CacheEntry {
+                    key: key.clone(),
+                    value: None,
+                    expires_tick: 0,
+                    populating: false,
+                    overlay: false,
+                    populator: None,
+                    waiters: 0,
+                    hits: 0,
+                    misses: 0,
+                }),
+            };
+            let fresh = entry.expires_tick > now && !entry.overlay && !entry.populating;
+            if let (true, Some(value)) = (fresh, entry.value.clone()) {
+                entry.hits += 1;
+                redis.hits += 1;
+                q.hit = true;
+                serve.signals.send(SimSignal::CacheGet { hit: true, correlation: q.id });
+                let q = q.clone();
+                serve.serve(*qe, &q, value);
+                continue;
+            }
+            entry.misses += 1;
+            redis.misses += 1;
+            serve.signals.send(SimSignal::CacheGet { hit: false, correlation: q.id });
+            q.waiting = true;
+            entry.waiters += 1;
+            // Single-flight: join the running populator of this key.
+            if mech.single_flight && entry.populating {
+                let pid = entry.populator;
+                if let Some(p) = new_pops.iter_mut().find(|p| Some(p.id) == pid) {
+                    p.waiters.push(*qe);
+                    continue;
+                }
+                if let Some(mut p) = pid.and_then(|id| redis.populators.get(&id)).and_then(|e| populators.get_mut(*e).ok()) {
+                    p.waiters.push(*qe);
+                    continue;
+                }
+            }
+            let pid = ids.next();
+            redis.populator_calls += 1;
+            entry.populating = true;
+            entry.populator = Some(pid);
+            let mut p = Populator {
+                id: pid,
+                key: key.clone(),
+                query: q.query.clone(),
+                ready_tick: None,
+                pending_calls: 0,
+                offers: vec![],
+                waiters: vec![*qe],
+            };
+            match &q.query {
+                CustomerQuery::Search { route } => {
+                    let vendor_ids: Vec<_> = vendors.by_id.keys().cloned().collect();
+                    for v in vendor_ids {
+                        vendors::call(
+                            &mut serve.commands,
+                            &mut vendors,
+                            &mut ids,
+                            &mut rng,
+                            &knobs,
+                            now,
+                            &v,
+                            VendorOp::Search { route: route.clone() },
+                            Caller::Populator { id: pid },
+                            q.id,
+                            &mut serve.signals,
+                        );
+                        p.pending_calls += 1;
+                    }
+                    if p.pending_calls == 0 {
+                        p.ready_tick = Some(now);
+                    }
+                }
+                _ => p.ready_tick = Some(now + read_db),
+            }
+            new_pops.push(p);
+        }
+        if let Some(entry) = new_entry {
+            let e = serve.commands.spawn((SimEntity, entry)).id();
+            redis.entries.insert(key.clone(), e);
+        }
+        for p in new_pops {
+            let id = p.id;
+            let e = serve.commands.spawn((SimEntity, p)).id();
+            redis.populators.insert(id, e);
+        }
+        i = j;
+    }
+}
+
+/// Populators finish: fill the entry (merging write-through rows by
+/// version), set its TTL, serve every waiter.
+#[allow(clippy::too_many_arguments)]
+fn populate(
+    mut serve: Serve,
+    mut pops: Query<(Entity, &mut Populator)>,
+    queries: Query<&QueryInFlight>,
+    mut entries: Query<&mut CacheEntry>,
+    views: Query<&ProjectorView>,
+    replies: Res<VendorReplies>,
+    mut redis: ResMut<Redis>,
+    mut wheel: ResMut<TimerWheel>,
+    setup: Res<SimSetup>,
+) {
+    let now = serve.clock.tick;
+    for r in &replies.0 {
+        let Caller::Populator { id } = r.caller else { continue };
+        let Some(mut p) = redis.populators.get(&id).and_then(|e| pops.get_mut(*e).ok()).map(|(_, p)| p) else { continue };
+        if let Ok(Reply::Offers(offers)) = &r.result {
+            p.offers.extend(offers.iter().cloned());
+        }
+        p.pending_calls = p.pending_calls.saturating_sub(1);
+        if p.pending_calls == 0 {
+            p.ready_tick = Some(now);
+        }
+    }
+    let mut done: Vec<(u64, Entity)> =
+        pops.iter().filter(|(_, p)| p.ready_tick.is_some_and(|t| t <= now)).map(|(e, p)| (p.id, e)).collect();
+    done.sort_unstable();
+    let view = |proj: Projection| views.iter().find(|v| v.projection == proj).map(|v| &v.view);
+    let ttl = ticks(setup.world.timing.cache_ttl_ms);
+    for (pid, pe) in done {
+        let Ok((_, p)) = pops.get(pe) else { continue };
+        let mut value = match &p.query {
+            CustomerQuery::Search { .. } => {
+                let mut offers = p.offers.clone();
+                offers.sort_by(|a, b| a.flight.cmp(&b.flight));
+                CacheValue::Offers(offers)
+            }
+            CustomerQuery::SeatsLeft { flight } => CacheValue::SeatsLeft(match view(Projection::AvailableFlights) {
+                Some(View::AvailableFlights(v)) => v.seats_left(flight),
+                _ => 0,
+            }),
+            CustomerQuery::MyBookings { customer } => {
+                let mut rows = BTreeMap::new();
+                if let Some(View::CustomerBookings(v)) = view(Projection::CustomerBookings)
+                    && let Some(mine) = v.rows.get(customer)
+                {
+                    for (agg, r) in mine {
+                        if let Some(status) = r.status {
+                            rows.insert(
+                                agg.clone(),
+                                BookingSummary {
+                                    aggregate: agg.clone(),
+                                    status,
+                                    version: r.status_version,
+                                    price_cents: r.price_cents,
+                                },
+                            );
+                        }
+                    }
+                }
+                CacheValue::Bookings(rows)
+            }
+        };
+        if let Some(mut entry) = redis.entries.get(&p.key).and_then(|e| entries.get_mut(*e).ok()) {
+            if let (CacheValue::Bookings(base), Some(CacheValue::Bookings(written))) = (&mut value, &entry.value) {
+                for row in written.values() {
+                    upsert(base, row.clone());
+                }
+            }
+            if entry.populator == Some(pid) {
+                entry.value = Some(value.clone());
+                entry.overlay = false;
+                entry.populating = false;
+                entry.populator = None;
+                entry.waiters = 0;
+                entry.expires_tick = now + ttl;
+                timers::schedule(
+                    &mut serve.commands,
+                    &mut wheel,
+                    now + ttl,
+                    TimerKind::CacheTtl { key: p.key.clone(), expires_tick: now + ttl },
+                );
+            }
+        }
+        serve.signals.send(SimSignal::CachePopulated { correlation: pid });
+        let waiters = p.waiters.clone();
+        for w in waiters {
+            if let Ok(q) = queries.get(w) {
+                let q = q.clone();
+                serve.serve(w, &q, value.clone());
+            }
+        }
+        serve.commands.entity(pe).despawn();
+        redis.populators.remove(&pid);
+    }
+}

@@ -1,0 +1,777 @@
+//! The saga orchestrator: long-running bookings as state machines with
+//! explicit, idempotent compensations and no distributed locks.
+//!
+//! A saga is a list of steps (hold locally, hold at the vendor, wait for /
+//! capture payment, issue at the vendor). Each step runs as a few *ops*
+//! (a command through the Command API, a vendor call, or waiting for an
+//! event from the orchestrator's own queue). A vendor op has a timeout
+//! (2.5 s by default). When step n fails, the compensations of steps
+//! n-1 … 0 run in reverse order; a vendor reply that arrives after its
+//! step gave up is compensated on its own (release / void), so no hold
+//! leaks. Every step writes a log line. The orchestrator consumes its queue
+//! through the same idempotency log and ordering buffer as a projector.
+
+use super::bus::{Bus, BusMessage, ConsumerId};
+use super::command_api::{self, CommandLog, CommandRequest, Origin, Outcome};
+use super::config::ticks;
+use super::consumer::{Consumer, ConsumerQueue, Receive};
+use super::knobs::{Knobs, Mechanisms};
+use super::signals::{SimSignal, Signals};
+use super::store::{EventStore, StoredEvent};
+use super::timers::{FiredTimers, TimerKind, TimerWheel};
+use super::vendors::{self, Caller, Reply, VendorOp, VendorReplies, Vendors};
+use super::world::{IdGen, SimClock, SimEntity, SimSetup};
+use super::{SimRng, SimSet};
+use crate::domain::{AggregateId, Command, CustomerId, Event, EventEnvelope, EventKind, FlightId, Passenger, SeatNo, Tick, VendorId};
+use bevy::ecs::system::SystemParam;
+use bevy::platform::collections::HashMap;
+use bevy::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Most legs one itinerary may have.
+pub const MAX_LEGS: usize = 6;
+/// Finished sagas kept for display; older ones are despawned.
+pub const KEEP_FINISHED: usize = 500;
+/// Attempts per op before a saga gives up and reports itself stuck.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// One seat of a saga.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Leg {
+    pub aggregate: AggregateId,
+    pub flight: FlightId,
+    pub seat: SeatNo,
+    pub vendor: VendorId,
+    pub price_cents: u64,
+    pub passenger: Passenger,
+}
+
+/// A step of a saga (the number is the leg).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum StepAction {
+    /// HoldSeat on the leg's stream (done by the customer for a single booking).
+    LocalHold(usize),
+    /// Hold the seat at the vendor.
+    VendorHold(usize),
+    /// Wait for the customer's payment (PaymentCaptured) or the hold's expiry.
+    AwaitPayment(usize),
+    /// Capture payment for the leg (itineraries).
+    Capture(usize),
+    /// Issue the ticket at the vendor, then record it.
+    VendorIssue(usize),
+}
+
+impl StepAction {
+    pub fn name(self) -> String {
+        match self {
+            StepAction::LocalHold(l) => format!("hold seat (leg {})", l + 1),
+            StepAction::VendorHold(l) => format!("vendor hold (leg {})", l + 1),
+            StepAction::AwaitPayment(l) => format!("await payment (leg {})", l + 1),
+            StepAction::Capture(l) => format!("capture payment (leg {})", l + 1),
+            StepAction::VendorIssue(l) => format!("issue ticket (leg {})", l + 1),
+        }
+    }
+    fn leg(self) -> usize {
+        match self {
+            StepAction::LocalHold(l)
+            | StepAction::VendorHold(l)
+            | StepAction::AwaitPayment(l)
+            | StepAction::Capture(l)
+            | StepAction::VendorIssue(l) => l,
+        }
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SagaState {
+    Running,
+    Compensating,
+    /// Every step done.
+    Completed,
+    /// A step failed and every compensation ran.
+    Compensated,
+    /// A step failed and no compensation ran (the compensation safeguard is off).
+    Aborted,
+    /// A compensation kept failing.
+    Stuck,
+}
+
+impl SagaState {
+    pub fn name(self) -> &'static str {
+        match self {
+            SagaState::Running => "running",
+            SagaState::Compensating => "compensating",
+            SagaState::Completed => "completed",
+            SagaState::Compensated => "compensated",
+            SagaState::Aborted => "aborted",
+            SagaState::Stuck => "stuck",
+        }
+    }
+    pub fn from_name(s: &str) -> Option<SagaState> {
+        use SagaState::*;
+        [Running, Compensating, Completed, Compensated, Aborted, Stuck].into_iter().find(|x| x.name() == s)
+    }
+    pub fn is_terminal(self) -> bool {
+        !matches!(self, SagaState::Running | SagaState::Compensating)
+    }
+}
+
+/// One line of a saga's log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogLine {
+    pub tick: Tick,
+    pub step: String,
+    /// `ok`, `fail`, `timeout`, `compensate ok`, `compensate retry`,
+    /// `late reply compensated`.
+    pub outcome: &'static str,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Op {
+    Cmd(usize, Command),
+    Vendor(usize, VendorOp),
+    AwaitPayment(usize),
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Wait {
+    Command(u64),
+    Vendor { token: u64 },
+}
+
+/// A compensation (or failure-recording) item: a label and its ops.
+#[derive(Clone, Debug, PartialEq)]
+struct CompItem {
+    label: String,
+    ops: Vec<Op>,
+}
+
+/// A saga.
+#[derive(Component, Clone, Debug)]
+pub struct Saga {
+    pub id: u64,
+    pub itinerary: bool,
+    pub customer: CustomerId,
+    pub legs: Vec<Leg>,
+    pub steps: Vec<StepAction>,
+    pub state: SagaState,
+    /// The current forward step.
+    pub step: usize,
+    pub log: Vec<LogLine>,
+    pub correlation: u64,
+    pub started_tick: Tick,
+    pub ended_tick: Option<Tick>,
+    op: usize,
+    attempts: u32,
+    wait: Option<Wait>,
+    reply: Option<Result<Reply, String>>,
+    timed_out: bool,
+    comp: Vec<CompItem>,
+    /// (leg, event type) seen on the queue since this saga's hold.
+    seen: BTreeSet<(usize, EventKind)>,
+    hold_version: BTreeMap<usize, u32>,
+    pnrs: BTreeMap<usize, String>,
+}
+
+impl Saga {
+    /// The step being worked on (forward), or the compensation being run.
+    pub fn current(&self) -> String {
+        match self.state {
+            SagaState::Running => self.steps.get(self.step).map_or("-".into(), |s| s.name()),
+            SagaState::Compensating => self.comp.first().map_or("-".into(), |c| c.label.clone()),
+            s => s.name().into(),
+        }
+    }
+
+    fn forward_ops(&self, step: StepAction) -> Vec<Op> {
+        let l = step.leg();
+        let leg = &self.legs[l];
+        let holder = self.id;
+        let (flight, seat) = (leg.flight.clone(), leg.seat.clone());
+        match step {
+            StepAction::LocalHold(_) => vec![Op::Cmd(
+                l,
+                Command::HoldSeat {
+                    customer: self.customer.clone(),
+                    passenger: leg.passenger.clone(),
+                    vendor: leg.vendor.clone(),
+                    flight: leg.flight.clone(),
+                    price_cents: leg.price_cents,
+                    now: 0,
+                    hold_ttl_ticks: 0,
+                },
+            )],
+            StepAction::VendorHold(_) => vec![Op::Vendor(l, VendorOp::Hold { flight, seat, holder })],
+            StepAction::AwaitPayment(_) => vec![Op::AwaitPayment(l)],
+            StepAction::Capture(_) => vec![Op::Cmd(l, Command::Pay { customer: self.customer.clone(), now: 0 })],
+            StepAction::VendorIssue(_) => vec![
+                Op::Vendor(l, VendorOp::Issue { flight, seat, holder }),
+                Op::Cmd(l, Command::IssueTicket { pnr: String::new() }),
+            ],
+        }
+    }
+
+    fn compensation(&self, step: StepAction) -> Vec<Op> {
+        let l = step.leg();
+        let leg = &self.legs[l];
+        let holder = self.id;
+        let (flight, seat) = (leg.flight.clone(), leg.seat.clone());
+        let refund = [Op::Cmd(l, Command::InitiateRefund), Op::Cmd(l, Command::CompleteRefund)];
+        match step {
+            StepAction::LocalHold(_) => {
+                let mut ops = refund.to_vec();
+                ops.push(Op::Cmd(l, Command::ReleaseSeat { reason: format!("saga #{} compensation", self.id) }));
+                ops
+            }
+            StepAction::VendorHold(_) => vec![Op::Vendor(l, VendorOp::Release { flight, seat, holder })],
+            StepAction::AwaitPayment(_) | StepAction::Capture(_) => refund.to_vec(),
+            StepAction::VendorIssue(_) => {
+                vec![Op::Vendor(l, VendorOp::Void { flight, seat, holder }), Op::Cmd(l, Command::VoidTicket)]
+            }
+        }
+    }
+
+    fn line(&mut self, now: Tick, step: String, outcome: &'static str, detail: impl Into<String>) {
+        self.log.push(LogLine { tick: now, step, outcome, detail: detail.into() });
+    }
+}
+
+/// Index of sagas and the routing of queue events to them.
+#[derive(Resource, Debug, Default)]
+pub struct Sagas {
+    pub by_id: BTreeMap<u64, Entity>,
+    /// The saga currently working on each stream.
+    pub attached: HashMap<AggregateId, u64>,
+    /// Commands sent by sagas (so their SeatHeld does not start a new saga).
+    commands: HashMap<u64, (u64, usize)>,
+    finished: std::collections::VecDeque<u64>,
+    /// Late vendor replies compensated so far.
+    pub late_replies_compensated: u64,
+    pub started: u64,
+}
+
+impl Sagas {
+    pub fn active(&self) -> usize {
+        self.by_id.len() - self.finished.len()
+    }
+}
+
+/// Marks a saga that reached a terminal state (no longer stepped).
+#[derive(Component, Clone, Copy, Debug)]
+pub struct SagaDone;
+
+/// A new saga over `legs` (not yet spawned: see [`spawn`]). Itineraries
+/// begin with local holds; a single booking (started by a customer's
+/// SeatHeld) begins at the vendor hold.
+#[allow(clippy::too_many_arguments)]
+pub fn new_saga(
+    sagas: &mut Sagas,
+    ids: &mut IdGen,
+    now: Tick,
+    customer: CustomerId,
+    legs: Vec<Leg>,
+    correlation: u64,
+    itinerary: bool,
+) -> Saga {
+    let id = ids.next();
+    let n = legs.len();
+    let mut steps = vec![];
+    for l in 0..n {
+        steps.push(StepAction::LocalHold(l));
+        steps.push(StepAction::VendorHold(l));
+    }
+    for l in 0..n {
+        steps.push(if itinerary { StepAction::Capture(l) } else { StepAction::AwaitPayment(l) });
+    }
+    for l in 0..n {
+        steps.push(StepAction::VendorIssue(l));
+    }
+    for leg in &legs {
+        sagas.attached.insert(leg.aggregate.clone(), id);
+    }
+    sagas.started += 1;
+    let mut saga = Saga {
+        id,
+        itinerary,
+        customer,
+        legs,
+        steps,
+        state: SagaState::Running,
+        step: 0,
+        log: vec![],
+        correlation,
+        started_tick: now,
+        ended_tick: None,
+        op: 0,
+        attempts: 0,
+        wait: None,
+        reply: None,
+        timed_out: false,
+        comp: vec![],
+        seen: BTreeSet::new(),
+        hold_version: BTreeMap::new(),
+        pnrs: BTreeMap::new(),
+    };
+    if !itinerary {
+        // The customer's own HoldSeat already did the local hold.
+        saga.line(now, StepAction::LocalHold(0).name(), "ok", "held by the customer's command");
+        saga.step = 1;
+    }
+    saga
+}
+
+/// Spawns a saga built by [`new_saga`].
+pub fn spawn(commands: &mut Commands, sagas: &mut Sagas, saga: Saga) -> Entity {
+    let id = saga.id;
+    let done = saga.state.is_terminal();
+    let mut e = commands.spawn((SimEntity, saga));
+    if done {
+        e.insert(SagaDone);
+    }
+    let e = e.id();
+    sagas.by_id.insert(id, e);
+    e
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(FixedUpdate, orchestrate.in_set(SimSet::Sagas));
+}
+
+pub(super) fn reset(world: &mut World) {
+    world.insert_resource(Sagas::default());
+}
+
+/// Everything a saga's ops need from the rest of the engine.
+#[derive(SystemParam)]
+pub struct SagaCtx<'w, 's> {
+    commands: Commands<'w, 's>,
+    log: ResMut<'w, CommandLog>,
+    ids: ResMut<'w, IdGen>,
+    vendors: ResMut<'w, Vendors>,
+    rng: ResMut<'w, SimRng>,
+    knobs: Res<'w, Knobs>,
+    wheel: ResMut<'w, TimerWheel>,
+    mech: Res<'w, Mechanisms>,
+    setup: Res<'w, SimSetup>,
+    clock: Res<'w, SimClock>,
+    signals: Signals<'w>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn orchestrate(
+    mut ctx: SagaCtx,
+    mut sagas: ResMut<Sagas>,
+    mut saga_q: Query<&mut Saga, Without<SagaDone>>,
+    mut done_q: Query<&mut Saga, With<SagaDone>>,
+    mut queue_q: Query<(&mut Consumer, &mut ConsumerQueue), Without<super::projectors::ProjectorView>>,
+    messages: Query<&BusMessage>,
+    events: Query<&StoredEvent>,
+    store: Res<EventStore>,
+    mut bus: ResMut<Bus>,
+    replies: Res<VendorReplies>,
+    mut fired: ResMut<FiredTimers>,
+) {
+    // Sagas started this tick live here until they are spawned at the end.
+    let mut fresh: Vec<Saga> = vec![];
+    // 1. The orchestrator's queue.
+    let event = |seq: u64| store.row(seq).and_then(|e| events.get(e).ok()).map(|r| &r.0);
+    if let Ok((mut consumer, mut queue)) = queue_q.single_mut() {
+        let budget = consumer.budget(queue.queue.len(), 1);
+        for _ in 0..budget {
+            let Some(m) = queue.queue.pop_front() else { break };
+            ctx.commands.entity(m).despawn();
+            if let Some(d) = bus.depth.get_mut(&ConsumerId::Orchestrator) {
+                *d = d.saturating_sub(1);
+            }
+            let Ok(msg) = messages.get(m) else { continue };
+            let Some(env) = event(msg.seq) else { continue };
+            if let Receive::Apply(seqs) = consumer.receive(env, &ctx.mech) {
+                for seq in seqs {
+                    let Some(env) = event(seq) else { continue };
+                    consumer.mark_applied(env);
+                    on_event(&mut ctx, &mut sagas, &mut saga_q, &mut fresh, env);
+                }
+            }
+        }
+    }
+    // 2. Vendor replies (current or late).
+    for r in &replies.0 {
+        let Caller::Saga { saga, token } = r.caller else { continue };
+        if token == 0 {
+            // A fire-and-forget compensation of a late reply.
+            continue;
+        }
+        let Some(mut s) = sagas.by_id.get(&saga).and_then(|e| saga_q.get_mut(*e).ok()) else {
+            let mut done = sagas.by_id.get(&saga).and_then(|e| done_q.get_mut(*e).ok());
+            compensate_late(&mut ctx, &mut sagas, done.as_deref_mut(), r);
+            continue;
+        };
+        if s.wait == Some(Wait::Vendor { token }) {
+            ctx.signals.send(SimSignal::VendorReplied {
+                vendor: r.vendor.clone(),
+                ok: r.result.is_ok(),
+                late: false,
+                correlation: r.correlation,
+            });
+            s.reply = Some(r.result.clone());
+        } else {
+            compensate_late(&mut ctx, &mut sagas, Some(&mut s), r);
+        }
+    }
+    // 3. Step timeouts.
+    for (saga, token) in std::mem::take(&mut fired.saga_timeouts) {
+        if let Some(mut s) = sagas.by_id.get(&saga).and_then(|e| saga_q.get_mut(*e).ok())
+            && s.wait == Some(Wait::Vendor { token })
+            && s.reply.is_none()
+        {
+            s.timed_out = true;
+        }
+    }
+    // 4. Step every live saga, in id order.
+    let live: Vec<(u64, Entity)> = sagas.by_id.iter().map(|(id, e)| (*id, *e)).collect();
+    for (_, e) in live {
+        let Ok(mut s) = saga_q.get_mut(e) else { continue };
+        advance(&mut ctx, &mut sagas, &mut s);
+        if s.state.is_terminal() {
+            finish(&mut ctx, &mut sagas, &mut s, Some(e));
+        }
+    }
+    for mut s in fresh {
+        advance(&mut ctx, &mut sagas, &mut s);
+        let (id, terminal) = (s.id, s.state.is_terminal());
+        if terminal {
+            finish(&mut ctx, &mut sagas, &mut s, None);
+        }
+        spawn(&mut ctx.commands, &mut sagas, s);
+        if terminal {
+            sagas.finished.push_back(id);
+        }
+    }
+}
+
+/// A saga reached a terminal state: detach it and keep only the latest
+/// finished ones.
+fn finish(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, entity: Option<Entity>) {
+    s.ended_tick = Some(ctx.clock.tick);
+    for leg in &s.legs {
+        if sagas.attached.get(&leg.aggregate) == Some(&s.id) {
+            sagas.attached.remove(&leg.aggregate);
+        }
+    }
+    let id = s.id;
+    sagas.commands.retain(|_, (saga, _)| *saga != id);
+    if let Some(e) = entity {
+        ctx.commands.entity(e).insert(SagaDone);
+        sagas.finished.push_back(id);
+    }
+    while sagas.finished.len() > KEEP_FINISHED {
+        if let Some(old) = sagas.finished.pop_front()
+            && let Some(old_e) = sagas.by_id.remove(&old)
+        {
+            ctx.commands.entity(old_e).despawn();
+        }
+    }
+}
+
+/// A reply for a step that already gave up: undo what the vendor did.
+fn compensate_late(ctx: &mut SagaCtx, sagas: &mut Sagas, saga: Option<&mut Saga>, r: &vendors::VendorReply) {
+    ctx.signals.send(SimSignal::VendorReplied { vendor: r.vendor.clone(), ok: r.result.is_ok(), late: true, correlation: r.correlation });
+    if r.result.is_err() {
+        return;
+    }
+    let undo = match &r.op {
+        VendorOp::Hold { flight, seat, holder } => {
+            VendorOp::Release { flight: flight.clone(), seat: seat.clone(), holder: *holder }
+        }
+        VendorOp::Issue { flight, seat, holder } => {
+            VendorOp::Void { flight: flight.clone(), seat: seat.clone(), holder: *holder }
+        }
+        _ => return,
+    };
+    let saga_id = match r.caller {
+        Caller::Saga { saga, .. } => saga,
+        Caller::Populator { .. } => return,
+    };
+    let op_name = undo.name();
+    vendors::call(
+        &mut ctx.commands,
+        &mut ctx.vendors,
+        &mut ctx.ids,
+        &mut ctx.rng,
+        &ctx.knobs,
+        ctx.clock.tick,
+        &r.vendor,
+        undo,
+        Caller::Saga { saga: saga_id, token: 0 },
+        r.correlation,
+        &mut ctx.signals,
+    );
+    sagas.late_replies_compensated += 1;
+    if let Some(s) = saga {
+        let now = ctx.clock.tick;
+        s.line(now, format!("late {} reply from {}", r.op.name(), r.vendor), "late reply compensated", format!("sent {op_name}"));
+    }
+}
+
+/// Routes one event from the orchestrator's queue.
+fn on_event(
+    ctx: &mut SagaCtx,
+    sagas: &mut Sagas,
+    saga_q: &mut Query<&mut Saga, Without<SagaDone>>,
+    fresh: &mut Vec<Saga>,
+    env: &EventEnvelope,
+) {
+    let now = ctx.clock.tick;
+    if let Event::SeatHeld { customer, passenger, vendor, flight, seat, price_cents, .. } = &env.event {
+        if let Some((saga, leg)) = sagas.commands.get(&env.causation_id).copied() {
+            if let Some(s) = find(sagas, saga_q, fresh, saga) {
+                s.hold_version.insert(leg, env.version);
+            }
+            return;
+        }
+        // A customer's own hold: the orchestrator takes it from here.
+        let leg = Leg {
+            aggregate: env.aggregate_id.clone(),
+            flight: flight.clone(),
+            seat: seat.clone(),
+            vendor: vendor.clone(),
+            price_cents: *price_cents,
+            passenger: passenger.clone(),
+        };
+        let mut s = new_saga(sagas, &mut ctx.ids, now, customer.clone(), vec![leg], env.correlation_id, false);
+        s.hold_version.insert(0, env.version);
+        fresh.push(s);
+        return;
+    }
+    let Some(saga) = sagas.attached.get(&env.aggregate_id).copied() else { return };
+    if let Some(s) = find(sagas, saga_q, fresh, saga) {
+        let Some(leg) = s.legs.iter().position(|l| l.aggregate == env.aggregate_id) else { return };
+        if env.version > s.hold_version.get(&leg).copied().unwrap_or(0) {
+            s.seen.insert((leg, env.kind()));
+        }
+    }
+}
+
+/// A live saga by id, spawned or started this tick.
+fn find<'a>(
+    sagas: &Sagas,
+    saga_q: &'a mut Query<&mut Saga, Without<SagaDone>>,
+    fresh: &'a mut [Saga],
+    id: u64,
+) -> Option<&'a mut Saga> {
+    if let Some(e) = sagas.by_id.get(&id) {
+        return saga_q.get_mut(*e).ok().map(Mut::into_inner);
+    }
+    fresh.iter_mut().find(|s| s.id == id)
+}
+
+enum Poll {
+    Pending,
+    Done(Result<Option<String>, (String, bool)>),
+}
+
+/// Runs the saga's state machine as far as it can go this tick.
+fn advance(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga) {
+    let now = ctx.clock.tick;
+    for _ in 0..32 {
+        match s.state {
+            SagaState::Running => {
+                let Some(&step) = s.steps.get(s.step) else {
+                    s.state = SagaState::Completed;
+                    let pnrs: Vec<String> = s.pnrs.values().cloned().collect();
+                    s.line(now, "saga".into(), "ok", format!("completed, PNR {}", pnrs.join(" ")));
+                    ctx.signals.send(SimSignal::SagaStep { saga: s.id, outcome: "completed", correlation: s.correlation });
+                    return;
+                };
+                let ops = s.forward_ops(step);
+                let Some(op) = ops.get(s.op).cloned() else {
+                    s.line(now, step.name(), "ok", "");
+                    ctx.signals.send(SimSignal::SagaStep { saga: s.id, outcome: "ok", correlation: s.correlation });
+                    s.step += 1;
+                    s.op = 0;
+                    continue;
+                };
+                match poll(ctx, sagas, s, op, true) {
+                    Poll::Pending => return,
+                    Poll::Done(Ok(pnr)) => {
+                        if let Some(pnr) = pnr {
+                            s.pnrs.insert(step.leg(), pnr);
+                        }
+                        s.op += 1;
+                    }
+                    Poll::Done(Err((reason, timeout))) => fail(ctx, s, step, reason, timeout),
+                }
+            }
+            SagaState::Compensating => {
+                let Some(item) = s.comp.first().cloned() else {
+                    s.state = SagaState::Compensated;
+                    s.line(now, "saga".into(), "compensate ok", "fully compensated");
+                    ctx.signals.send(SimSignal::SagaStep { saga: s.id, outcome: "compensated", correlation: s.correlation });
+                    return;
+                };
+                let Some(op) = item.ops.get(s.op).cloned() else {
+                    s.line(now, item.label.clone(), "compensate ok", "");
+                    ctx.signals.send(SimSignal::SagaStep { saga: s.id, outcome: "compensate ok", correlation: s.correlation });
+                    s.comp.remove(0);
+                    s.op = 0;
+                    continue;
+                };
+                match poll(ctx, sagas, s, op, false) {
+                    Poll::Pending => return,
+                    Poll::Done(Ok(_)) => s.op += 1,
+                    Poll::Done(Err((reason, _))) => {
+                        s.attempts += 1;
+                        if s.attempts > MAX_ATTEMPTS {
+                            s.state = SagaState::Stuck;
+                            s.line(now, item.label, "stuck", reason);
+                            return;
+                        }
+                        s.line(now, item.label, "compensate retry", reason);
+                    }
+                }
+            }
+            _ => return,
+        }
+    }
+}
+
+/// Step `step` failed: record it, then compensate the steps before it.
+fn fail(ctx: &mut SagaCtx, s: &mut Saga, step: StepAction, reason: String, timeout: bool) {
+    let now = ctx.clock.tick;
+    s.line(now, step.name(), if timeout { "timeout" } else { "fail" }, reason.clone());
+    ctx.signals.send(SimSignal::SagaStep { saga: s.id, outcome: if timeout { "timeout" } else { "fail" }, correlation: s.correlation });
+    s.op = 0;
+    s.attempts = 0;
+    s.wait = None;
+    let mut comp = vec![];
+    if let StepAction::VendorIssue(l) = step {
+        comp.push(CompItem {
+            label: format!("record issue failure (leg {})", l + 1),
+            ops: vec![Op::Cmd(l, Command::FailIssue { reason })],
+        });
+    }
+    if !ctx.mech.compensation {
+        s.comp = comp;
+        s.state = SagaState::Aborted;
+        s.line(now, "saga".into(), "fail", "aborted without compensation (safeguard off)");
+        return;
+    }
+    for done in s.steps[..s.step].iter().rev() {
+        comp.push(CompItem { label: format!("undo {}", done.name()), ops: s.compensation(*done) });
+    }
+    s.comp = comp;
+    s.state = SagaState::Compensating;
+}
+
+/// Starts or checks one op. `Ok(Some(pnr))` when an issue returned a PNR.
+fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: bool) -> Poll {
+    let now = ctx.clock.tick;
+    match (&s.wait, op) {
+        (_, Op::AwaitPayment(l)) => {
+            if s.seen.contains(&(l, EventKind::PaymentCaptured)) {
+                Poll::Done(Ok(None))
+            } else if s.seen.contains(&(l, EventKind::SeatHoldExpired)) {
+                Poll::Done(Err(("hold expired before payment".into(), false)))
+            } else if s.seen.contains(&(l, EventKind::SeatReleased)) {
+                Poll::Done(Err(("seat released before payment".into(), false)))
+            } else {
+                Poll::Pending
+            }
+        }
+        (None, Op::Cmd(l, mut cmd)) => {
+            if let Command::IssueTicket { pnr } = &mut cmd {
+                *pnr = s.pnrs.get(&l).cloned().unwrap_or_default();
+            }
+            if let Command::HoldSeat { hold_ttl_ticks, .. } = &mut cmd {
+                *hold_ttl_ticks = ticks(ctx.setup.world.timing.hold_ttl_ms);
+            }
+            let id = command_api::submit(
+                &mut ctx.commands,
+                &mut ctx.log,
+                &mut ctx.ids,
+                now,
+                0,
+                CommandRequest::Internal { aggregate: s.legs[l].aggregate.clone(), command: cmd },
+                Origin::Saga(s.id),
+                Some(s.correlation),
+                None,
+            );
+            sagas.commands.insert(id, (s.id, l));
+            s.wait = Some(Wait::Command(id));
+            Poll::Pending
+        }
+        (Some(Wait::Command(id)), Op::Cmd(..)) => {
+            let id = *id;
+            let Some(rec) = ctx.log.get(id) else {
+                s.wait = None;
+                return Poll::Pending;
+            };
+            match rec.outcome {
+                Outcome::Inflight => Poll::Pending,
+                Outcome::Ok => {
+                    s.wait = None;
+                    s.attempts = 0;
+                    Poll::Done(Ok(None))
+                }
+                Outcome::Conflict if s.attempts < MAX_ATTEMPTS => {
+                    // Someone appended first: reload and try again.
+                    s.attempts += 1;
+                    s.wait = None;
+                    Poll::Pending
+                }
+                _ => {
+                    s.wait = None;
+                    Poll::Done(Err((rec.reason.clone().unwrap_or_else(|| rec.outcome.name().into()), false)))
+                }
+            }
+        }
+        (None, Op::Vendor(l, vop)) => {
+            let token = ctx.ids.next();
+            vendors::call(
+                &mut ctx.commands,
+                &mut ctx.vendors,
+                &mut ctx.ids,
+                &mut ctx.rng,
+                &ctx.knobs,
+                now,
+                &s.legs[l].vendor.clone(),
+                vop,
+                Caller::Saga { saga: s.id, token },
+                s.correlation,
+                &mut ctx.signals,
+            );
+            if forward {
+                let timeout = ticks(ctx.setup.world.timing.saga_step_timeout_ms);
+                super::timers::schedule(&mut ctx.commands, &mut ctx.wheel, now + timeout, TimerKind::SagaTimeout { saga: s.id, token });
+            }
+            s.wait = Some(Wait::Vendor { token });
+            s.reply = None;
+            s.timed_out = false;
+            Poll::Pending
+        }
+        (Some(Wait::Vendor { .. }), Op::Vendor(..)) => {
+            if let Some(result) = s.reply.take() {
+                s.wait = None;
+                match result {
+                    Ok(Reply::Pnr(pnr)) => Poll::Done(Ok(Some(pnr))),
+                    Ok(_) => Poll::Done(Ok(None)),
+                    Err(e) => Poll::Done(Err((e, false))),
+                }
+            } else if s.timed_out {
+                s.wait = None;
+                s.timed_out = false;
+                let ms = ctx.setup.world.timing.saga_step_timeout_ms;
+                Poll::Done(Err((format!("no vendor reply within {ms} ms"), true)))
+            } else {
+                Poll::Pending
+            }
+        }
+        // A wait of the wrong kind cannot outlive its op; start over.
+        (Some(_), _) => {
+            s.wait = None;
+            Poll::Pending
+        }
+    }
+}
+

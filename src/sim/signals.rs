@@ -1,0 +1,77 @@
+//! What the engine tells presentation each tick, for particles and flashes.
+//!
+//! Signals are write-only from the engine's side: nothing in the sim reads
+//! them back, so a view that drops or delays them cannot change a run.
+//! They are only written while [`SignalsEnabled`] is on (the map turns it
+//! on); headless runs skip the cost.
+
+use super::projectors::Projection;
+use crate::domain::{EventKind, VendorId};
+use bevy::prelude::*;
+
+/// Whether the engine writes [`SimSignal`]s (off by default: headless).
+#[derive(Resource, Clone, Copy, Debug, Default)]
+pub struct SignalsEnabled(pub bool);
+
+/// A consumer of the bus: the 5 projectors and the saga orchestrator.
+pub use super::bus::ConsumerId;
+
+/// One thing that moved this tick.
+#[derive(Message, Clone, Debug, PartialEq)]
+pub enum SimSignal {
+    /// A customer sent a command to the Command API.
+    CommandSent { id: u64, correlation: u64 },
+    /// The Command API answered (`ok`, `conflict`, `rejected`).
+    CommandDone { id: u64, correlation: u64, outcome: super::command_api::Outcome },
+    /// An event was appended to the store (and its outbox row written).
+    EventAppended { seq: u64, kind: EventKind, correlation: u64 },
+    /// The pumper published (or failed to publish) an outbox row.
+    OutboxPublished { seq: u64, ok: bool, correlation: u64 },
+    /// A message reached a consumer's queue.
+    Delivered { seq: u64, consumer: ConsumerId, duplicate: bool, correlation: u64 },
+    /// A projector handled a message.
+    ProjectionApplied { seq: u64, projection: Projection, outcome: ApplyOutcome, correlation: u64 },
+    /// The orchestrator or a populator called a vendor.
+    VendorCalled { vendor: VendorId, op: &'static str, correlation: u64 },
+    /// A vendor answered; `late` when its saga step had already timed out.
+    VendorReplied { vendor: VendorId, ok: bool, late: bool, correlation: u64 },
+    /// The Query API asked Redis.
+    CacheGet { hit: bool, correlation: u64 },
+    /// A populator filled a Redis key (from the Read DB or the vendors).
+    CachePopulated { correlation: u64 },
+    /// A query was answered.
+    QueryServed { correlation: u64 },
+    /// A saga step finished (ok, fail, timeout, compensate ok).
+    SagaStep { saga: u64, outcome: &'static str, correlation: u64 },
+}
+
+/// What a consumer did with one delivered message.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum ApplyOutcome {
+    Applied,
+    DuplicateSkipped,
+    Buffered,
+}
+
+/// Writes signals only when enabled.
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct Signals<'w> {
+    enabled: Option<Res<'w, SignalsEnabled>>,
+    writer: MessageWriter<'w, SimSignal>,
+}
+
+impl Signals<'_> {
+    pub fn send(&mut self, signal: SimSignal) {
+        if self.enabled.as_ref().is_some_and(|e| e.0) {
+            self.writer.write(signal);
+        }
+    }
+
+    pub fn on(&self) -> bool {
+        self.enabled.as_ref().is_some_and(|e| e.0)
+    }
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_message::<SimSignal>();
+}

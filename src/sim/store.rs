@@ -1,0 +1,139 @@
+//! The event store ("PostgreSQL"): append-only rows, one entity per event,
+//! with the (aggregate_id, version) unique rule and a global seq; the
+//! outbox rows written in the same transaction; the per-seat aggregate
+//! snapshots the UI shows; and the write side's small indexes.
+//!
+//! Nothing here updates or deletes a stored event. Lookups go through
+//! indexes kept as resources, so no per-tick work scans the history.
+
+use super::config::WorldConfig;
+use super::world::SimEntity;
+use crate::domain::{AggregateId, Booking, CustomerId, Event, EventEnvelope, Hash, Tick, ZERO_HASH};
+use bevy::platform::collections::HashMap;
+use bevy::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// One stored event (a row of the `events` table).
+#[derive(Component, Clone, Debug)]
+pub struct StoredEvent(pub EventEnvelope);
+
+/// An outbox row: the event `seq` still has to be published to the bus.
+#[derive(Component, Clone, Debug)]
+pub struct OutboxRow {
+    pub seq: u64,
+    pub correlation: u64,
+    pub attempts: u32,
+}
+
+/// The folded state of one seat's stream, kept for display and invariant
+/// checks. The Command API never trusts it: it loads by fold.
+#[derive(Component, Clone, Debug)]
+pub struct AggregateRow(pub Booking);
+
+/// Indexes over the store rows (kept as a resource so lookups are O(1)).
+#[derive(Resource, Debug, Default)]
+pub struct EventStore {
+    rows: Vec<Entity>,
+    streams: HashMap<AggregateId, Vec<Entity>>,
+    head: Hash,
+    /// Keys appended twice: only possible with the unique key turned off.
+    pub duplicate_keys: Vec<(AggregateId, u32)>,
+}
+
+impl EventStore {
+    /// The seq of the last appended event (0 when empty).
+    pub fn head_seq(&self) -> u64 {
+        self.rows.len() as u64
+    }
+    /// The hash at the head of the chain: the run's fingerprint.
+    pub fn head_hash(&self) -> Hash {
+        self.head
+    }
+    /// The row entity of event `seq`.
+    pub fn row(&self, seq: u64) -> Option<Entity> {
+        seq.checked_sub(1).and_then(|i| self.rows.get(i as usize)).copied()
+    }
+    /// Row entities of every event, in seq order.
+    pub fn rows(&self) -> &[Entity] {
+        &self.rows
+    }
+    /// Row entities of one stream, in version order.
+    pub fn stream(&self, id: &AggregateId) -> &[Entity] {
+        self.streams.get(id).map_or(&[], Vec::as_slice)
+    }
+    /// The stream's current version (0 = never touched).
+    pub fn version(&self, id: &AggregateId) -> u32 {
+        self.stream(id).len() as u32
+    }
+
+    /// Appends one event as version `version` of its stream, and its outbox
+    /// row, in one step (the same transaction). The caller has already
+    /// checked the expected version (the unique key).
+    #[allow(clippy::too_many_arguments)]
+    pub fn append(
+        &mut self,
+        commands: &mut Commands,
+        aggregate_id: AggregateId,
+        version: u32,
+        tick: Tick,
+        causation_id: u64,
+        correlation_id: u64,
+        event: Event,
+    ) -> EventEnvelope {
+        if version <= self.version(&aggregate_id) {
+            self.duplicate_keys.push((aggregate_id.clone(), version));
+        }
+        let seq = self.head_seq() + 1;
+        let env = EventEnvelope::seal(
+            seq,
+            aggregate_id.clone(),
+            version,
+            tick,
+            causation_id,
+            correlation_id,
+            event,
+            self.head,
+        );
+        self.head = env.hash;
+        let row = commands.spawn((SimEntity, StoredEvent(env.clone()))).id();
+        commands.spawn((SimEntity, OutboxRow { seq, correlation: correlation_id, attempts: 0 }));
+        self.rows.push(row);
+        self.streams.entry(aggregate_id).or_default().push(row);
+        env
+    }
+}
+
+/// Every bookable seat's aggregate entity, by id (all seats of the world
+/// exist from tick 0 at version 0).
+#[derive(Resource, Debug, Default)]
+pub struct Aggregates {
+    pub by_id: BTreeMap<AggregateId, Entity>,
+}
+
+/// Write-side index: the streams a customer ever held (for GDPR erasure).
+#[derive(Resource, Debug, Default)]
+pub struct CustomerStreams {
+    pub by_customer: BTreeMap<CustomerId, BTreeSet<AggregateId>>,
+}
+
+/// Customers erased under GDPR: the suppression list every projector
+/// consults so personal data never comes back, even during a replay.
+#[derive(Resource, Debug, Default, Clone)]
+pub struct Forgotten {
+    pub customers: BTreeSet<CustomerId>,
+}
+
+pub(super) fn reset(world: &mut World, cfg: &WorldConfig) {
+    world.insert_resource(EventStore { head: ZERO_HASH, ..default() });
+    world.insert_resource(CustomerStreams::default());
+    world.insert_resource(Forgotten::default());
+    let mut aggregates = Aggregates::default();
+    for flight in &cfg.flights {
+        for seat in flight.all_seats() {
+            let id = AggregateId::seat(&flight.id, &seat);
+            let e = world.spawn((SimEntity, AggregateRow(Booking::new(id.clone())))).id();
+            aggregates.by_id.insert(id, e);
+        }
+    }
+    world.insert_resource(aggregates);
+}

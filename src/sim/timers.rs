@@ -1,0 +1,107 @@
+//! Timers: hold expiry, saga step timeouts, cache TTL. Each pending timer
+//! is an entity; a wheel (tick → timers) finds the due ones without
+//! looking at the others. Firing only *asks*: an expiry becomes an
+//! `ExpireHold` command (which loses harmlessly if the seat was paid), a
+//! TTL becomes an eviction request, a timeout a note for the orchestrator.
+
+use super::command_api::{self, CommandLog, CommandRequest, Origin};
+use super::world::{IdGen, SimClock, SimEntity};
+use super::SimSet;
+use crate::domain::{AggregateId, Command, Tick};
+use bevy::prelude::*;
+use std::collections::BTreeMap;
+
+#[derive(Component, Clone, Debug)]
+pub struct Timer {
+    pub fire_tick: Tick,
+    pub kind: TimerKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum TimerKind {
+    HoldExpiry { aggregate: AggregateId, correlation: u64 },
+    CacheTtl { key: String, expires_tick: Tick },
+    SagaTimeout { saga: u64, token: u64 },
+}
+
+/// Pending timers by due tick.
+#[derive(Resource, Debug, Default)]
+pub struct TimerWheel {
+    due: BTreeMap<(Tick, u64), Entity>,
+    next: u64,
+}
+
+impl TimerWheel {
+    pub fn len(&self) -> usize {
+        self.due.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.due.is_empty()
+    }
+    /// Timers that keep business work pending (all but cache TTLs).
+    pub fn pending_work(&self, timers: &Query<&Timer>) -> usize {
+        self.due
+            .values()
+            .filter(|e| timers.get(**e).is_ok_and(|t| !matches!(t.kind, TimerKind::CacheTtl { .. })))
+            .count()
+    }
+}
+
+/// Fired timeouts and TTLs, for the orchestrator and Redis to pick up.
+#[derive(Resource, Debug, Default)]
+pub struct FiredTimers {
+    pub saga_timeouts: Vec<(u64, u64)>,
+    pub cache_expiries: Vec<(String, Tick)>,
+}
+
+pub fn schedule(commands: &mut Commands, wheel: &mut TimerWheel, fire_tick: Tick, kind: TimerKind) {
+    wheel.next += 1;
+    let e = commands.spawn((SimEntity, Timer { fire_tick, kind })).id();
+    wheel.due.insert((fire_tick, wheel.next), e);
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(FixedUpdate, fire.in_set(SimSet::Timers));
+}
+
+pub(super) fn reset(world: &mut World) {
+    world.insert_resource(TimerWheel::default());
+    world.insert_resource(FiredTimers::default());
+}
+
+fn fire(
+    mut commands: Commands,
+    mut wheel: ResMut<TimerWheel>,
+    timers: Query<&Timer>,
+    mut fired: ResMut<FiredTimers>,
+    mut log: ResMut<CommandLog>,
+    mut ids: ResMut<IdGen>,
+    clock: Res<SimClock>,
+) {
+    let now = clock.tick;
+    while let Some(entry) = wheel.due.first_entry() {
+        if entry.key().0 > now {
+            break;
+        }
+        let e = entry.remove();
+        let Ok(timer) = timers.get(e) else { continue };
+        match &timer.kind {
+            TimerKind::HoldExpiry { aggregate, correlation } => {
+                command_api::submit(
+                    &mut commands,
+                    &mut log,
+                    &mut ids,
+                    now,
+                    0,
+                    CommandRequest::Internal { aggregate: aggregate.clone(), command: Command::ExpireHold { now } },
+                    Origin::Timer,
+                    Some(*correlation),
+                    None,
+                );
+            }
+            TimerKind::CacheTtl { key, expires_tick } => fired.cache_expiries.push((key.clone(), *expires_tick)),
+            TimerKind::SagaTimeout { saga, token } => fired.saga_timeouts.push((*saga, *token)),
+        }
+        commands.entity(e).despawn();
+    }
+}

@@ -1,0 +1,351 @@
+//! The 3 vendor adapters (V1 Iberia/NDC, V2 Lufthansa/Amadeus, V3
+//! Delta/Sabre): seat inventory per flight, seeded latency, injectable
+//! slowness and failures. Each call is an entity: the vendor acts on it
+//! halfway through its latency and the reply lands at the end, so a slow
+//! vendor can act *after* the caller gave up (the late reply the saga must
+//! compensate). Holds and releases are keyed by the holder (the saga), so
+//! a release is idempotent and never frees someone else's seat.
+
+use super::config::{WorldConfig, ticks};
+use super::knobs::Knobs;
+use super::signals::{SimSignal, Signals};
+use super::world::{IdGen, SimClock, SimEntity};
+use super::{SimRng, SimSet};
+use crate::domain::{FlightId, SeatNo, Tick, VendorId};
+use bevy::prelude::*;
+use rand::Rng;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// What a caller asks a vendor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VendorOp {
+    Hold { flight: FlightId, seat: SeatNo, holder: u64 },
+    Release { flight: FlightId, seat: SeatNo, holder: u64 },
+    Issue { flight: FlightId, seat: SeatNo, holder: u64 },
+    Void { flight: FlightId, seat: SeatNo, holder: u64 },
+    Search { route: String },
+}
+
+impl VendorOp {
+    pub fn name(&self) -> &'static str {
+        match self {
+            VendorOp::Hold { .. } => "hold",
+            VendorOp::Release { .. } => "release",
+            VendorOp::Issue { .. } => "issue",
+            VendorOp::Void { .. } => "void",
+            VendorOp::Search { .. } => "search",
+        }
+    }
+}
+
+/// Who is waiting for the reply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Caller {
+    /// A saga step; `token` tells a current reply from a late one.
+    Saga { saga: u64, token: u64 },
+    /// A cache populator fanning out a search.
+    Populator { id: u64 },
+}
+
+/// A flight a vendor offers on a route.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Offer {
+    pub flight: FlightId,
+    pub vendor: VendorId,
+    pub seats_left: u32,
+    pub price_cents: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    Done,
+    Pnr(String),
+    Offers(Vec<Offer>),
+}
+
+/// One request to a vendor, in flight.
+#[derive(Component, Clone, Debug)]
+pub struct VendorCall {
+    pub id: u64,
+    pub vendor: VendorId,
+    pub op: VendorOp,
+    pub caller: Caller,
+    pub correlation: u64,
+    pub sent_tick: Tick,
+    pub apply_tick: Tick,
+    pub reply_tick: Tick,
+    pub result: Option<Result<Reply, String>>,
+}
+
+/// A vendor's answer, for the orchestrator or a populator to pick up.
+#[derive(Clone, Debug)]
+pub struct VendorReply {
+    pub call_id: u64,
+    pub vendor: VendorId,
+    pub op: VendorOp,
+    pub caller: Caller,
+    pub correlation: u64,
+    pub result: Result<Reply, String>,
+}
+
+/// Replies delivered this tick.
+#[derive(Resource, Debug, Default)]
+pub struct VendorReplies(pub Vec<VendorReply>);
+
+/// One flight's seats at the vendor.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Inventory {
+    pub route: String,
+    pub total: u32,
+    pub price_cents: u64,
+    /// Seat → holder (saga id).
+    pub held: BTreeMap<SeatNo, u64>,
+    pub sold: BTreeMap<SeatNo, u64>,
+}
+
+impl Inventory {
+    /// Seats neither held nor sold. Negative would be an oversell.
+    pub fn available(&self) -> i64 {
+        self.total as i64 - self.held.len() as i64 - self.sold.len() as i64
+    }
+}
+
+/// A vendor adapter and its inventory.
+#[derive(Component, Clone, Debug)]
+pub struct Vendor {
+    pub id: VendorId,
+    pub name: String,
+    pub channel: String,
+    pub latency_ms: (u32, u32),
+    pub inventory: BTreeMap<FlightId, Inventory>,
+    pub calls: u64,
+    pub failures: u64,
+    /// Holds that found the seat taken by another holder.
+    pub refused_holds: u64,
+}
+
+#[derive(Resource, Debug, Default)]
+pub struct Vendors {
+    pub by_id: BTreeMap<VendorId, Entity>,
+    pub latency_ms: BTreeMap<VendorId, (u32, u32)>,
+    pub calls_total: u64,
+    pub pending: usize,
+}
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(FixedUpdate, process.in_set(SimSet::Vendors));
+}
+
+pub(super) fn reset(world: &mut World, cfg: &WorldConfig) {
+    let mut vendors = Vendors::default();
+    for v in &cfg.vendors {
+        let inventory = cfg
+            .flights
+            .iter()
+            .filter(|f| f.vendor == v.id)
+            .map(|f| {
+                (
+                    f.id.clone(),
+                    Inventory {
+                        route: f.route.clone(),
+                        total: f.all_seats().len() as u32,
+                        price_cents: f.price_cents,
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect();
+        let e = world
+            .spawn((
+                SimEntity,
+                Vendor {
+                    id: v.id.clone(),
+                    name: v.name.clone(),
+                    channel: v.channel.clone(),
+                    latency_ms: v.latency_ms,
+                    inventory,
+                    calls: 0,
+                    failures: 0,
+                    refused_holds: 0,
+                },
+            ))
+            .id();
+        vendors.by_id.insert(v.id.clone(), e);
+        vendors.latency_ms.insert(v.id.clone(), v.latency_ms);
+    }
+    world.insert_resource(vendors);
+    world.insert_resource(VendorReplies::default());
+}
+
+/// Sends a request to a vendor; returns the call id.
+#[allow(clippy::too_many_arguments)]
+pub fn call(
+    commands: &mut Commands,
+    vendors: &mut Vendors,
+    ids: &mut IdGen,
+    rng: &mut SimRng,
+    knobs: &Knobs,
+    now: Tick,
+    vendor: &VendorId,
+    op: VendorOp,
+    caller: Caller,
+    correlation: u64,
+    signals: &mut Signals,
+) -> u64 {
+    let id = ids.next();
+    let (lo, hi) = vendors.latency_ms.get(vendor).copied().unwrap_or((100, 200));
+    let mut latency = u64::from(rng.0.random_range(lo..=hi.max(lo)));
+    latency += knobs.slow_vendor_ms.get(vendor).copied().unwrap_or(0);
+    let total = ticks(latency);
+    vendors.calls_total += 1;
+    vendors.pending += 1;
+    signals.send(SimSignal::VendorCalled { vendor: vendor.clone(), op: op.name(), correlation });
+    commands.spawn((
+        SimEntity,
+        VendorCall {
+            id,
+            vendor: vendor.clone(),
+            op,
+            caller,
+            correlation,
+            sent_tick: now,
+            apply_tick: now + (total / 2).max(1),
+            reply_tick: now + total,
+            result: None,
+        },
+    ));
+    id
+}
+
+fn process(
+    mut commands: Commands,
+    mut calls: Query<(Entity, &mut VendorCall)>,
+    mut vendor_q: Query<&mut Vendor>,
+    mut vendors: ResMut<Vendors>,
+    mut replies: ResMut<VendorReplies>,
+    knobs: Res<Knobs>,
+    clock: Res<SimClock>,
+) {
+    let now = clock.tick;
+    replies.0.clear();
+    let mut due: Vec<(u64, Entity)> = calls
+        .iter()
+        .filter(|(_, c)| (c.result.is_none() && c.apply_tick <= now) || c.reply_tick <= now)
+        .map(|(e, c)| (c.id, e))
+        .collect();
+    due.sort_unstable();
+    for (_, e) in due {
+        let Ok((_, mut c)) = calls.get_mut(e) else { continue };
+        if c.result.is_none() {
+            let Some(mut v) = vendors.by_id.get(&c.vendor).and_then(|v| vendor_q.get_mut(*v).ok()) else {
+                c.result = Some(Err(format!("unknown vendor {}", c.vendor)));
+                continue;
+            };
+            let result = act(&mut v, &c.op, &knobs, c.id);
+            v.calls += 1;
+            if result.is_err() {
+                v.failures += 1;
+            }
+            c.result = Some(result);
+        }
+        if c.reply_tick <= now {
+            replies.0.push(VendorReply {
+                call_id: c.id,
+                vendor: c.vendor.clone(),
+                op: c.op.clone(),
+                caller: c.caller,
+                correlation: c.correlation,
+                result: c.result.clone().unwrap_or_else(|| Err("no result".into())),
+            });
+            vendors.pending = vendors.pending.saturating_sub(1);
+            commands.entity(e).despawn();
+        }
+    }
+}
+
+/// The vendor's side of one request.
+fn act(v: &mut Vendor, op: &VendorOp, knobs: &Knobs, call_id: u64) -> Result<Reply, String> {
+    let vendor_id = v.id.clone();
+    let (flight, seat, holder) = match op {
+        VendorOp::Search { route } => {
+            return Ok(Reply::Offers(
+                v.inventory
+                    .iter()
+                    .filter(|(_, i)| &i.route == route)
+                    .map(|(f, i)| Offer {
+                        flight: f.clone(),
+                        vendor: vendor_id.clone(),
+                        seats_left: i.available().max(0) as u32,
+                        price_cents: i.price_cents,
+                    })
+                    .collect(),
+            ));
+        }
+        VendorOp::Hold { flight, seat, holder }
+        | VendorOp::Release { flight, seat, holder }
+        | VendorOp::Issue { flight, seat, holder }
+        | VendorOp::Void { flight, seat, holder } => (flight, seat, *holder),
+    };
+    let injected = match op {
+        VendorOp::Hold { .. } => knobs.fail_hold.contains(&vendor_id),
+        VendorOp::Issue { .. } => knobs.fail_issue.contains(&vendor_id),
+        _ => false,
+    };
+    if injected {
+        return Err(format!("{vendor_id} 503 on {} (injected)", op.name()));
+    }
+    let Some(i) = v.inventory.get_mut(flight) else {
+        return Err(format!("{vendor_id} does not sell {flight}"));
+    };
+    match op {
+        VendorOp::Hold { .. } => match (i.held.get(seat), i.sold.get(seat)) {
+            (Some(h), _) if *h == holder => Ok(Reply::Done),
+            (None, None) => {
+                i.held.insert(seat.clone(), holder);
+                Ok(Reply::Done)
+            }
+            _ => {
+                v.refused_holds += 1;
+                Err(format!("{vendor_id}: seat {flight}/{seat} not available"))
+            }
+        },
+        // Idempotent: releasing what this holder does not hold does nothing.
+        VendorOp::Release { .. } => {
+            if i.held.get(seat) == Some(&holder) {
+                i.held.remove(seat);
+            }
+            Ok(Reply::Done)
+        }
+        VendorOp::Issue { .. } => {
+            if i.sold.get(seat) == Some(&holder) {
+                return Ok(Reply::Pnr(pnr(&vendor_id, call_id)));
+            }
+            if i.held.get(seat) != Some(&holder) {
+                return Err(format!("{vendor_id}: no hold on {flight}/{seat} to ticket"));
+            }
+            i.held.remove(seat);
+            i.sold.insert(seat.clone(), holder);
+            Ok(Reply::Pnr(pnr(&vendor_id, call_id)))
+        }
+        VendorOp::Void { .. } => {
+            if i.sold.get(seat) == Some(&holder) {
+                i.sold.remove(seat);
+            }
+            Ok(Reply::Done)
+        }
+        VendorOp::Search { .. } => Err("a search names no seat".into()),
+    }
+}
+
+/// A record locator: deterministic from the vendor and the call.
+fn pnr(vendor: &VendorId, call_id: u64) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut n = call_id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ vendor.as_str().len() as u64;
+    let mut s = String::with_capacity(6);
+    for _ in 0..6 {
+        s.push(ALPHABET[(n % 32) as usize] as char);
+        n /= 32;
+    }
+    s
+}

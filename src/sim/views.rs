@@ -1,0 +1,342 @@
+//! The Read DB: the five projections' tables and how one event changes
+//! each. Plain data + pure `apply`, deterministic (BTreeMaps only), so a
+//! view rebuilt from seq 0 can be compared with the live one by hash.
+//!
+//! Personal data lives only in `CustomerBookings` and `BookingDetail`;
+//! both keep a per-customer count of rows holding PII so the GDPR
+//! invariant is a lookup, not a scan.
+
+use super::store::Forgotten;
+use crate::domain::{
+    AggregateId, CustomerId, Event, EventEnvelope, EventKind, FlightId, Hash, Passenger, Status, VendorId,
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Seats left per flight. Tolerates out-of-order delivery: per seat it
+/// keeps the highest version seen.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AvailableFlights {
+    pub total: BTreeMap<FlightId, u32>,
+    pub taken: BTreeMap<FlightId, u32>,
+    seats: BTreeMap<AggregateId, (u32, bool)>,
+}
+
+impl AvailableFlights {
+    pub fn seats_left(&self, flight: &FlightId) -> u32 {
+        let total = self.total.get(flight).copied().unwrap_or(0);
+        total.saturating_sub(self.taken.get(flight).copied().unwrap_or(0))
+    }
+
+    fn apply(&mut self, env: &EventEnvelope) {
+        let occupied = match env.kind() {
+            EventKind::GdprTombstone => return,
+            EventKind::SeatReleased | EventKind::SeatHoldExpired => false,
+            _ => true,
+        };
+        let entry = self.seats.entry(env.aggregate_id.clone()).or_insert((0, false));
+        if env.version <= entry.0 {
+            return;
+        }
+        let flight = env.aggregate_id.flight();
+        let taken = self.taken.entry(flight).or_default();
+        match (entry.1, occupied) {
+            (false, true) => *taken += 1,
+            (true, false) => *taken = taken.saturating_sub(1),
+            _ => {}
+        }
+        *entry = (env.version, occupied);
+    }
+}
+
+/// "My bookings": rows per customer. Tolerates out-of-order delivery (each
+/// field keeps the value of the highest version that set it). A GDPR
+/// tombstone drops every row of the customer.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CustomerBookings {
+    pub rows: BTreeMap<CustomerId, BTreeMap<AggregateId, CustomerBookingRow>>,
+    erased: BTreeSet<CustomerId>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct CustomerBookingRow {
+    pub status: Option<Status>,
+    pub status_version: u32,
+    pub passenger_name: Option<String>,
+    pub price_cents: u64,
+    pub hold_version: u32,
+}
+
+impl CustomerBookings {
+    fn apply(&mut self, env: &EventEnvelope, forgotten: &Forgotten) {
+        let customer = env.event.customer();
+        if let Event::GdprTombstone { customer } = &env.event {
+            self.rows.remove(customer);
+            self.erased.insert(customer.clone());
+            return;
+        }
+        if forgotten.customers.contains(customer) {
+            // Erased (or being erased): never store this customer again.
+            self.rows.remove(customer);
+            return;
+        }
+        let row = self.rows.entry(customer.clone()).or_default().entry(env.aggregate_id.clone()).or_default();
+        if let Event::SeatHeld { passenger, price_cents, .. } = &env.event
+            && env.version > row.hold_version
+        {
+            row.hold_version = env.version;
+            row.passenger_name = Some(passenger.name.clone());
+            row.price_cents = *price_cents;
+        }
+        if env.version > row.status_version {
+            row.status_version = env.version;
+            row.status = Some(status_after(env.kind()));
+        }
+    }
+
+    pub fn row_count(&self) -> usize {
+        self.rows.values().map(BTreeMap::len).sum()
+    }
+
+    fn pii_rows(&self, customer: &CustomerId) -> usize {
+        self.rows.get(customer).map_or(0, |r| r.values().filter(|r| r.passenger_name.is_some()).count())
+    }
+}
+
+/// Full detail per booking, strictly ordered per aggregate (the consumer's
+/// buffer guarantees version order). A tombstone redacts the passenger
+/// but keeps every event's hash for the audit trail.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct BookingDetail {
+    pub bookings: BTreeMap<AggregateId, Detail>,
+    pii: BTreeMap<CustomerId, u32>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Detail {
+    pub version: u32,
+    pub status: Option<Status>,
+    pub customer: Option<CustomerId>,
+    pub passenger: Option<Passenger>,
+    pub redacted: bool,
+    pub vendor: Option<VendorId>,
+    pub price_cents: u64,
+    pub captured_cents: u64,
+    pub refunded_cents: u64,
+    pub pnr: Option<String>,
+    /// (version, type, first 8 bytes of the event hash), in apply order.
+    pub history: Vec<(u32, EventKind, [u8; 8])>,
+}
+
+impl BookingDetail {
+    fn apply(&mut self, env: &EventEnvelope, forgotten: &Forgotten) {
+        let d = self.bookings.entry(env.aggregate_id.clone()).or_default();
+        d.version = env.version;
+        let mut prefix = [0u8; 8];
+        prefix.copy_from_slice(&env.hash[..8]);
+        d.history.push((env.version, env.kind(), prefix));
+        let had_pii = d.passenger.is_some().then(|| d.customer.clone()).flatten();
+        match &env.event {
+            Event::SeatHeld { customer, passenger, vendor, price_cents, .. } => {
+                d.customer = Some(customer.clone());
+                d.redacted = forgotten.customers.contains(customer);
+                d.passenger = (!d.redacted).then(|| passenger.clone());
+                d.vendor = Some(vendor.clone());
+                d.price_cents = *price_cents;
+                d.captured_cents = 0;
+                d.refunded_cents = 0;
+                d.pnr = None;
+            }
+            Event::PaymentCaptured { amount_cents, .. } => d.captured_cents += amount_cents,
+            Event::RefundCompleted { amount_cents, .. } => d.refunded_cents += amount_cents,
+            Event::TicketIssued { pnr, .. } => d.pnr = Some(pnr.clone()),
+            Event::GdprTombstone { customer } => {
+                if d.customer.as_ref() == Some(customer) {
+                    d.passenger = None;
+                    d.redacted = true;
+                }
+            }
+            _ => {}
+        }
+        if env.kind() != EventKind::GdprTombstone {
+            d.status = Some(status_after(env.kind()));
+        }
+        let has_pii = d.passenger.is_some().then(|| d.customer.clone()).flatten();
+        if had_pii != has_pii {
+            if let Some(c) = had_pii
+                && let Some(n) = self.pii.get_mut(&c)
+            {
+                *n -= 1;
+                if *n == 0 {
+                    self.pii.remove(&c);
+                }
+            }
+            if let Some(c) = has_pii {
+                *self.pii.entry(c).or_default() += 1;
+            }
+        }
+    }
+}
+
+/// Holds, issues and releases per vendor (order-free counters).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct VendorLedger {
+    pub vendors: BTreeMap<VendorId, LedgerRow>,
+    flight_vendor: BTreeMap<FlightId, VendorId>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct LedgerRow {
+    pub holds: u64,
+    pub issues: u64,
+    pub issue_failures: u64,
+    pub voids: u64,
+    pub releases: u64,
+    pub expiries: u64,
+}
+
+impl VendorLedger {
+    fn apply(&mut self, env: &EventEnvelope) {
+        let Some(vendor) = self.flight_vendor.get(&env.aggregate_id.flight()).cloned() else { return };
+        let row = self.vendors.entry(vendor).or_default();
+        match env.kind() {
+            EventKind::SeatHeld => row.holds += 1,
+            EventKind::TicketIssued => row.issues += 1,
+            EventKind::TicketIssueFailed => row.issue_failures += 1,
+            EventKind::TicketVoided => row.voids += 1,
+            EventKind::SeatReleased => row.releases += 1,
+            EventKind::SeatHoldExpired => row.expiries += 1,
+            _ => {}
+        }
+    }
+}
+
+/// Money per flight: captured, refunded, and revenue of issued tickets.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Revenue {
+    pub flights: BTreeMap<FlightId, RevenueRow>,
+    flight_vendor: BTreeMap<FlightId, VendorId>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct RevenueRow {
+    pub vendor: Option<VendorId>,
+    pub captured_cents: u64,
+    pub refunded_cents: u64,
+}
+
+impl RevenueRow {
+    pub fn net_cents(&self) -> i64 {
+        self.captured_cents as i64 - self.refunded_cents as i64
+    }
+}
+
+impl Revenue {
+    fn apply(&mut self, env: &EventEnvelope) {
+        let flight = env.aggregate_id.flight();
+        let vendor = self.flight_vendor.get(&flight).cloned();
+        let row = self.flights.entry(flight).or_default();
+        row.vendor = vendor;
+        match &env.event {
+            Event::PaymentCaptured { amount_cents, .. } => row.captured_cents += amount_cents,
+            Event::RefundCompleted { amount_cents, .. } => row.refunded_cents += amount_cents,
+            _ => {}
+        }
+    }
+
+    /// Captured − refunded over all flights.
+    pub fn net_cents(&self) -> i64 {
+        self.flights.values().map(RevenueRow::net_cents).sum()
+    }
+}
+
+/// The booking status an event leads to.
+pub fn status_after(kind: EventKind) -> Status {
+    match kind {
+        EventKind::SeatHeld => Status::Held,
+        EventKind::PaymentAuthorized => Status::Authorized,
+        EventKind::PaymentCaptured => Status::Paid,
+        EventKind::TicketIssued => Status::Issued,
+        EventKind::TicketIssueFailed => Status::IssueFailed,
+        EventKind::TicketVoided => Status::Voided,
+        EventKind::RefundInitiated => Status::Refunding,
+        EventKind::RefundCompleted => Status::Refunded,
+        EventKind::SeatReleased => Status::Released,
+        EventKind::SeatHoldExpired => Status::Expired,
+        EventKind::GdprTombstone => Status::Held,
+    }
+}
+
+/// One projection's table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub enum View {
+    AvailableFlights(AvailableFlights),
+    CustomerBookings(CustomerBookings),
+    BookingDetail(BookingDetail),
+    VendorLedger(VendorLedger),
+    Revenue(Revenue),
+}
+
+impl View {
+    pub fn apply(&mut self, env: &EventEnvelope, forgotten: &Forgotten) {
+        match self {
+            View::AvailableFlights(v) => v.apply(env),
+            View::CustomerBookings(v) => v.apply(env, forgotten),
+            View::BookingDetail(v) => v.apply(env, forgotten),
+            View::VendorLedger(v) => v.apply(env),
+            View::Revenue(v) => v.apply(env),
+        }
+    }
+
+    /// An empty copy (same static setup: seat totals, vendor map).
+    pub fn emptied(&self) -> View {
+        match self {
+            View::AvailableFlights(v) => {
+                View::AvailableFlights(AvailableFlights { total: v.total.clone(), ..Default::default() })
+            }
+            View::CustomerBookings(_) => View::CustomerBookings(CustomerBookings::default()),
+            View::BookingDetail(_) => View::BookingDetail(BookingDetail::default()),
+            View::VendorLedger(v) => {
+                View::VendorLedger(VendorLedger { flight_vendor: v.flight_vendor.clone(), ..Default::default() })
+            }
+            View::Revenue(v) => View::Revenue(Revenue { flight_vendor: v.flight_vendor.clone(), ..Default::default() }),
+        }
+    }
+
+    /// Row count of the table.
+    pub fn rows(&self) -> usize {
+        match self {
+            View::AvailableFlights(v) => v.total.len(),
+            View::CustomerBookings(v) => v.row_count(),
+            View::BookingDetail(v) => v.bookings.len(),
+            View::VendorLedger(v) => v.vendors.len(),
+            View::Revenue(v) => v.flights.len(),
+        }
+    }
+
+    /// Rows holding `customer`'s personal data.
+    pub fn pii_rows(&self, customer: &CustomerId) -> usize {
+        match self {
+            View::CustomerBookings(v) => v.pii_rows(customer),
+            View::BookingDetail(v) => v.pii.get(customer).copied().unwrap_or(0) as usize,
+            _ => 0,
+        }
+    }
+
+    /// SHA-256 of the table's canonical JSON (BTreeMaps: sorted keys).
+    pub fn hash(&self) -> Hash {
+        let bytes = serde_json::to_vec(self).unwrap_or_default();
+        Sha256::digest(&bytes).into()
+    }
+
+    pub fn new_available(totals: BTreeMap<FlightId, u32>) -> View {
+        View::AvailableFlights(AvailableFlights { total: totals, ..Default::default() })
+    }
+    pub fn new_ledger(flight_vendor: BTreeMap<FlightId, VendorId>) -> View {
+        View::VendorLedger(VendorLedger { flight_vendor, ..Default::default() })
+    }
+    pub fn new_revenue(flight_vendor: BTreeMap<FlightId, VendorId>) -> View {
+        View::Revenue(Revenue { flight_vendor, ..Default::default() })
+    }
+}

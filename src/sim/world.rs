@@ -1,0 +1,281 @@
+//! Run setup and input: the clock, the seed, ids, the inbox of requests
+//! (from the script, the UI, tests), the burst generator, and reset.
+//!
+//! This is the only door into the engine: presentation and scripts push
+//! [`SimRequest`]s; nothing else writes sim state from outside a tick.
+
+use super::command_api::{self, CommandLog, CommandRequest, CustomerCommand, Origin};
+use super::config::{WorldConfig, ticks};
+use super::knobs::{KnobChange, Knobs, Mechanisms};
+use super::projectors::Projection;
+use super::query_api::{self, CustomerQuery, PendingEvictions};
+use super::{SimRng, SimSet};
+use crate::domain::{CustomerId, Passenger, SeatNo, Tick};
+use bevy::prelude::*;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, VecDeque};
+
+/// What a run starts from. Replacing it and calling [`reset`] starts over.
+#[derive(Resource, Clone, Debug, Default)]
+pub struct SimSetup {
+    pub world: WorldConfig,
+    pub seed: u64,
+}
+
+/// Simulated time: `tick * 50 ms`. Incremented once per `FixedUpdate`.
+#[derive(Resource, Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SimClock {
+    pub tick: Tick,
+}
+
+impl SimClock {
+    pub fn ms(&self) -> u64 {
+        self.tick * crate::domain::TICK_MS
+    }
+}
+
+/// Pause / single-step control, set by the UI. Headless runs never pause.
+#[derive(Resource, Clone, Copy, Debug, Default)]
+pub struct SimControl {
+    pub paused: bool,
+    /// Ticks still to run while paused (the `s` key adds 1, shift+s 10).
+    pub steps_left: u32,
+}
+
+/// Run condition of every [`SimSet`].
+pub fn sim_running(control: Option<Res<SimControl>>) -> bool {
+    control.is_none_or(|c| !c.paused || c.steps_left > 0)
+}
+
+/// Monotonic ids for commands, queries, sagas, vendor calls, messages.
+#[derive(Resource, Debug, Default)]
+pub struct IdGen {
+    next: u64,
+}
+
+impl IdGen {
+    pub fn next(&mut self) -> u64 {
+        self.next += 1;
+        self.next
+    }
+}
+
+/// Marks every entity the engine owns, so reset can despawn them all.
+#[derive(Component, Clone, Copy, Debug, Default)]
+pub struct SimEntity;
+
+/// One input to the engine.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum SimRequest {
+    /// A customer's command; `label` names it for expectations and tests.
+    Command { label: Option<String>, command: CustomerCommand },
+    /// A customer's query.
+    Query { label: Option<String>, query: CustomerQuery },
+    /// Change a knob.
+    Knob(KnobChange),
+    /// The key expires and `gets` customers ask for it in the same tick.
+    Stampede { query: CustomerQuery, gets: u32 },
+    /// Drop a projection and rebuild it from seq 0.
+    Replay(Projection),
+}
+
+/// Requests waiting for the next tick, in arrival order.
+#[derive(Resource, Debug, Default)]
+pub struct Inbox {
+    pub pending: VecDeque<SimRequest>,
+}
+
+impl Inbox {
+    pub fn push(&mut self, request: SimRequest) {
+        self.pending.push_back(request);
+    }
+}
+
+/// Requests the engine scheduled for itself (a burst customer's later Pay).
+#[derive(Resource, Debug, Default)]
+pub struct Scheduled {
+    pub at: BTreeMap<Tick, Vec<SimRequest>>,
+}
+
+/// Named customers from the world plus synthetic ones (burst, stampede).
+#[derive(Resource, Debug, Default, Clone)]
+pub struct Customers {
+    pub by_id: BTreeMap<CustomerId, Passenger>,
+    synthetic: u64,
+}
+
+impl Customers {
+    /// A new synthetic customer with made-up personal data.
+    pub fn synthetic(&mut self) -> CustomerId {
+        self.synthetic += 1;
+        let id = CustomerId::new(format!("burst-{}", self.synthetic));
+        self.by_id.insert(
+            id.clone(),
+            Passenger {
+                name: format!("Traveller {}", self.synthetic),
+                email: format!("traveller{}@example.net", self.synthetic),
+            },
+        );
+        id
+    }
+}
+
+/// Replays a projection from seq 0 when asked (read by the projectors).
+#[derive(Resource, Debug, Default)]
+pub struct PendingReplays(pub Vec<Projection>);
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Inbox>();
+    app.init_resource::<Mechanisms>();
+    app.add_systems(Startup, reset);
+    app.add_systems(FixedUpdate, (advance_clock, generate_load, drain_inbox).chain().in_set(SimSet::Input));
+}
+
+/// Starts the run over from [`SimSetup`]: despawns every sim entity and
+/// rebuilds every resource. Knob-free, tick 0, empty store. The
+/// [`Mechanisms`] switches survive (they are a test/teaching setting).
+pub fn reset(world: &mut World) {
+    let setup = world.get_resource::<SimSetup>().cloned().unwrap_or_default();
+    let doomed: Vec<Entity> = world.query_filtered::<Entity, With<SimEntity>>().iter(world).collect();
+    for e in doomed {
+        world.despawn(e);
+    }
+    world.insert_resource(SimClock::default());
+    world.insert_resource(SimRng::new(setup.seed));
+    world.insert_resource(IdGen::default());
+    world.insert_resource(Knobs::default());
+    world.insert_resource(Scheduled::default());
+    world.insert_resource(PendingReplays::default());
+    world.insert_resource(Customers {
+        by_id: setup.world.customers.iter().map(|c| (c.id.clone(), c.passenger())).collect(),
+        synthetic: 0,
+    });
+    world.get_resource_or_insert_with(Inbox::default).pending.clear();
+    if let Some(mut c) = world.get_resource_mut::<SimControl>() {
+        c.steps_left = 0;
+    }
+    super::store::reset(world, &setup.world);
+    super::command_api::reset(world);
+    super::timers::reset(world);
+    super::bus::reset(world, &setup.world);
+    super::vendors::reset(world, &setup.world);
+    super::saga::reset(world);
+    super::query_api::reset(world);
+    super::invariants::reset(world);
+}
+
+fn advance_clock(mut clock: ResMut<SimClock>, control: Option<ResMut<SimControl>>) {
+    clock.tick += 1;
+    if let Some(mut c) = control
+        && c.paused
+    {
+        c.steps_left = c.steps_left.saturating_sub(1);
+    }
+}
+
+/// Upper bound on commands one burst may create per second (a bound on the
+/// work a knob or a file can ask for).
+pub const MAX_BURST_PER_S: u32 = 2_000;
+
+/// Scheduled requests come due; the burst knob creates customers who hold
+/// a random seat (and most of them pay a little later).
+fn generate_load(
+    clock: Res<SimClock>,
+    mut scheduled: ResMut<Scheduled>,
+    mut inbox: ResMut<Inbox>,
+    mut knobs: ResMut<Knobs>,
+    mut rng: ResMut<SimRng>,
+    mut customers: ResMut<Customers>,
+    setup: Res<SimSetup>,
+) {
+    let now = clock.tick;
+    while let Some(entry) = scheduled.at.first_entry() {
+        if *entry.key() > now {
+            break;
+        }
+        inbox.pending.extend(entry.remove());
+    }
+    let Some(burst) = knobs.burst.as_mut() else { return };
+    if now >= burst.until_tick {
+        knobs.burst = None;
+        return;
+    }
+    burst.credit_milli += u64::from(burst.per_s.min(MAX_BURST_PER_S)) * crate::domain::TICK_MS;
+    let n = burst.credit_milli / 1000;
+    burst.credit_milli %= 1000;
+    let flights = &setup.world.flights;
+    if flights.is_empty() {
+        return;
+    }
+    let pay_delay = ticks(setup.world.timing.hold_ttl_ms) / 2;
+    for _ in 0..n {
+        let customer = customers.synthetic();
+        let flight = &flights[rng.0.random_range(0..flights.len())];
+        let seats = flight.all_seats();
+        if seats.is_empty() {
+            continue;
+        }
+        let seat: SeatNo = seats[rng.0.random_range(0..seats.len())].clone();
+        inbox.push(SimRequest::Command {
+            label: None,
+            command: CustomerCommand::HoldSeat {
+                customer: customer.clone(),
+                flight: flight.id.clone(),
+                seat: seat.clone(),
+                expected_version: None,
+            },
+        });
+        if rng.0.random_range(0..100) < 70 {
+            let at = now + rng.0.random_range(4..=pay_delay.max(5));
+            scheduled.at.entry(at).or_default().push(SimRequest::Command {
+                label: None,
+                command: CustomerCommand::Pay { customer, flight: flight.id.clone(), seat },
+            });
+        }
+    }
+}
+
+/// Turns queued requests into entities in flight and knob changes.
+#[allow(clippy::too_many_arguments)]
+fn drain_inbox(
+    mut commands: Commands,
+    mut inbox: ResMut<Inbox>,
+    mut knobs: ResMut<Knobs>,
+    mut log: ResMut<CommandLog>,
+    mut ids: ResMut<IdGen>,
+    mut evictions: ResMut<PendingEvictions>,
+    mut replays: ResMut<PendingReplays>,
+    clock: Res<SimClock>,
+    setup: Res<SimSetup>,
+) {
+    let hop = ticks(setup.world.timing.network_ms);
+    while let Some(request) = inbox.pending.pop_front() {
+        match request {
+            SimRequest::Command { label, command } => {
+                command_api::submit(
+                    &mut commands,
+                    &mut log,
+                    &mut ids,
+                    clock.tick,
+                    hop,
+                    CommandRequest::Customer(command),
+                    Origin::Customer,
+                    None,
+                    label,
+                );
+            }
+            SimRequest::Query { label, query } => {
+                query_api::submit(&mut commands, &mut ids, clock.tick + hop, query, label);
+            }
+            SimRequest::Knob(change) => knobs.apply(change, clock.tick),
+            SimRequest::Stampede { query, gets } => {
+                evictions.0.push(query.key());
+                for _ in 0..gets.min(query_api::MAX_STAMPEDE_GETS) {
+                    query_api::submit(&mut commands, &mut ids, clock.tick + hop, query.clone(), None);
+                }
+            }
+            SimRequest::Replay(p) => replays.0.push(p),
+        }
+    }
+}

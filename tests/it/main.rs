@@ -1,0 +1,5 @@
+//! The one integration-test binary (each extra binary would link Bevy
+//! again). Modules group the tests by what they prove.
+
+mod engine;
+mod invariants;
