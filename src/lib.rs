@@ -8,3 +8,5 @@
 pub mod domain;
 pub mod sim;
 pub mod testing;
+pub mod scenario;
+pub mod cli;

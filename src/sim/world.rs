@@ -165,7 +165,7 @@ pub fn reset(world: &mut World) {
     super::invariants::reset(world);
 }
 
-fn advance_clock(mut clock: ResMut<SimClock>, control: Option<ResMut<SimControl>>) {
+pub fn advance_clock(mut clock: ResMut<SimClock>, control: Option<ResMut<SimControl>>) {
     clock.tick += 1;
     if let Some(mut c) = control
         && c.paused
@@ -180,7 +180,7 @@ pub const MAX_BURST_PER_S: u32 = 2_000;
 
 /// Scheduled requests come due; the burst knob creates customers who hold
 /// a random seat (and most of them pay a little later).
-fn generate_load(
+pub fn generate_load(
     clock: Res<SimClock>,
     mut scheduled: ResMut<Scheduled>,
     mut inbox: ResMut<Inbox>,

@@ -1,0 +1,266 @@
+//! Headless runs and their report (human text or one JSON object).
+//!
+//! The JSON field names are a contract used by outside tools: add fields,
+//! never rename them.
+
+use super::Scenario;
+use super::runner::{self, Script};
+use crate::domain::hex;
+use crate::sim::bus::{Bus, ConsumerId};
+use crate::sim::command_api::{CommandLog, Outcome};
+use crate::sim::consumer::Consumer;
+use crate::sim::invariants::{self, Invariants};
+use crate::sim::projectors::ProjectorView;
+use crate::sim::query_api::Redis;
+use crate::sim::store::EventStore;
+use crate::sim::vendors::Vendors;
+use crate::sim::{Mechanisms, SimClock};
+use crate::testing::{Harness, set_ticks_per_update};
+use serde::Serialize;
+use std::fmt::Write;
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Report {
+    pub scenario: String,
+    pub seed: u64,
+    pub ticks: u64,
+    pub sim_ms: u64,
+    pub fingerprint: String,
+    pub events: u64,
+    /// The script finished and the platform went quiet (then the
+    /// drain-time invariants ran).
+    pub drained: bool,
+    /// Stopped at `--until-tick` on purpose.
+    pub stopped_early: bool,
+    pub ok: bool,
+    pub steps: Vec<StepReport>,
+    pub invariants: Vec<InvariantReport>,
+    pub commands: CommandCounts,
+    pub projectors: Vec<ProjectorReport>,
+    pub populator_calls: u64,
+    pub vendor_calls: u64,
+    /// Safeguards turned off for this run (empty in a real run).
+    pub disabled: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct StepReport {
+    pub title: String,
+    pub ok: bool,
+    pub expectations: Vec<ExpectationReport>,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ExpectationReport {
+    pub text: String,
+    pub ok: bool,
+    pub detail: String,
+    pub tick: u64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct InvariantReport {
+    pub name: String,
+    pub ok: bool,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CommandCounts {
+    pub ok: u64,
+    pub conflict: u64,
+    pub rejected: u64,
+    pub inflight: u64,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ProjectorReport {
+    pub name: String,
+    pub lag: u64,
+    pub last_seq: u64,
+    pub processed: u64,
+    pub duplicates_skipped: u64,
+    pub buffered: u64,
+    pub rows: u64,
+    pub view_hash: String,
+}
+
+/// How to run a scenario headless.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    pub seed: Option<u64>,
+    pub until_tick: Option<u64>,
+    /// Safeguards to turn off (names from `Mechanisms::NAMES`).
+    pub disable: Vec<String>,
+}
+
+/// Default drain allowance after the script's last action or check.
+pub const DRAIN_ALLOWANCE_MS: u64 = 120_000;
+
+/// A harness playing `scenario` (the script player installed).
+pub fn harness(scenario: &Scenario, opts: &RunOptions) -> Result<Harness, String> {
+    let mut mech = Mechanisms::default();
+    for name in &opts.disable {
+        mech.disable(name)?;
+    }
+    let seed = opts.seed.unwrap_or(scenario.seed);
+    let mut h = Harness::new(scenario.world.clone(), seed);
+    h.app.add_plugins(runner::plugin);
+    h.world_mut().insert_resource(mech);
+    h.world_mut().insert_resource(Script::new(scenario.clone()));
+    Ok(h)
+}
+
+/// Runs to completion (script done and drained), to `until_tick`, or to
+/// the scenario's time limit (then `drained` is false: a liveness failure).
+pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Report, String> {
+    let mut h = harness(scenario, opts)?;
+    let last = h.world().resource::<Script>().last_tick();
+    let limit = scenario
+        .max_ms
+        .map(super::ms_to_tick)
+        .unwrap_or(last + super::ms_to_tick(DRAIN_ALLOWANCE_MS));
+    let stop = opts.until_tick.unwrap_or(u64::MAX).min(limit.max(last));
+    set_ticks_per_update(&mut h.app, 1);
+    // Until the script's last tick, run in chunks; then tick by tick so the
+    // drain is noticed on the exact tick.
+    loop {
+        let now = h.tick();
+        if now >= stop || h.world().resource::<Script>().drained_at.is_some() {
+            break;
+        }
+        let chunk = if now + 200 < last { 200.min(stop - now) } else { 1 };
+        h.run(chunk);
+    }
+    Ok(report(&mut h, scenario, opts))
+}
+
+/// The report of a harness's current state.
+pub fn report(h: &mut Harness, scenario: &Scenario, opts: &RunOptions) -> Report {
+    let script = h.world().resource::<Script>().clone();
+    let drained = script.drained_at.is_some();
+    let stopped_early = !drained && opts.until_tick.is_some_and(|t| h.tick() >= t);
+    if !drained && !stopped_early {
+        // Out of time: the platform never went quiet.
+        let now = h.tick();
+        h.world_mut().resource_mut::<Invariants>().violate(
+            invariants::LIVENESS,
+            now,
+            format!("the run did not drain within {now} ticks"),
+        );
+    }
+    let world = h.app.world_mut();
+    let store = world.resource::<EventStore>();
+    let head = store.head_seq();
+    let fingerprint = hex(&store.head_hash());
+    let log = world.resource::<CommandLog>();
+    let commands = CommandCounts {
+        ok: log.count(Outcome::Ok),
+        conflict: log.count(Outcome::Conflict),
+        rejected: log.count(Outcome::Rejected),
+        inflight: log.count(Outcome::Inflight),
+    };
+    let inv = world.resource::<Invariants>();
+    let invariants: Vec<InvariantReport> = invariants::ALL
+        .iter()
+        .map(|n| {
+            let s = &inv.status[n];
+            InvariantReport { name: n.to_string(), ok: s.ok, detail: s.detail.clone() }
+        })
+        .collect();
+    let populator_calls = world.resource::<Redis>().populator_calls;
+    let vendor_calls = world.resource::<Vendors>().calls_total;
+    let _ = world.resource::<Bus>();
+    let mut q = world.query::<(&Consumer, &ProjectorView)>();
+    let mut projectors: Vec<ProjectorReport> = q
+        .iter(world)
+        .map(|(c, pv)| ProjectorReport {
+            name: pv.projection.name().into(),
+            lag: c.lag(head),
+            last_seq: c.last_seq,
+            processed: c.processed,
+            duplicates_skipped: c.duplicates_skipped,
+            buffered: c.buffered as u64,
+            rows: pv.view.rows() as u64,
+            view_hash: hex(&pv.view.hash()),
+        })
+        .collect();
+    let order = |n: &str| ConsumerId::ALL.iter().position(|c| c.name() == n);
+    projectors.sort_by_key(|p| order(&p.name));
+    let steps: Vec<StepReport> = script
+        .results
+        .iter()
+        .map(|r| StepReport {
+            title: r.title.clone(),
+            ok: r.ok(),
+            expectations: r
+                .expectations
+                .iter()
+                .map(|e| ExpectationReport {
+                    text: e.text.clone(),
+                    ok: e.ok == Some(true),
+                    detail: if e.ok.is_none() { "not checked (the run stopped first)".into() } else { e.detail.clone() },
+                    tick: e.tick,
+                })
+                .collect(),
+        })
+        .collect();
+    let tick = world.resource::<SimClock>().tick;
+    let ok = (stopped_early || steps.iter().all(|s| s.ok)) && invariants.iter().all(|i| i.ok);
+    Report {
+        scenario: scenario.name.clone(),
+        seed: opts.seed.unwrap_or(scenario.seed),
+        ticks: tick,
+        sim_ms: tick * crate::domain::TICK_MS,
+        fingerprint,
+        events: head,
+        drained,
+        stopped_early,
+        ok,
+        steps,
+        invariants,
+        commands,
+        projectors,
+        populator_calls,
+        vendor_calls,
+        disabled: opts.disable.clone(),
+    }
+}
+
+impl Report {
+    /// The human-readable report.
+    pub fn human(&self) -> String {
+        let mut s = String::new();
+        let mark = |ok: bool| if ok { "✔" } else { "✘" };
+        let _ = writeln!(s, "scenario {} · seed {} · {} ticks ({:.1} s simulated)", self.scenario, self.seed, self.ticks, self.sim_ms as f64 / 1000.0);
+        let _ = writeln!(s, "fingerprint {}", self.fingerprint);
+        let _ = writeln!(s, "{} events · drained: {}{}", self.events, self.drained, if self.stopped_early { " (stopped at --until-tick)" } else { "" });
+        if !self.disabled.is_empty() {
+            let _ = writeln!(s, "safeguards OFF: {}", self.disabled.join(", "));
+        }
+        let _ = writeln!(s, "\nsteps:");
+        for (i, st) in self.steps.iter().enumerate() {
+            let _ = writeln!(s, "  {} {:>2}. {}", mark(st.ok), i + 1, st.title);
+            for e in &st.expectations {
+                let _ = writeln!(s, "       {} {} — {}", mark(e.ok), e.text, e.detail);
+            }
+        }
+        let _ = writeln!(s, "\ninvariants:");
+        for i in &self.invariants {
+            let _ = writeln!(s, "  {} {}{}", mark(i.ok), i.name, if i.ok { String::new() } else { format!(" — {}", i.detail) });
+        }
+        let c = &self.commands;
+        let _ = writeln!(s, "\ncommands: {} ok · {} conflict · {} rejected · {} inflight", c.ok, c.conflict, c.rejected, c.inflight);
+        let _ = writeln!(s, "projectors:");
+        for p in &self.projectors {
+            let _ = writeln!(
+                s,
+                "  {:<17} lag {:>4} · last seq {:>6} · processed {:>6} · dups skipped {:>4} · buffered {:>3} · rows {:>5}",
+                p.name, p.lag, p.last_seq, p.processed, p.duplicates_skipped, p.buffered, p.rows
+            );
+        }
+        let _ = writeln!(s, "populator calls {} · vendor calls {}", self.populator_calls, self.vendor_calls);
+        let _ = writeln!(s, "\nresult: {}", if self.ok { "OK" } else { "FAILED" });
+        s
+    }
+}

@@ -1,0 +1,386 @@
+//! Plays a scenario inside the engine: sends each step's requests at their
+//! ticks, records per-step peaks, evaluates expectations at their ticks,
+//! notices when the run is over (script done and the platform quiescent)
+//! and then runs the drain-time invariant checks.
+//!
+//! It only pushes requests into the inbox and reads state; it never edits
+//! engine state itself.
+
+use super::{Check, PlannedStep, Scenario};
+use crate::domain::{AggregateId, Tick};
+use crate::sim::bus::{Bus, ConsumerId};
+use crate::sim::command_api::{CommandLog, Outcome};
+use crate::sim::consumer::Consumer;
+use crate::sim::invariants::{self, Invariants};
+use crate::sim::projectors::{Projection, ProjectorView};
+use crate::sim::query_api::{CacheValue, QueryLog, Redis};
+use crate::sim::saga::Saga;
+use crate::sim::store::{AggregateRow, Aggregates, EventStore, Forgotten, StoredEvent};
+use crate::sim::vendors::Vendor;
+use crate::sim::world::SimClock;
+use crate::sim::{Inbox, SimSet};
+use bevy::prelude::*;
+use std::collections::BTreeMap;
+
+/// The script being played and what it found so far.
+#[derive(Resource, Clone, Debug)]
+pub struct Script {
+    pub scenario: Scenario,
+    pub plan: Vec<PlannedStep>,
+    pub results: Vec<StepResult>,
+    /// Tick at which the script was done and the platform quiescent.
+    pub drained_at: Option<Tick>,
+    next_request: Vec<usize>,
+    next_check: Vec<usize>,
+    baseline: Vec<Option<Baseline>>,
+}
+
+/// What an expectation found.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExpectationResult {
+    pub text: String,
+    /// None until checked.
+    pub ok: Option<bool>,
+    pub detail: String,
+    pub tick: Tick,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepResult {
+    pub title: String,
+    pub caption: String,
+    pub start_tick: Tick,
+    pub started: bool,
+    pub expectations: Vec<ExpectationResult>,
+}
+
+impl StepResult {
+    pub fn ok(&self) -> bool {
+        self.expectations.iter().all(|e| e.ok == Some(true))
+    }
+}
+
+/// Counters at a step's start, and peaks since.
+#[derive(Clone, Debug, Default)]
+struct Baseline {
+    populator_calls: u64,
+    served: u64,
+    duplicates: BTreeMap<Projection, u64>,
+    peak_lag: BTreeMap<Projection, u64>,
+    peak_buffered: BTreeMap<Projection, u64>,
+}
+
+impl Script {
+    pub fn new(scenario: Scenario) -> Self {
+        let plan = scenario.plan();
+        let results = plan
+            .iter()
+            .map(|p| {
+                let step = &scenario.steps[p.index];
+                StepResult {
+                    title: step.title.clone(),
+                    caption: step.caption.clone(),
+                    start_tick: p.start_tick,
+                    started: false,
+                    expectations: p
+                        .checks
+                        .iter()
+                        .map(|(t, c)| ExpectationResult { text: c.describe(), ok: None, detail: String::new(), tick: *t })
+                        .collect(),
+                }
+            })
+            .collect();
+        let n = plan.len();
+        Script { scenario, plan, results, drained_at: None, next_request: vec![0; n], next_check: vec![0; n], baseline: vec![None; n] }
+    }
+
+    /// Every request sent and every expectation checked.
+    pub fn done(&self) -> bool {
+        self.plan.iter().enumerate().all(|(i, p)| self.next_request[i] >= p.requests.len() && self.next_check[i] >= p.checks.len())
+    }
+
+    /// The step shown on the caption strip: the latest one started.
+    pub fn current_step(&self) -> Option<&StepResult> {
+        self.results.iter().rev().find(|r| r.started)
+    }
+
+    pub fn all_ok(&self) -> bool {
+        self.results.iter().all(StepResult::ok)
+    }
+
+    /// The last tick at which the script does anything.
+    pub fn last_tick(&self) -> Tick {
+        self.plan
+            .iter()
+            .flat_map(|p| p.requests.iter().map(|r| r.0).chain(p.checks.iter().map(|c| c.0)).chain([p.start_tick]))
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// Adds the script player (expects a [`Script`] resource; does nothing
+/// without one).
+pub fn plugin(app: &mut App) {
+    app.add_systems(
+        FixedUpdate,
+        send_requests.in_set(SimSet::Input).after(crate::sim::world::advance_clock).before(crate::sim::world::generate_load),
+    );
+    app.add_systems(FixedUpdate, check_expectations.in_set(SimSet::Invariants).after(crate::sim::invariants::per_tick));
+}
+
+fn send_requests(world: &mut World) {
+    let now = world.resource::<SimClock>().tick;
+    let Some(mut script) = world.remove_resource::<Script>() else { return };
+    for i in 0..script.plan.len() {
+        if script.plan[i].start_tick <= now && !script.results[i].started {
+            script.results[i].started = true;
+            script.baseline[i] = Some(baseline(world));
+        }
+        while let Some((t, r)) = script.plan[i].requests.get(script.next_request[i]) {
+            if *t > now {
+                break;
+            }
+            world.resource_mut::<Inbox>().push(r.clone());
+            script.next_request[i] += 1;
+        }
+    }
+    world.insert_resource(script);
+}
+
+fn baseline(world: &mut World) -> Baseline {
+    let mut b = Baseline {
+        populator_calls: world.resource::<Redis>().populator_calls,
+        served: world.resource::<QueryLog>().served,
+        ..default()
+    };
+    let mut q = world.query::<&Consumer>();
+    for c in q.iter(world) {
+        if let ConsumerId::Projector(p) = c.id {
+            b.duplicates.insert(p, c.duplicates_skipped);
+        }
+    }
+    b
+}
+
+fn check_expectations(world: &mut World) {
+    let now = world.resource::<SimClock>().tick;
+    let Some(mut script) = world.remove_resource::<Script>() else { return };
+    let head = world.resource::<EventStore>().head_seq();
+    let mut q = world.query::<&Consumer>();
+    let stats: Vec<(Projection, u64, u64)> = q
+        .iter(world)
+        .filter_map(|c| match c.id {
+            ConsumerId::Projector(p) => Some((p, c.lag(head), c.buffered as u64)),
+            ConsumerId::Orchestrator => None,
+        })
+        .collect();
+    for i in 0..script.plan.len() {
+        if let Some(b) = script.baseline[i].as_mut()
+            && script.next_check[i] < script.plan[i].checks.len()
+        {
+            for (p, lag, buffered) in &stats {
+                let l = b.peak_lag.entry(*p).or_default();
+                *l = (*l).max(*lag);
+                let bu = b.peak_buffered.entry(*p).or_default();
+                *bu = (*bu).max(*buffered);
+            }
+        }
+        while let Some((t, check)) = script.plan[i].checks.get(script.next_check[i]).cloned() {
+            if t > now {
+                break;
+            }
+            let base = script.baseline[i].clone().unwrap_or_default();
+            let result = evaluate(world, &base, &check);
+            let j = script.next_check[i];
+            let r = &mut script.results[i].expectations[j];
+            r.ok = Some(result.is_ok());
+            r.detail = match result {
+                Ok(d) | Err(d) => d,
+            };
+            r.tick = now;
+            script.next_check[i] += 1;
+        }
+    }
+    if script.drained_at.is_none() && script.done() && invariants::quiescent(world) {
+        script.drained_at = Some(now);
+        invariants::check_at_drain(world);
+    }
+    world.insert_resource(script);
+}
+
+/// `Ok(what was seen)` or `Err(what was seen instead)`.
+fn evaluate(world: &mut World, base: &Baseline, check: &Check) -> Result<String, String> {
+    let pass = |ok: bool, detail: String| if ok { Ok(detail) } else { Err(detail) };
+    match check {
+        Check::Outcome { label, is } => {
+            let log = world.resource::<CommandLog>();
+            let r = log.by_label(label).ok_or(format!("no command labelled `{label}` was sent"))?;
+            let detail = format!("{}{}", r.outcome.name(), r.reason.as_ref().map(|x| format!(" ({x})")).unwrap_or_default());
+            pass(r.outcome.name() == is, detail)
+        }
+        Check::Outcomes { labels, ok, conflict, rejected } => {
+            let log = world.resource::<CommandLog>();
+            let mut n: BTreeMap<Outcome, u32> = BTreeMap::new();
+            for l in labels {
+                let r = log.by_label(l).ok_or(format!("no command labelled `{l}` was sent"))?;
+                *n.entry(r.outcome).or_default() += 1;
+            }
+            let got = |o| n.get(&o).copied().unwrap_or(0);
+            let detail = format!("{} ok, {} conflict, {} rejected", got(Outcome::Ok), got(Outcome::Conflict), got(Outcome::Rejected));
+            pass(got(Outcome::Ok) == *ok && got(Outcome::Conflict) == *conflict && got(Outcome::Rejected) == *rejected, detail)
+        }
+        Check::Booking { id, version, status } => {
+            let b = booking(world, id)?;
+            let detail = format!("v{} {}", b.version, b.status.name());
+            pass(version.is_none_or(|v| v == b.version) && status.as_ref().is_none_or(|s| s == b.status.name()), detail)
+        }
+        Check::Events { aggregate, kinds } => {
+            let store = world.resource::<EventStore>();
+            let rows: Vec<Entity> = store.stream(&AggregateId::new(aggregate)).to_vec();
+            let got: Vec<&'static str> =
+                rows.iter().filter_map(|e| world.get::<StoredEvent>(*e)).map(|r| r.0.kind().name()).collect();
+            pass(got.iter().copied().eq(kinds.iter().map(String::as_str)), got.join(" → "))
+        }
+        Check::Saga { booking, state, log } => {
+            let agg = AggregateId::new(booking);
+            let mut q = world.query::<&Saga>();
+            let s = q
+                .iter(world)
+                .filter(|s| s.legs.iter().any(|l| l.aggregate == agg))
+                .max_by_key(|s| s.id)
+                .ok_or(format!("no saga on {booking}"))?;
+            let lines: Vec<String> = s.log.iter().map(|l| format!("{} {} {}", l.step, l.outcome, l.detail)).collect();
+            let mut it = lines.iter();
+            let in_order = log.iter().all(|want| it.any(|line| line.contains(want.as_str())));
+            let detail = format!("#{} {}: {}", s.id, s.state.name(), s.log.iter().map(|l| format!("{}: {}", l.step, l.outcome)).collect::<Vec<_>>().join("; "));
+            pass(state.as_ref().is_none_or(|st| st == s.state.name()) && in_order, detail)
+        }
+        Check::Lag { projection, min, max } => {
+            let lag = consumer(world, ConsumerId::Projector(*projection))?.0;
+            pass(min.is_none_or(|m| lag >= m) && max.is_none_or(|m| lag <= m), format!("lag {lag}"))
+        }
+        Check::PeakLag { projection, min } => {
+            let peak = base.peak_lag.get(projection).copied().unwrap_or(0);
+            pass(peak >= *min, format!("peak lag {peak}"))
+        }
+        Check::PeakBuffered { projection, min } => {
+            let peak = base.peak_buffered.get(projection).copied().unwrap_or(0);
+            pass(peak >= *min, format!("peak buffered {peak}"))
+        }
+        Check::Buffered { projection, max } => {
+            let b = consumer(world, ConsumerId::Projector(*projection))?.1;
+            pass(b <= *max, format!("buffered {b}"))
+        }
+        Check::DuplicatesSkipped { projection, min } => {
+            let mut q = world.query::<&Consumer>();
+            let mut seen = vec![];
+            for c in q.iter(world) {
+                let ConsumerId::Projector(p) = c.id else { continue };
+                if projection.is_some_and(|x| x != p) {
+                    continue;
+                }
+                seen.push((p, c.duplicates_skipped - base.duplicates.get(&p).copied().unwrap_or(0)));
+            }
+            let detail = seen.iter().map(|(p, n)| format!("{} {n}", p.name())).collect::<Vec<_>>().join(", ");
+            pass(!seen.is_empty() && seen.iter().all(|(_, n)| n >= min), detail)
+        }
+        Check::PopulatorCalls { delta } => {
+            let n = world.resource::<Redis>().populator_calls - base.populator_calls;
+            pass(n == *delta, format!("{n} populator call(s)"))
+        }
+        Check::QueriesServed { delta } => {
+            let n = world.resource::<QueryLog>().served - base.served;
+            pass(n == *delta, format!("{n} served"))
+        }
+        Check::QueryHit { label, hit } => {
+            let r = query(world, label)?;
+            pass(r.hit == *hit, if r.hit { "hit".into() } else { "miss".into() })
+        }
+        Check::QueryOffers { label, min } => {
+            let r = query(world, label)?;
+            let n = match &r.result {
+                CacheValue::Offers(o) => o.len() as u32,
+                _ => 0,
+            };
+            pass(n >= *min, format!("{n} offer(s)"))
+        }
+        Check::QueryContains { label, booking } => {
+            let r = query(world, label)?;
+            let CacheValue::Bookings(rows) = &r.result else { return Err("not a bookings query".into()) };
+            let detail = rows.keys().map(|k| k.to_string()).collect::<Vec<_>>().join(", ");
+            pass(rows.contains_key(&AggregateId::new(booking)), format!("[{detail}]"))
+        }
+        Check::VendorSeat { vendor, flight, seat, state } => {
+            let mut q = world.query::<&Vendor>();
+            let v = q.iter(world).find(|v| v.id.as_str() == vendor).ok_or(format!("no vendor {vendor}"))?;
+            let inv = v.inventory.get(&flight.as_str().into()).ok_or(format!("{vendor} does not sell {flight}"))?;
+            let seat = crate::domain::SeatNo::new(seat);
+            let got = if inv.sold.contains_key(&seat) {
+                "sold"
+            } else if inv.held.contains_key(&seat) {
+                "held"
+            } else {
+                "free"
+            };
+            pass(got == state, got.into())
+        }
+        Check::ReplayIdentical(p) => {
+            let mut q = world.query::<&ProjectorView>();
+            let pv = q.iter(world).find(|v| v.projection == *p).ok_or("no such projector")?;
+            let r = pv.last_replay.as_ref().ok_or(format!("{} has not finished a replay", p.name()))?;
+            pass(
+                r.identical(),
+                format!(
+                    "hash {} → {}, head {} → {}",
+                    &crate::domain::hex(&r.hash_before)[..12],
+                    &crate::domain::hex(&r.hash_after)[..12],
+                    r.head_before,
+                    r.head_after
+                ),
+            )
+        }
+        Check::NoPii(customer) => {
+            let c = crate::domain::CustomerId::new(customer);
+            let forgotten = world.resource::<Forgotten>().customers.contains(&c);
+            let mut q = world.query::<&ProjectorView>();
+            let rows: usize = q.iter(world).map(|v| v.view.pii_rows(&c)).sum();
+            pass(forgotten && rows == 0, format!("{rows} row(s) with PII; tombstoned: {forgotten}"))
+        }
+        Check::Topology { projectors, vendors } => {
+            let mut q = world.query::<&ProjectorView>();
+            let p = q.iter(world).count() as u32;
+            let mut q = world.query::<&Vendor>();
+            let v = q.iter(world).count() as u32;
+            pass(p == *projectors && v == *vendors, format!("{p} projectors, {v} vendors"))
+        }
+        Check::QueuesEmpty => {
+            let n = world.resource::<Bus>().in_flight_total();
+            pass(n == 0, format!("{n} message(s) in flight"))
+        }
+        Check::EventsAtLeast(n) => {
+            let head = world.resource::<EventStore>().head_seq();
+            pass(head >= *n, format!("{head} events"))
+        }
+        Check::InvariantsHold => {
+            let inv = world.resource::<Invariants>();
+            let bad = inv.violations();
+            pass(bad.is_empty(), if bad.is_empty() { "all hold".into() } else { format!("{}: {}", bad[0].0, bad[0].1.detail) })
+        }
+    }
+}
+
+fn booking(world: &World, id: &str) -> Result<crate::domain::Booking, String> {
+    let e = world.resource::<Aggregates>().by_id.get(&AggregateId::new(id)).copied().ok_or(format!("no booking {id}"))?;
+    world.get::<AggregateRow>(e).map(|r| r.0.clone()).ok_or(format!("no booking {id}"))
+}
+
+fn consumer(world: &mut World, id: ConsumerId) -> Result<(u64, u64), String> {
+    let head = world.resource::<EventStore>().head_seq();
+    let mut q = world.query::<&Consumer>();
+    q.iter(world).find(|c| c.id == id).map(|c| (c.lag(head), c.buffered as u64)).ok_or(format!("no consumer {}", id.name()))
+}
+
+fn query(world: &World, label: &str) -> Result<crate::sim::query_api::QueryRecord, String> {
+    world.resource::<QueryLog>().by_label.get(label).cloned().ok_or(format!("query `{label}` was not served"))
+}
+
