@@ -42,6 +42,9 @@ pub enum Command {
         /// single-flight, write-through, compensation.
         #[arg(long, value_name = "SAFEGUARD")]
         disable: Vec<String>,
+        /// Lay random faults drawn from the seed over the script.
+        #[arg(long)]
+        chaos: bool,
     },
     /// Run many seeds of a scenario and report every violation.
     Check {
@@ -56,6 +59,9 @@ pub enum Command {
         json: bool,
         #[arg(long, value_name = "SAFEGUARD")]
         disable: Vec<String>,
+        /// Each seed also draws random faults and their timings.
+        #[arg(long)]
+        chaos: bool,
     },
 }
 
@@ -81,18 +87,18 @@ pub fn main() -> ExitCode {
             );
             ExitCode::from(2)
         }
-        Command::Run { scenario, seed, json, until_tick, disable } => {
+        Command::Run { scenario, seed, json, until_tick, disable, chaos } => {
             let sc = match Scenario::load(&scenario) {
                 Ok(s) => s,
                 Err(e) => return bad(e),
             };
-            let opts = RunOptions { seed, until_tick, disable };
+            let opts = RunOptions { seed, until_tick, disable, chaos };
             match report::run(&sc, &opts) {
                 Ok(r) => print_report(&r, json),
                 Err(e) => bad(e),
             }
         }
-        Command::Check { seeds, from, scenario, json, disable } => {
+        Command::Check { seeds, from, scenario, json, disable, chaos } => {
             let path = scenario.unwrap_or_else(|| PathBuf::from("scenarios/default.ron"));
             let sc = match Scenario::load(&path) {
                 Ok(s) => s,
@@ -103,7 +109,7 @@ pub fn main() -> ExitCode {
                     return bad(e);
                 }
             }
-            check(&sc, &path, seeds, from, json, &disable)
+            check(&sc, &path, seeds, from, json, &disable, chaos)
         }
     }
 }
@@ -117,21 +123,21 @@ fn print_report(r: &Report, json: bool) -> ExitCode {
     if r.ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
-fn check(sc: &Scenario, path: &std::path::Path, seeds: u64, from: u64, json: bool, disable: &[String]) -> ExitCode {
+fn check(sc: &Scenario, path: &std::path::Path, seeds: u64, from: u64, json: bool, disable: &[String], chaos: bool) -> ExitCode {
     let start = std::time::Instant::now();
     let mut failures = vec![];
     for seed in from..from.saturating_add(seeds) {
-        let opts = RunOptions { seed: Some(seed), until_tick: None, disable: disable.to_vec() };
+        let opts = RunOptions { seed: Some(seed), until_tick: None, disable: disable.to_vec(), chaos };
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| report::run(sc, &opts)));
         let why = match outcome {
             Ok(Ok(r)) if r.ok => continue,
             Ok(Ok(r)) => {
                 let inv: Vec<String> = r.invariants.iter().filter(|i| !i.ok).map(|i| format!("{}: {}", i.name, i.detail)).collect();
-                let steps: Vec<String> = r
+                let steps: Vec<String> = if chaos { vec![] } else { r
                     .steps
                     .iter()
                     .flat_map(|s| s.expectations.iter().filter(|e| !e.ok).map(move |e| format!("{}: {} — {}", s.title, e.text, e.detail)))
-                    .collect();
+                    .collect() };
                 let class = if r.invariants.iter().any(|i| !i.ok && i.name != crate::sim::invariants::LIVENESS) {
                     "safety"
                 } else if !r.drained {
@@ -147,6 +153,9 @@ fn check(sc: &Scenario, path: &std::path::Path, seeds: u64, from: u64, json: boo
         let mut repro = format!("cqrs-tickets run --scenario {} --seed {seed}", path.display());
         for d in disable {
             repro += &format!(" --disable {d}");
+        }
+        if chaos {
+            repro += " --chaos";
         }
         failures.push((seed, why.0, why.1, repro));
     }

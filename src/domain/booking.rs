@@ -83,6 +83,9 @@ pub struct Booking {
     pub captured_cents: u64,
     pub refunded_cents: u64,
     pub pnr: Option<String>,
+    /// The version of the SeatHeld that opened the current hold cycle
+    /// (compensations name it, so they never undo a later customer's hold).
+    pub hold_version: u32,
     /// Every customer who ever held this seat (their PII is in the stream).
     pub customers_seen: BTreeSet<CustomerId>,
     /// Customers whose personal data must be forgotten.
@@ -103,6 +106,7 @@ impl Booking {
             captured_cents: 0,
             refunded_cents: 0,
             pnr: None,
+            hold_version: 0,
             customers_seen: BTreeSet::new(),
             tombstoned: BTreeSet::new(),
         }
@@ -238,6 +242,7 @@ pub fn apply(mut state: Booking, event: &Event) -> Booking {
     match event {
         Event::SeatHeld { customer, vendor, price_cents, expires_tick, .. } => {
             state.status = Status::Held;
+            state.hold_version = state.version;
             state.customer = Some(customer.clone());
             state.customers_seen.insert(customer.clone());
             state.vendor = Some(vendor.clone());

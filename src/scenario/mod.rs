@@ -6,6 +6,7 @@
 //! message naming the file, the step and the field, before anything runs.
 //! This module only describes and checks scripts; `runner` plays them.
 
+pub mod chaos;
 pub mod report;
 pub mod runner;
 
@@ -62,6 +63,7 @@ pub struct Step {
 
 /// Something the script does. `Wait` delays the actions after it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Action {
     Search { route: String, #[serde(default)] label: Option<String> },
     SeatsLeft { flight: String, #[serde(default)] label: Option<String> },
@@ -96,6 +98,7 @@ pub struct Expect {
 
 /// What an expectation checks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Check {
     /// The labelled command's outcome: "ok", "conflict", "rejected", "inflight".
     Outcome { label: String, is: String },
@@ -343,15 +346,15 @@ impl Scenario {
         }
         let r = &w.projectors;
         for (field, v) in [
-            ("available_flights", r.available_flights),
-            ("customer_bookings", r.customer_bookings),
-            ("booking_detail", r.booking_detail),
-            ("vendor_ledger", r.vendor_ledger),
-            ("revenue", r.revenue),
-            ("saga_rate_per_s", t.saga_rate_per_s),
+            ("projectors.available_flights", r.available_flights),
+            ("projectors.customer_bookings", r.customer_bookings),
+            ("projectors.booking_detail", r.booking_detail),
+            ("projectors.vendor_ledger", r.vendor_ledger),
+            ("projectors.revenue", r.revenue),
+            ("timing.saga_rate_per_s", t.saga_rate_per_s),
         ] {
             if v == 0 || v > 1_000_000 {
-                return world(&format!("projectors.{field}"), format!("rate {v}/s must be 1..=1000000"));
+                return world(field, format!("rate {v}/s must be 1..=1000000"));
             }
         }
         if let Some(m) = self.max_ms

@@ -41,6 +41,8 @@ pub struct Report {
     pub vendor_calls: u64,
     /// Safeguards turned off for this run (empty in a real run).
     pub disabled: Vec<String>,
+    /// Random faults were laid over the script (only invariants count).
+    pub chaos: bool,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -92,6 +94,8 @@ pub struct RunOptions {
     pub until_tick: Option<u64>,
     /// Safeguards to turn off (names from `Mechanisms::NAMES`).
     pub disable: Vec<String>,
+    /// Lay this seed's random faults over the script (see `chaos`).
+    pub chaos: bool,
 }
 
 /// Default drain allowance after the script's last action or check.
@@ -114,6 +118,13 @@ pub fn harness(scenario: &Scenario, opts: &RunOptions) -> Result<Harness, String
 /// Runs to completion (script done and drained), to `until_tick`, or to
 /// the scenario's time limit (then `drained` is false: a liveness failure).
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Report, String> {
+    let chaotic;
+    let scenario = if opts.chaos {
+        chaotic = super::chaos::with_faults(scenario, opts.seed.unwrap_or(scenario.seed));
+        &chaotic
+    } else {
+        scenario
+    };
     let mut h = harness(scenario, opts)?;
     let last = h.world().resource::<Script>().last_tick();
     let limit = scenario
@@ -206,7 +217,7 @@ pub fn report(h: &mut Harness, scenario: &Scenario, opts: &RunOptions) -> Report
         })
         .collect();
     let tick = world.resource::<SimClock>().tick;
-    let ok = (stopped_early || steps.iter().all(|s| s.ok)) && invariants.iter().all(|i| i.ok);
+    let ok = (stopped_early || opts.chaos || steps.iter().all(|s| s.ok)) && invariants.iter().all(|i| i.ok);
     Report {
         scenario: scenario.name.clone(),
         seed: opts.seed.unwrap_or(scenario.seed),
@@ -224,6 +235,7 @@ pub fn report(h: &mut Harness, scenario: &Scenario, opts: &RunOptions) -> Report
         populator_calls,
         vendor_calls,
         disabled: opts.disable.clone(),
+        chaos: opts.chaos,
     }
 }
 

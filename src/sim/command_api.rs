@@ -84,8 +84,11 @@ impl CustomerCommand {
 #[derive(Clone, Debug, PartialEq)]
 pub enum CommandRequest {
     Customer(CustomerCommand),
-    /// From a saga step or a timer: a domain command on one stream.
-    Internal { aggregate: AggregateId, command: Command },
+    /// From a saga step or a timer: a domain command on one stream. With a
+    /// `fence`, it only concerns the hold cycle opened at that version: if
+    /// the seat has been released and held again since, a compensation is a
+    /// no-op and a forward step is rejected.
+    Internal { aggregate: AggregateId, command: Command, fence: Option<u32> },
 }
 
 /// Who sent a command.
@@ -138,6 +141,8 @@ pub struct CommandRecord {
     pub correlation: u64,
     /// Seqs of the events this command appended.
     pub seqs: Vec<u64>,
+    /// Stream version of the first event it appended.
+    pub first_version: Option<u32>,
 }
 
 /// The command log: recent records, every labelled one, and exact totals.
@@ -181,7 +186,20 @@ impl CommandLog {
     }
 
     fn close(&mut self, id: u64, now: Tick, outcome: Outcome, reason: Option<String>, seqs: Vec<u64>) {
+        self.close_at(id, now, outcome, reason, seqs, None);
+    }
+
+    fn close_at(
+        &mut self,
+        id: u64,
+        now: Tick,
+        outcome: Outcome,
+        reason: Option<String>,
+        seqs: Vec<u64>,
+        first_version: Option<u32>,
+    ) {
         if let Some(r) = self.records.get_mut(&id) {
+            r.first_version = first_version;
             r.outcome = outcome;
             r.reason = reason;
             r.done_tick = Some(now);
@@ -243,7 +261,7 @@ pub fn submit(
             };
             (c.name(), c.target(), Some(c.customer().clone()), ev)
         }
-        CommandRequest::Internal { aggregate, command } => (command.name(), aggregate.to_string(), None, None),
+        CommandRequest::Internal { aggregate, command, .. } => (command.name(), aggregate.to_string(), None, None),
     };
     log.open(CommandRecord {
         id,
@@ -259,6 +277,7 @@ pub fn submit(
         origin,
         correlation,
         seqs: vec![],
+        first_version: None,
     });
     commands.spawn((
         SimEntity,
@@ -338,6 +357,7 @@ fn commit(
             continue;
         }
         let mut seqs = vec![];
+        let first_version = writes.first().map(|w| w.expected_version + 1);
         for w in writes {
             let row = aggregates.by_id.get(&w.aggregate).and_then(|e| rows.get_mut(*e).ok());
             let mut snapshot = row;
@@ -375,7 +395,7 @@ fn commit(
                 }
             }
         }
-        log.close(id, now, Outcome::Ok, None, seqs);
+        log.close_at(id, now, Outcome::Ok, None, seqs, first_version);
         signals.send(SimSignal::CommandDone { id, correlation, outcome: Outcome::Ok });
     }
 }
@@ -482,7 +502,7 @@ fn decide(
                     })
                 }
             },
-            CommandRequest::Internal { aggregate, command } => {
+            CommandRequest::Internal { aggregate, command, fence } => {
                 let mut command = command.clone();
                 match &mut command {
                     Command::HoldSeat { now: n, .. }
@@ -495,7 +515,27 @@ fn decide(
                     Err((Outcome::Rejected, format!("unknown booking {aggregate}")))
                 } else {
                     let state = load(aggregate);
-                    run_domain(&state, &command, aggregate.clone())
+                    match fence {
+                        Some(v) if *v != state.hold_version => {
+                            let compensation = matches!(
+                                command,
+                                Command::ReleaseSeat { .. }
+                                    | Command::InitiateRefund
+                                    | Command::CompleteRefund
+                                    | Command::VoidTicket
+                                    | Command::FailIssue { .. }
+                            );
+                            if compensation {
+                                Ok(vec![])
+                            } else {
+                                Err((
+                                    Outcome::Rejected,
+                                    format!("the hold opened at v{v} is over (the seat's current hold began at v{})", state.hold_version),
+                                ))
+                            }
+                        }
+                        _ => run_domain(&state, &command, aggregate.clone()),
+                    }
                 }
             }
         };

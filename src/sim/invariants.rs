@@ -155,7 +155,8 @@ pub fn per_tick(
     }
     for s in &sagas {
         if matches!(s.state, SagaState::Aborted | SagaState::Stuck) {
-            inv.violate(SAGAS_SETTLE, now, format!("saga #{} {}: {}", s.id, s.state.name(), s.current()));
+            let last = s.log.last().map(|l| format!("{} {}: {}", l.step, l.outcome, l.detail)).unwrap_or_default();
+            inv.violate(SAGAS_SETTLE, now, format!("saga #{} {} at {last}", s.id, s.state.name()));
         }
     }
 }

@@ -43,6 +43,7 @@ pub struct Burst {
 
 /// A change to one knob. `Clear` turns every knob off.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum KnobChange {
     SlowVendor { vendor: VendorId, extra_ms: u64 },
     FailIssue { vendor: VendorId, on: bool },

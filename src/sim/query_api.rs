@@ -29,6 +29,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 /// What a customer can ask the query side.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum CustomerQuery {
     /// Flights on a route, from every vendor (fan-out on a miss).
     Search { route: String },

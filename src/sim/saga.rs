@@ -163,6 +163,8 @@ pub struct Saga {
     pub started_tick: Tick,
     pub ended_tick: Option<Tick>,
     op: usize,
+    /// Ops of the failed step that had completed (set by `fail`).
+    op_progress: usize,
     attempts: u32,
     wait: Option<Wait>,
     reply: Option<Result<Reply, String>>,
@@ -304,6 +306,7 @@ pub fn new_saga(
         started_tick: now,
         ended_tick: None,
         op: 0,
+        op_progress: 0,
         attempts: 0,
         wait: None,
         reply: None,
@@ -627,6 +630,9 @@ fn advance(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga) {
                             s.line(now, item.label, "stuck", reason);
                             return;
                         }
+                        // Compensations are idempotent: run the whole item
+                        // again (a payment may have landed meanwhile).
+                        s.op = 0;
                         s.line(now, item.label, "compensate retry", reason);
                     }
                 }
@@ -640,6 +646,7 @@ fn advance(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga) {
 fn fail(ctx: &mut SagaCtx, s: &mut Saga, step: StepAction, reason: String, timeout: bool) {
     let now = ctx.clock.tick;
     s.line(now, step.name(), if timeout { "timeout" } else { "fail" }, reason.clone());
+    s.op_progress = s.op;
     ctx.signals.send(SimSignal::SagaStep { saga: s.id, outcome: if timeout { "timeout" } else { "fail" }, correlation: s.correlation });
     s.op = 0;
     s.attempts = 0;
@@ -656,6 +663,11 @@ fn fail(ctx: &mut SagaCtx, s: &mut Saga, step: StepAction, reason: String, timeo
         s.state = SagaState::Aborted;
         s.line(now, "saga".into(), "fail", "aborted without compensation (safeguard off)");
         return;
+    }
+    if s.op_progress > 0 {
+        // Part of this step happened (e.g. the vendor issued, the record
+        // failed): undo that part first.
+        comp.push(CompItem { label: format!("undo {}", step.name()), ops: s.compensation(step) });
     }
     for done in s.steps[..s.step].iter().rev() {
         comp.push(CompItem { label: format!("undo {}", done.name()), ops: s.compensation(*done) });
@@ -683,8 +695,10 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
             if let Command::IssueTicket { pnr } = &mut cmd {
                 *pnr = s.pnrs.get(&l).cloned().unwrap_or_default();
             }
+            let mut fence = s.hold_version.get(&l).copied();
             if let Command::HoldSeat { hold_ttl_ticks, .. } = &mut cmd {
                 *hold_ttl_ticks = ticks(ctx.setup.world.timing.hold_ttl_ms);
+                fence = None;
             }
             let id = command_api::submit(
                 &mut ctx.commands,
@@ -692,7 +706,7 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
                 &mut ctx.ids,
                 now,
                 0,
-                CommandRequest::Internal { aggregate: s.legs[l].aggregate.clone(), command: cmd },
+                CommandRequest::Internal { aggregate: s.legs[l].aggregate.clone(), command: cmd, fence },
                 Origin::Saga(s.id),
                 Some(s.correlation),
                 None,
@@ -712,6 +726,12 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
                 Outcome::Ok => {
                     s.wait = None;
                     s.attempts = 0;
+                    if let (Some(v), Some(leg)) = (rec.first_version, sagas.commands.get(&id).map(|c| c.1))
+                        && rec.name == "HoldSeat"
+                    {
+                        // The hold cycle this saga opened: its fence.
+                        s.hold_version.insert(leg, v);
+                    }
                     Poll::Done(Ok(None))
                 }
                 Outcome::Conflict if s.attempts < MAX_ATTEMPTS => {

@@ -93,7 +93,7 @@ fn fire(
                     &mut ids,
                     now,
                     0,
-                    CommandRequest::Internal { aggregate: aggregate.clone(), command: Command::ExpireHold { now } },
+                    CommandRequest::Internal { aggregate: aggregate.clone(), command: Command::ExpireHold { now }, fence: None },
                     Origin::Timer,
                     Some(*correlation),
                     None,

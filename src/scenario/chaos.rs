@@ -1,0 +1,149 @@
+//! Chaos mode: from the seed alone, draw faults and their timings and lay
+//! them over a scenario as extra steps (knob on … knob off, stampedes,
+//! replays, GDPR erasures at awkward moments). The same seed always draws
+//! the same faults, so every failure replays with
+//! `run --scenario F --seed N --chaos`. Under chaos only invariants and
+//! liveness count; the script's own expectations assume calm weather.
+
+use super::{Action, Scenario, Step};
+use crate::sim::KnobChange;
+use crate::sim::projectors::Projection;
+use crate::sim::query_api::CustomerQuery;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// How many faults one seed draws.
+pub const FAULTS: usize = 10;
+
+/// The scenario with this seed's faults added (all faults end before the
+/// script's last step starts plus a margin, then every knob is cleared).
+pub fn with_faults(base: &Scenario, seed: u64) -> Scenario {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0xC4A0_5EED_u64);
+    let mut sc = base.clone();
+    let plan = base.plan();
+    let end_ms = plan.iter().map(|p| p.start_tick * crate::domain::TICK_MS).max().unwrap_or(0) + 10_000;
+    let vendors: Vec<String> = base.world.vendors.iter().map(|v| v.id.to_string()).collect();
+    let customers: Vec<String> = base.world.customers.iter().map(|c| c.id.to_string()).collect();
+    let flights: Vec<String> = base.world.flights.iter().map(|f| f.id.to_string()).collect();
+    let pick = |rng: &mut ChaCha8Rng, v: &[String]| v.get(rng.random_range(0..v.len().max(1))).cloned();
+    let mut steps = vec![];
+    for i in 0..FAULTS {
+        let at = rng.random_range(0..end_ms.max(1));
+        let dur = rng.random_range(500..8_000);
+        let (on, off, what): (Vec<Action>, Vec<Action>, String) = match rng.random_range(0..11) {
+            0 => {
+                let Some(v) = pick(&mut rng, &vendors) else { continue };
+                let ms = rng.random_range(500..6_000);
+                (
+                    vec![Action::Knob(KnobChange::SlowVendor { vendor: v.as_str().into(), extra_ms: ms })],
+                    vec![Action::Knob(KnobChange::SlowVendor { vendor: v.as_str().into(), extra_ms: 0 })],
+                    format!("{v} slow by {ms} ms"),
+                )
+            }
+            1 => {
+                let Some(v) = pick(&mut rng, &vendors) else { continue };
+                (
+                    vec![Action::Knob(KnobChange::FailIssue { vendor: v.as_str().into(), on: true })],
+                    vec![Action::Knob(KnobChange::FailIssue { vendor: v.as_str().into(), on: false })],
+                    format!("{v} fails ticket issues"),
+                )
+            }
+            2 => {
+                let Some(v) = pick(&mut rng, &vendors) else { continue };
+                (
+                    vec![Action::Knob(KnobChange::FailHold { vendor: v.as_str().into(), on: true })],
+                    vec![Action::Knob(KnobChange::FailHold { vendor: v.as_str().into(), on: false })],
+                    format!("{v} fails seat holds"),
+                )
+            }
+            3 => {
+                let pct = rng.random_range(10..=100);
+                (
+                    vec![Action::Knob(KnobChange::DuplicateDelivery { pct })],
+                    vec![Action::Knob(KnobChange::DuplicateDelivery { pct: 0 })],
+                    format!("{pct}% duplicate deliveries"),
+                )
+            }
+            4 => (
+                vec![Action::Knob(KnobChange::ReorderDelivery { on: true })],
+                vec![Action::Knob(KnobChange::ReorderDelivery { on: false })],
+                "reordered deliveries".into(),
+            ),
+            5 => {
+                let pct = rng.random_range(10..=90);
+                (
+                    vec![Action::Knob(KnobChange::PublishFailure { pct })],
+                    vec![Action::Knob(KnobChange::PublishFailure { pct: 0 })],
+                    format!("{pct}% publish failures"),
+                )
+            }
+            6 => {
+                let p = Projection::ALL[rng.random_range(0..Projection::ALL.len())];
+                (
+                    vec![Action::Knob(KnobChange::StallProjector { projection: p, on: true })],
+                    vec![Action::Knob(KnobChange::StallProjector { projection: p, on: false })],
+                    format!("{} down", p.name()),
+                )
+            }
+            7 => {
+                let per_s = rng.random_range(10..=100);
+                (vec![Action::Knob(KnobChange::Burst { per_s, duration_ms: dur.min(4_000) })], vec![], format!("burst {per_s}/s"))
+            }
+            8 => {
+                let Some(f) = pick(&mut rng, &flights) else { continue };
+                let gets = rng.random_range(20..=300);
+                (
+                    vec![Action::Stampede { query: CustomerQuery::SeatsLeft { flight: f.as_str().into() }, gets }],
+                    vec![],
+                    format!("stampede of {gets} on {f}"),
+                )
+            }
+            9 => {
+                let p = Projection::ALL[rng.random_range(0..Projection::ALL.len())];
+                (vec![Action::Replay(p)], vec![], format!("replay {}", p.name()))
+            }
+            _ => {
+                let Some(c) = pick(&mut rng, &customers) else { continue };
+                (vec![Action::GdprDelete { customer: c.clone(), label: None }], vec![], format!("GDPR erasure of {c}"))
+            }
+        };
+        let mut actions = on;
+        if !off.is_empty() {
+            actions.push(Action::Wait(dur));
+            actions.extend(off);
+        }
+        steps.push(Step {
+            title: format!("chaos {}: {what}", i + 1),
+            caption: String::new(),
+            at_ms: Some(at),
+            after_ms: None,
+            actions,
+            expect: vec![],
+        });
+    }
+    steps.push(Step {
+        title: "chaos: all clear".into(),
+        caption: String::new(),
+        at_ms: Some(end_ms + 10_000),
+        after_ms: None,
+        actions: vec![Action::Knob(KnobChange::Clear)],
+        expect: vec![],
+    });
+    // Keep the script's steps in time order for the caption strip.
+    sc.steps.extend(steps);
+    let mut indexed: Vec<(u64, usize, Step)> = {
+        let mut prev = 0u64;
+        sc.steps
+            .drain(..)
+            .enumerate()
+            .map(|(i, s)| {
+                let start = s.at_ms.unwrap_or(prev + s.after_ms.unwrap_or(0));
+                prev = start;
+                (start, i, Step { at_ms: Some(start), after_ms: None, ..s })
+            })
+            .collect()
+    };
+    indexed.sort_by_key(|(t, i, _)| (*t, *i));
+    sc.steps = indexed.into_iter().map(|(_, _, s)| s).collect();
+    sc
+}
