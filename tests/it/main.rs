@@ -4,3 +4,4 @@
 mod determinism;
 mod engine;
 mod invariants;
+mod scenarios;
