@@ -154,10 +154,11 @@ pub fn report(h: &mut Harness, scenario: &Scenario, opts: &RunOptions) -> Report
     if !drained && !stopped_early {
         // Out of time: the platform never went quiet.
         let now = h.tick();
+        let what = invariants::pending_work(h.world_mut()).unwrap_or_else(|| "the script".into());
         h.world_mut().resource_mut::<Invariants>().violate(
             invariants::LIVENESS,
             now,
-            format!("the run did not drain within {now} ticks"),
+            format!("the run did not drain within {now} ticks: {what} still pending"),
         );
     }
     let world = h.app.world_mut();

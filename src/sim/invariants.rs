@@ -9,7 +9,7 @@
 use super::bus::Bus;
 use super::consumer::Consumer;
 use super::projectors::ProjectorView;
-use super::saga::{Saga, SagaState, Sagas};
+use super::saga::{Saga, SagaState};
 use super::store::{AggregateRow, EventStore, Forgotten, StoredEvent};
 use super::views::View;
 use super::world::{Inbox, Scheduled, SimClock};
@@ -164,36 +164,54 @@ pub fn per_tick(
 /// Whether nothing is left to happen: no command, query, message, call,
 /// saga, populator or business timer pending, and no load generator on.
 pub fn quiescent(world: &mut World) -> bool {
+    pending_work(world).is_none()
+}
+
+/// The first thing still pending, in words (None when quiescent).
+pub fn pending_work(world: &mut World) -> Option<String> {
     if !world.resource::<Inbox>().pending.is_empty() || !world.resource::<Scheduled>().at.is_empty() {
-        return false;
+        return Some("requests waiting to be sent".into());
     }
-    if world.resource::<Knobs>().burst.is_some() || world.resource::<Bus>().in_flight_total() > 0 {
-        return false;
+    if world.resource::<Knobs>().burst.is_some() {
+        return Some("a burst is running".into());
     }
-    if world.resource::<Sagas>().active() > 0 || world.resource::<super::vendors::Vendors>().pending > 0 {
-        return false;
+    let depth = world.resource::<Bus>().in_flight_total();
+    if depth > 0 {
+        return Some(format!("{depth} message(s) on the bus"));
+    }
+    let mut q = world.query::<&Saga>();
+    if let Some(s) = q.iter(world).filter(|s| !s.state.is_terminal()).min_by_key(|s| s.id) {
+        return Some(format!("saga #{} {} at {}", s.id, s.state.name(), s.current()));
+    }
+    let pending = world.resource::<super::vendors::Vendors>().pending;
+    if pending > 0 {
+        return Some(format!("{pending} vendor call(s)"));
     }
     if !world.resource::<super::query_api::Redis>().populators.is_empty() {
-        return false;
+        return Some("a cache populator".into());
     }
     let mut q = world.query::<&super::command_api::CommandInFlight>();
     if q.iter(world).next().is_some() {
-        return false;
+        return Some("a command in flight".into());
     }
     let mut q = world.query::<&super::query_api::QueryInFlight>();
-    if q.iter(world).next().is_some() {
-        return false;
+    if let Some(qf) = q.iter(world).next() {
+        return Some(format!("query {} in flight ({})", qf.id, qf.query.key()));
     }
     let mut q = world.query::<&super::store::OutboxRow>();
-    if q.iter(world).next().is_some() {
-        return false;
+    let n = q.iter(world).count();
+    if n > 0 {
+        return Some(format!("{n} outbox row(s)"));
     }
     let mut q = world.query::<(&Consumer, Option<&ProjectorView>)>();
-    if q.iter(world).any(|(c, pv)| c.buffered > 0 || pv.is_some_and(|p| p.replay.is_some())) {
-        return false;
+    if let Some((c, _)) = q.iter(world).find(|(c, pv)| c.buffered > 0 || pv.is_some_and(|p| p.replay.is_some())) {
+        return Some(format!("{} buffering or replaying", c.id.name()));
     }
     let mut q = world.query::<&super::timers::Timer>();
-    !q.iter(world).any(|t| !matches!(t.kind, super::timers::TimerKind::CacheTtl { .. }))
+    if let Some(t) = q.iter(world).find(|t| !matches!(t.kind, super::timers::TimerKind::CacheTtl { .. })) {
+        return Some(format!("timer {:?} due at t{}", t.kind, t.fire_tick));
+    }
+    None
 }
 
 /// The whole-history checks. Call when [`quiescent`].

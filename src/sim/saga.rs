@@ -243,8 +243,9 @@ impl Saga {
 #[derive(Resource, Debug, Default)]
 pub struct Sagas {
     pub by_id: BTreeMap<u64, Entity>,
-    /// The saga currently working on each stream.
-    pub attached: HashMap<AggregateId, u64>,
+    /// The live sagas with a leg on each stream (each keeps only the
+    /// events of its own hold cycle).
+    pub attached: HashMap<AggregateId, BTreeSet<u64>>,
     /// Commands sent by sagas (so their SeatHeld does not start a new saga).
     commands: HashMap<u64, (u64, usize)>,
     finished: std::collections::VecDeque<u64>,
@@ -290,7 +291,7 @@ pub fn new_saga(
         steps.push(StepAction::VendorIssue(l));
     }
     for leg in &legs {
-        sagas.attached.insert(leg.aggregate.clone(), id);
+        sagas.attached.entry(leg.aggregate.clone()).or_default().insert(id);
     }
     sagas.started += 1;
     let mut saga = Saga {
@@ -458,8 +459,11 @@ fn orchestrate(
 fn finish(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, entity: Option<Entity>) {
     s.ended_tick = Some(ctx.clock.tick);
     for leg in &s.legs {
-        if sagas.attached.get(&leg.aggregate) == Some(&s.id) {
-            sagas.attached.remove(&leg.aggregate);
+        if let Some(set) = sagas.attached.get_mut(&leg.aggregate) {
+            set.remove(&s.id);
+            if set.is_empty() {
+                sagas.attached.remove(&leg.aggregate);
+            }
         }
     }
     let id = s.id;
@@ -547,11 +551,16 @@ fn on_event(
         fresh.push(s);
         return;
     }
-    let Some(saga) = sagas.attached.get(&env.aggregate_id).copied() else { return };
-    if let Some(s) = find(sagas, saga_q, fresh, saga) {
-        let Some(leg) = s.legs.iter().position(|l| l.aggregate == env.aggregate_id) else { return };
-        if env.version > s.hold_version.get(&leg).copied().unwrap_or(0) {
-            s.seen.insert((leg, env.kind()));
+    let ids: Vec<u64> = sagas.attached.get(&env.aggregate_id).map(|s| s.iter().copied().collect()).unwrap_or_default();
+    for saga in ids {
+        if let Some(s) = find(sagas, saga_q, fresh, saga) {
+            let Some(leg) = s.legs.iter().position(|l| l.aggregate == env.aggregate_id) else { continue };
+            // Only events after this saga's own hold count for it.
+            if let Some(hold) = s.hold_version.get(&leg)
+                && env.version > *hold
+            {
+                s.seen.insert((leg, env.kind()));
+            }
         }
     }
 }
