@@ -5,8 +5,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Nothing outside Rust is needed yet; rendering and browser tests will add
-# their apt/npm packages here (guarded, so reruns cost nothing).
+# Rendering under Xvfb needs a virtual X server and Mesa's software Vulkan.
+need_apt=()
+command -v xvfb-run >/dev/null || need_apt+=(xvfb xauth)
+dpkg -s mesa-vulkan-drivers >/dev/null 2>&1 || need_apt+=(mesa-vulkan-drivers libvulkan1 libgl1-mesa-dri \
+  libegl1 libegl-mesa0 libgl1 libx11-xcb1 libxkbcommon-x11-0 libxcursor1 libxrandr2 libxi6)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "== installing ${need_apt[*]}"
+  SUDO=; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
 
 cargo build --locked --bins --tests
 cargo test --locked
@@ -22,4 +31,7 @@ for f in scenarios/*.ron; do
 done
 echo "== seed sweep with chaos (default scenario)"
 ./target/debug/cqrs-tickets check --seeds 60 --chaos || status=1
+echo "== render test (Xvfb, software rendering)"
+./scripts/render-test.sh || status=1
+if [ $status -eq 0 ]; then echo "all tests: 1 passed, 0 failed"; else echo "all tests: 0 passed, 1 failed"; fi
 exit $status

@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser, Debug)]
-#[command(name = "cqrs-tickets", version, about = "A deterministic simulator of a CQRS + event-sourcing plane-ticket platform")]
+#[command(
+    name = "cqrs-tickets",
+    version,
+    about = "A deterministic simulator of a CQRS + event-sourcing plane-ticket platform"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -24,6 +28,23 @@ pub enum Command {
         scenario: Option<PathBuf>,
         #[arg(long)]
         seed: Option<u64>,
+    },
+    /// Play a scenario to a tick in a window, save a PNG of that frame, exit.
+    Shot {
+        #[arg(long)]
+        scenario: PathBuf,
+        #[arg(long)]
+        seed: Option<u64>,
+        #[arg(long)]
+        tick: u64,
+        /// system, command, events, queries or vendors.
+        #[arg(long, default_value = "system")]
+        view: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// Window size, e.g. 1280x720.
+        #[arg(long, default_value = "1280x720")]
+        size: String,
     },
     /// Run a scenario headless to completion and print a report.
     Run {
@@ -62,6 +83,9 @@ pub enum Command {
         /// Each seed also draws random faults and their timings.
         #[arg(long)]
         chaos: bool,
+        /// Stop at the first failing seed.
+        #[arg(long)]
+        fail_fast: bool,
     },
 }
 
@@ -81,11 +105,29 @@ pub fn main() -> ExitCode {
         }
     };
     match cli.command.unwrap_or(Command::Play { scenario: None, seed: None }) {
-        Command::Play { .. } => {
-            eprintln!(
-                "The interactive map is not built yet. Run a scenario headless instead:\n  cqrs-tickets run --scenario scenarios/default.ron"
-            );
-            ExitCode::from(2)
+        Command::Play { scenario, seed } => {
+            let path = scenario.unwrap_or_else(|| PathBuf::from("scenarios/default.ron"));
+            let sc = match Scenario::load(&path) {
+                Ok(s) => s,
+                Err(e) => return bad(e),
+            };
+            let seed = seed.unwrap_or(sc.seed);
+            exit_code(crate::app::run(sc, seed, (1600, 900), None))
+        }
+        Command::Shot { scenario, seed, tick, view, out, size } => {
+            let sc = match Scenario::load(&scenario) {
+                Ok(s) => s,
+                Err(e) => return bad(e),
+            };
+            let Some(view) = crate::ui::controls::ViewMode::from_name(&view) else {
+                return bad(format!("--view {view}: expected system, command, events, queries or vendors"));
+            };
+            let Some(size) = parse_size(&size) else {
+                return bad(format!("--size {size}: expected WIDTHxHEIGHT, e.g. 1280x720"));
+            };
+            let seed = seed.unwrap_or(sc.seed);
+            let shot = crate::app::ShotOptions { tick, out, view };
+            exit_code(crate::app::run(sc, seed, size, Some(shot)))
         }
         Command::Run { scenario, seed, json, until_tick, disable, chaos } => {
             let sc = match Scenario::load(&scenario) {
@@ -98,7 +140,7 @@ pub fn main() -> ExitCode {
                 Err(e) => bad(e),
             }
         }
-        Command::Check { seeds, from, scenario, json, disable, chaos } => {
+        Command::Check { seeds, from, scenario, json, disable, chaos, fail_fast } => {
             let path = scenario.unwrap_or_else(|| PathBuf::from("scenarios/default.ron"));
             let sc = match Scenario::load(&path) {
                 Ok(s) => s,
@@ -109,8 +151,21 @@ pub fn main() -> ExitCode {
                     return bad(e);
                 }
             }
-            check(&sc, &path, seeds, from, json, &disable, chaos)
+            check(&sc, &path, Sweep { seeds, from, json, chaos, fail_fast }, &disable)
         }
+    }
+}
+
+fn parse_size(s: &str) -> Option<(u32, u32)> {
+    let (w, h) = s.split_once(['x', 'X'])?;
+    let (w, h) = (w.trim().parse().ok()?, h.trim().parse().ok()?);
+    ((64..=8192).contains(&w) && (64..=8192).contains(&h)).then_some((w, h))
+}
+
+fn exit_code(exit: bevy::app::AppExit) -> ExitCode {
+    match exit {
+        bevy::app::AppExit::Success => ExitCode::SUCCESS,
+        bevy::app::AppExit::Error(_) => ExitCode::from(1),
     }
 }
 
@@ -123,21 +178,45 @@ fn print_report(r: &Report, json: bool) -> ExitCode {
     if r.ok { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
-fn check(sc: &Scenario, path: &std::path::Path, seeds: u64, from: u64, json: bool, disable: &[String], chaos: bool) -> ExitCode {
+struct Sweep {
+    seeds: u64,
+    from: u64,
+    json: bool,
+    chaos: bool,
+    fail_fast: bool,
+}
+
+fn check(sc: &Scenario, path: &std::path::Path, sweep: Sweep, disable: &[String]) -> ExitCode {
+    let Sweep { seeds, from, json, chaos, fail_fast } = sweep;
+    // Wall-clock time here only reports the sweep's speed; runs never see it.
     let start = std::time::Instant::now();
     let mut failures = vec![];
+    let mut ran = 0u64;
     for seed in from..from.saturating_add(seeds) {
+        if fail_fast && !failures.is_empty() {
+            break;
+        }
+        ran += 1;
         let opts = RunOptions { seed: Some(seed), until_tick: None, disable: disable.to_vec(), chaos };
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| report::run(sc, &opts)));
         let why = match outcome {
             Ok(Ok(r)) if r.ok => continue,
             Ok(Ok(r)) => {
-                let inv: Vec<String> = r.invariants.iter().filter(|i| !i.ok).map(|i| format!("{}: {}", i.name, i.detail)).collect();
-                let steps: Vec<String> = if chaos { vec![] } else { r
-                    .steps
-                    .iter()
-                    .flat_map(|s| s.expectations.iter().filter(|e| !e.ok).map(move |e| format!("{}: {} — {}", s.title, e.text, e.detail)))
-                    .collect() };
+                let inv: Vec<String> =
+                    r.invariants.iter().filter(|i| !i.ok).map(|i| format!("{}: {}", i.name, i.detail)).collect();
+                let steps: Vec<String> = if chaos {
+                    vec![]
+                } else {
+                    r.steps
+                        .iter()
+                        .flat_map(|s| {
+                            s.expectations
+                                .iter()
+                                .filter(|e| !e.ok)
+                                .map(move |e| format!("{}: {} — {}", s.title, e.text, e.detail))
+                        })
+                        .collect()
+                };
                 let class = if r.invariants.iter().any(|i| !i.ok && i.name != crate::sim::invariants::LIVENESS) {
                     "safety"
                 } else if !r.drained {
@@ -163,8 +242,10 @@ fn check(sc: &Scenario, path: &std::path::Path, seeds: u64, from: u64, json: boo
     if json {
         let v = serde_json::json!({
             "scenario": sc.name,
-            "seeds": seeds,
+            "seeds": ran,
             "from": from,
+            "chaos": chaos,
+            "seconds": secs,
             "violations": failures.len(),
             "failures": failures.iter().map(|(s, c, d, r)| serde_json::json!({"seed": s, "class": c, "detail": d, "reproduce": r})).collect::<Vec<_>>(),
         });
@@ -173,12 +254,7 @@ fn check(sc: &Scenario, path: &std::path::Path, seeds: u64, from: u64, json: boo
         for (seed, class, detail, repro) in &failures {
             println!("seed {seed}: {class}: {detail}\n  reproduce: {repro}");
         }
-        println!(
-            "{} seeds run ({:.1} seeds/s), {} violation(s)",
-            seeds,
-            seeds as f64 / secs.max(1e-9),
-            failures.len()
-        );
+        println!("{} seeds run ({:.1} seeds/s), {} violation(s)", ran, ran as f64 / secs.max(1e-9), failures.len());
     }
     if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }

@@ -5,8 +5,11 @@
 //! on a 50 ms fixed tick); `testing` builds sim-only apps for tests and
 //! headless runs. Presentation layers read the sim, never write it.
 
+pub mod app;
+pub mod cli;
+pub mod ui;
+pub mod view;
 pub mod domain;
+pub mod scenario;
 pub mod sim;
 pub mod testing;
-pub mod scenario;
-pub mod cli;

@@ -6,9 +6,9 @@
 //! not add any rendering plugin.
 
 use crate::domain::{AggregateId, Booking, EventEnvelope, hex};
+use crate::sim::bus::ConsumerId;
 use crate::sim::command_api::{CommandLog, CommandRecord, CustomerCommand};
 use crate::sim::consumer::Consumer;
-use crate::sim::bus::ConsumerId;
 use crate::sim::invariants::{self, Invariants};
 use crate::sim::projectors::{Projection, ProjectorView};
 use crate::sim::query_api::{CustomerQuery, QueryLog, QueryRecord, Redis};
@@ -23,6 +23,7 @@ use std::time::Duration;
 /// A headless app running only the engine, at tick 0.
 pub fn sim_app(world: WorldConfig, seed: u64) -> App {
     let mut app = App::new();
+    sim::errors::install(&mut app);
     app.add_plugins(MinimalPlugins);
     app.insert_resource(SimSetup { world, seed });
     app.add_plugins(sim::plugin);
@@ -132,7 +133,8 @@ impl Harness {
 
     pub fn consumer(&mut self, id: ConsumerId) -> ConsumerStats {
         let head = self.world().resource::<EventStore>().head_seq();
-        let mut q = self.world_mut().query::<(&Consumer, &crate::sim::consumer::ConsumerQueue, Option<&ProjectorView>)>();
+        let mut q =
+            self.world_mut().query::<(&Consumer, &crate::sim::consumer::ConsumerQueue, Option<&ProjectorView>)>();
         let (c, queue, pv) = q.iter(self.app.world()).find(|(c, _, _)| c.id == id).expect("every consumer exists");
         ConsumerStats {
             lag: c.lag(head),

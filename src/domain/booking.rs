@@ -49,12 +49,9 @@ impl Status {
     /// Parses [`Status::name`].
     pub fn from_name(s: &str) -> Option<Status> {
         use Status::*;
-        [
-            Available, Held, Authorized, Paid, Issued, IssueFailed, Voided, Refunding, Refunded,
-            Released, Expired,
-        ]
-        .into_iter()
-        .find(|st| st.name() == s)
+        [Available, Held, Authorized, Paid, Issued, IssueFailed, Voided, Refunding, Refunded, Released, Expired]
+            .into_iter()
+            .find(|st| st.name() == s)
     }
 
     /// Whether the seat is taken (cannot be held by someone else).
@@ -185,9 +182,7 @@ pub fn handle(state: &Booking, command: &Command) -> Result<Vec<Event>, DomainEr
             status => Err(DomainError::InvalidState { command: "IssueTicket", status }),
         },
         Command::FailIssue { reason } => match state.status {
-            Status::Paid => {
-                Ok(vec![Event::TicketIssueFailed { customer: customer(), reason: reason.clone() }])
-            }
+            Status::Paid => Ok(vec![Event::TicketIssueFailed { customer: customer(), reason: reason.clone() }]),
             Status::IssueFailed => Ok(vec![]),
             status => Err(DomainError::InvalidState { command: "FailIssue", status }),
         },
@@ -410,7 +405,12 @@ mod tests {
         let mut ev = paid();
         ev.extend(when(&given(&ev), Command::IssueTicket { pnr: "P".into() }).unwrap());
         assert!(when(&given(&ev), Command::InitiateRefund).is_err(), "void first");
-        for cmd in [Command::VoidTicket, Command::InitiateRefund, Command::CompleteRefund, Command::ReleaseSeat { reason: "c".into() }] {
+        for cmd in [
+            Command::VoidTicket,
+            Command::InitiateRefund,
+            Command::CompleteRefund,
+            Command::ReleaseSeat { reason: "c".into() },
+        ] {
             ev.extend(when(&given(&ev), cmd).unwrap());
         }
         assert_eq!(given(&ev).status, Status::Released);

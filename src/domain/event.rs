@@ -142,11 +142,9 @@ impl Event {
     /// One line for tables: the payload without the customer's PII.
     pub fn preview(&self) -> String {
         match self {
-            Event::SeatHeld { customer, vendor, price_cents, expires_tick, .. } => format!(
-                "{customer} via {vendor} {}.{:02} until t{expires_tick}",
-                price_cents / 100,
-                price_cents % 100
-            ),
+            Event::SeatHeld { customer, vendor, price_cents, expires_tick, .. } => {
+                format!("{customer} via {vendor} {}.{:02} until t{expires_tick}", price_cents / 100, price_cents % 100)
+            }
             Event::PaymentAuthorized { amount_cents, .. }
             | Event::PaymentCaptured { amount_cents, .. }
             | Event::RefundInitiated { amount_cents, .. }
@@ -154,9 +152,7 @@ impl Event {
                 format!("{}.{:02}", amount_cents / 100, amount_cents % 100)
             }
             Event::TicketIssued { pnr, .. } => format!("PNR {pnr}"),
-            Event::TicketIssueFailed { reason, .. } | Event::SeatReleased { reason, .. } => {
-                reason.clone()
-            }
+            Event::TicketIssueFailed { reason, .. } | Event::SeatReleased { reason, .. } => reason.clone(),
             Event::TicketVoided { customer }
             | Event::SeatHoldExpired { customer }
             | Event::GdprTombstone { customer } => customer.to_string(),

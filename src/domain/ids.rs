@@ -90,12 +90,8 @@ impl AggregateId {
     /// Parses `FLIGHT/SEAT`; both halves must be non-empty.
     pub fn parse(s: &str) -> Result<Self, IdError> {
         match s.split_once('/') {
-            Some((f, seat)) if !f.is_empty() && !seat.is_empty() && !seat.contains('/') => {
-                Ok(Self::new(s))
-            }
-            _ => Err(IdError(format!(
-                "booking id `{s}` is not of the form FLIGHT/SEAT (e.g. IB3166/14C)"
-            ))),
+            Some((f, seat)) if !f.is_empty() && !seat.is_empty() && !seat.contains('/') => Ok(Self::new(s)),
+            _ => Err(IdError(format!("booking id `{s}` is not of the form FLIGHT/SEAT (e.g. IB3166/14C)"))),
         }
     }
 

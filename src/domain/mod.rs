@@ -19,4 +19,4 @@ pub use command::Command;
 pub use envelope::{EventEnvelope, Hash, HashChain, ZERO_HASH, hex};
 pub use error::DomainError;
 pub use event::{Event, EventKind, Passenger};
-pub use ids::{AggregateId, CustomerId, FlightId, IdError, SeatNo, Tick, TICK_MS, VendorId};
+pub use ids::{AggregateId, CustomerId, FlightId, IdError, SeatNo, TICK_MS, Tick, VendorId};

@@ -87,7 +87,11 @@ pub fn with_faults(base: &Scenario, seed: u64) -> Scenario {
             }
             7 => {
                 let per_s = rng.random_range(10..=100);
-                (vec![Action::Knob(KnobChange::Burst { per_s, duration_ms: dur.min(4_000) })], vec![], format!("burst {per_s}/s"))
+                (
+                    vec![Action::Knob(KnobChange::Burst { per_s, duration_ms: dur.min(4_000) })],
+                    vec![],
+                    format!("burst {per_s}/s"),
+                )
             }
             8 => {
                 let Some(f) = pick(&mut rng, &flights) else { continue };

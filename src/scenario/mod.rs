@@ -65,9 +65,21 @@ pub struct Step {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Action {
-    Search { route: String, #[serde(default)] label: Option<String> },
-    SeatsLeft { flight: String, #[serde(default)] label: Option<String> },
-    MyBookings { customer: String, #[serde(default)] label: Option<String> },
+    Search {
+        route: String,
+        #[serde(default)]
+        label: Option<String>,
+    },
+    SeatsLeft {
+        flight: String,
+        #[serde(default)]
+        label: Option<String>,
+    },
+    MyBookings {
+        customer: String,
+        #[serde(default)]
+        label: Option<String>,
+    },
     Hold {
         customer: String,
         flight: String,
@@ -77,12 +89,36 @@ pub enum Action {
         #[serde(default)]
         expected_version: Option<u32>,
     },
-    Authorize { customer: String, flight: String, seat: String, #[serde(default)] label: Option<String> },
-    Pay { customer: String, flight: String, seat: String, #[serde(default)] label: Option<String> },
-    Itinerary { customer: String, legs: Vec<(String, String)>, #[serde(default)] label: Option<String> },
-    GdprDelete { customer: String, #[serde(default)] label: Option<String> },
+    Authorize {
+        customer: String,
+        flight: String,
+        seat: String,
+        #[serde(default)]
+        label: Option<String>,
+    },
+    Pay {
+        customer: String,
+        flight: String,
+        seat: String,
+        #[serde(default)]
+        label: Option<String>,
+    },
+    Itinerary {
+        customer: String,
+        legs: Vec<(String, String)>,
+        #[serde(default)]
+        label: Option<String>,
+    },
+    GdprDelete {
+        customer: String,
+        #[serde(default)]
+        label: Option<String>,
+    },
     Knob(KnobChange),
-    Stampede { query: CustomerQuery, gets: u32 },
+    Stampede {
+        query: CustomerQuery,
+        gets: u32,
+    },
     Replay(Projection),
     Wait(u64),
 }
@@ -103,16 +139,42 @@ pub enum Check {
     /// The labelled command's outcome: "ok", "conflict", "rejected", "inflight".
     Outcome { label: String, is: String },
     /// Among the labelled commands, exactly this many of each outcome.
-    Outcomes { labels: Vec<String>, #[serde(default)] ok: u32, #[serde(default)] conflict: u32, #[serde(default)] rejected: u32 },
+    Outcomes {
+        labels: Vec<String>,
+        #[serde(default)]
+        ok: u32,
+        #[serde(default)]
+        conflict: u32,
+        #[serde(default)]
+        rejected: u32,
+    },
     /// A booking stream's version and/or status.
-    Booking { id: String, #[serde(default)] version: Option<u32>, #[serde(default)] status: Option<String> },
+    Booking {
+        id: String,
+        #[serde(default)]
+        version: Option<u32>,
+        #[serde(default)]
+        status: Option<String>,
+    },
     /// A stream's event types, exactly, in order.
     Events { aggregate: String, kinds: Vec<String> },
     /// The latest saga on a booking: its state and, in order, log lines
     /// containing each of `log`.
-    Saga { booking: String, #[serde(default)] state: Option<String>, #[serde(default)] log: Vec<String> },
+    Saga {
+        booking: String,
+        #[serde(default)]
+        state: Option<String>,
+        #[serde(default)]
+        log: Vec<String>,
+    },
     /// A projector's lag (events behind the store head) now.
-    Lag { projection: Projection, #[serde(default)] min: Option<u64>, #[serde(default)] max: Option<u64> },
+    Lag {
+        projection: Projection,
+        #[serde(default)]
+        min: Option<u64>,
+        #[serde(default)]
+        max: Option<u64>,
+    },
     /// The highest lag seen since the step started.
     PeakLag { projection: Projection, min: u64 },
     /// The most events buffered (waiting for a gap) since the step started.
@@ -120,7 +182,11 @@ pub enum Check {
     /// Events buffered now.
     Buffered { projection: Projection, max: u64 },
     /// Duplicates skipped since the step started, by one projector or (None) each.
-    DuplicatesSkipped { #[serde(default)] projection: Option<Projection>, min: u64 },
+    DuplicatesSkipped {
+        #[serde(default)]
+        projection: Option<Projection>,
+        min: u64,
+    },
     /// Populator runs since the step started.
     PopulatorCalls { delta: u64 },
     /// Queries served since the step started.
@@ -177,7 +243,12 @@ impl Check {
                 s
             }
             Check::Lag { projection, min, max } => {
-                format!("{} lag in [{}, {}]", projection.name(), min.unwrap_or(0), max.map_or("∞".into(), |m| m.to_string()))
+                format!(
+                    "{} lag in [{}, {}]",
+                    projection.name(),
+                    min.unwrap_or(0),
+                    max.map_or("∞".into(), |m| m.to_string())
+                )
             }
             Check::PeakLag { projection, min } => format!("{} lag reached ≥ {min}", projection.name()),
             Check::PeakBuffered { projection, min } => format!("{} buffered ≥ {min} event(s)", projection.name()),
@@ -188,7 +259,9 @@ impl Check {
             ),
             Check::PopulatorCalls { delta } => format!("exactly {delta} populator call(s)"),
             Check::QueriesServed { delta } => format!("exactly {delta} queries served"),
-            Check::QueryHit { label, hit } => format!("query `{label}` was a cache {}", if *hit { "hit" } else { "miss" }),
+            Check::QueryHit { label, hit } => {
+                format!("query `{label}` was a cache {}", if *hit { "hit" } else { "miss" })
+            }
             Check::QueryOffers { label, min } => format!("query `{label}` found ≥ {min} offer(s)"),
             Check::QueryContains { label, booking } => format!("query `{label}` shows {booking}"),
             Check::VendorSeat { vendor, flight, seat, state } => format!("{vendor} seat {flight}/{seat} is {state}"),
@@ -293,7 +366,12 @@ impl Scenario {
             if v.latency_ms.0 > v.latency_ms.1 || v.latency_ms.1 > limits::LATENCY_MS {
                 return world(
                     &format!("vendors[{i}].latency_ms"),
-                    format!("({}, {}) must be (min, max) with min ≤ max ≤ {}", v.latency_ms.0, v.latency_ms.1, limits::LATENCY_MS),
+                    format!(
+                        "({}, {}) must be (min, max) with min ≤ max ≤ {}",
+                        v.latency_ms.0,
+                        v.latency_ms.1,
+                        limits::LATENCY_MS
+                    ),
                 );
             }
         }
@@ -306,7 +384,10 @@ impl Scenario {
                 return world(&format!("flights[{i}].id"), format!("`{}` is not a flight number", f.id));
             }
             if !vendors.contains(&f.vendor) {
-                return world(&format!("flights[{i}].vendor"), format!("unknown vendor {} (known: {})", f.vendor, list(&vendors)));
+                return world(
+                    &format!("flights[{i}].vendor"),
+                    format!("unknown vendor {} (known: {})", f.vendor, list(&vendors)),
+                );
             }
             if f.rows > limits::ROWS_PER_FLIGHT {
                 return world(&format!("flights[{i}].rows"), format!("at most {} rows", limits::ROWS_PER_FLIGHT));
@@ -445,7 +526,9 @@ impl Action {
         match self {
             Action::Search { route, label } => q(label, CustomerQuery::Search { route: route.clone() }),
             Action::SeatsLeft { flight, label } => q(label, CustomerQuery::SeatsLeft { flight: FlightId::new(flight) }),
-            Action::MyBookings { customer, label } => q(label, CustomerQuery::MyBookings { customer: CustomerId::new(customer) }),
+            Action::MyBookings { customer, label } => {
+                q(label, CustomerQuery::MyBookings { customer: CustomerId::new(customer) })
+            }
             Action::Hold { customer, flight, seat, label, expected_version } => cmd(
                 label,
                 CustomerCommand::HoldSeat {
@@ -457,20 +540,33 @@ impl Action {
             ),
             Action::Authorize { customer, flight, seat, label } => cmd(
                 label,
-                CustomerCommand::AuthorizePayment { customer: customer.as_str().into(), flight: flight.as_str().into(), seat: seat.as_str().into() },
+                CustomerCommand::AuthorizePayment {
+                    customer: customer.as_str().into(),
+                    flight: flight.as_str().into(),
+                    seat: seat.as_str().into(),
+                },
             ),
             Action::Pay { customer, flight, seat, label } => cmd(
                 label,
-                CustomerCommand::Pay { customer: customer.as_str().into(), flight: flight.as_str().into(), seat: seat.as_str().into() },
+                CustomerCommand::Pay {
+                    customer: customer.as_str().into(),
+                    flight: flight.as_str().into(),
+                    seat: seat.as_str().into(),
+                },
             ),
             Action::Itinerary { customer, legs, label } => cmd(
                 label,
                 CustomerCommand::BookItinerary {
                     customer: customer.as_str().into(),
-                    legs: legs.iter().map(|(f, s)| SeatRef { flight: f.as_str().into(), seat: s.as_str().into() }).collect(),
+                    legs: legs
+                        .iter()
+                        .map(|(f, s)| SeatRef { flight: f.as_str().into(), seat: s.as_str().into() })
+                        .collect(),
                 },
             ),
-            Action::GdprDelete { customer, label } => cmd(label, CustomerCommand::GdprDelete { customer: customer.as_str().into() }),
+            Action::GdprDelete { customer, label } => {
+                cmd(label, CustomerCommand::GdprDelete { customer: customer.as_str().into() })
+            }
             Action::Knob(k) => Some(SimRequest::Knob(k.clone())),
             Action::Stampede { query, gets } => Some(SimRequest::Stampede { query: query.clone(), gets: *gets }),
             Action::Replay(p) => Some(SimRequest::Replay(*p)),
@@ -515,11 +611,7 @@ impl Names<'_> {
     fn seat(&self, f: &str, s: &str) -> Result<(), String> {
         self.flight(f)?;
         let seats = (self.seats_of)(&FlightId::new(f)).unwrap_or_default();
-        if seats.iter().any(|x| x.as_str() == s) {
-            Ok(())
-        } else {
-            Err(format!("flight {f} has no seat `{s}`"))
-        }
+        if seats.iter().any(|x| x.as_str() == s) { Ok(()) } else { Err(format!("flight {f} has no seat `{s}`")) }
     }
     fn booking(&self, id: &str) -> Result<(), String> {
         let agg = AggregateId::parse(id).map_err(|e| e.to_string())?;
@@ -552,15 +644,17 @@ impl Names<'_> {
                     }
                     Ok(())
                 }
-                KnobChange::FailIssue { vendor, .. } | KnobChange::FailHold { vendor, .. } => self.vendor(vendor.as_str()),
+                KnobChange::FailIssue { vendor, .. } | KnobChange::FailHold { vendor, .. } => {
+                    self.vendor(vendor.as_str())
+                }
                 KnobChange::DuplicateDelivery { pct } | KnobChange::PublishFailure { pct } if *pct > 100 => {
                     Err(format!("{pct}% is more than 100%"))
                 }
-                KnobChange::Burst { per_s, duration_ms } if *per_s > limits::BURST_PER_S || *duration_ms > limits::BURST_MS => Err(format!(
-                    "a burst is at most {}/s for {} ms",
-                    limits::BURST_PER_S,
-                    limits::BURST_MS
-                )),
+                KnobChange::Burst { per_s, duration_ms }
+                    if *per_s > limits::BURST_PER_S || *duration_ms > limits::BURST_MS =>
+                {
+                    Err(format!("a burst is at most {}/s for {} ms", limits::BURST_PER_S, limits::BURST_MS))
+                }
                 _ => Ok(()),
             },
             Action::Stampede { query, gets } => {
@@ -590,7 +684,9 @@ impl Names<'_> {
             Check::Booking { id, status, .. } => {
                 self.booking(id)?;
                 match status {
-                    Some(s) if crate::domain::Status::from_name(s).is_none() => Err(format!("unknown booking status `{s}`")),
+                    Some(s) if crate::domain::Status::from_name(s).is_none() => {
+                        Err(format!("unknown booking status `{s}`"))
+                    }
                     _ => Ok(()),
                 }
             }
@@ -604,7 +700,9 @@ impl Names<'_> {
             Check::Saga { booking, state, .. } => {
                 self.booking(booking)?;
                 match state {
-                    Some(s) if crate::sim::saga::SagaState::from_name(s).is_none() => Err(format!("unknown saga state `{s}`")),
+                    Some(s) if crate::sim::saga::SagaState::from_name(s).is_none() => {
+                        Err(format!("unknown saga state `{s}`"))
+                    }
                     _ => Ok(()),
                 }
             }

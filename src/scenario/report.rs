@@ -127,10 +127,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Report, String> {
     };
     let mut h = harness(scenario, opts)?;
     let last = h.world().resource::<Script>().last_tick();
-    let limit = scenario
-        .max_ms
-        .map(super::ms_to_tick)
-        .unwrap_or(last + super::ms_to_tick(DRAIN_ALLOWANCE_MS));
+    let limit = scenario.max_ms.map(super::ms_to_tick).unwrap_or(last + super::ms_to_tick(DRAIN_ALLOWANCE_MS));
     let stop = opts.until_tick.unwrap_or(u64::MAX).min(limit.max(last));
     set_ticks_per_update(&mut h.app, 1);
     // Until the script's last tick, run in chunks; then tick by tick so the
@@ -211,7 +208,11 @@ pub fn report(h: &mut Harness, scenario: &Scenario, opts: &RunOptions) -> Report
                 .map(|e| ExpectationReport {
                     text: e.text.clone(),
                     ok: e.ok == Some(true),
-                    detail: if e.ok.is_none() { "not checked (the run stopped first)".into() } else { e.detail.clone() },
+                    detail: if e.ok.is_none() {
+                        "not checked (the run stopped first)".into()
+                    } else {
+                        e.detail.clone()
+                    },
                     tick: e.tick,
                 })
                 .collect(),
@@ -245,9 +246,22 @@ impl Report {
     pub fn human(&self) -> String {
         let mut s = String::new();
         let mark = |ok: bool| if ok { "✔" } else { "✘" };
-        let _ = writeln!(s, "scenario {} · seed {} · {} ticks ({:.1} s simulated)", self.scenario, self.seed, self.ticks, self.sim_ms as f64 / 1000.0);
+        let _ = writeln!(
+            s,
+            "scenario {} · seed {} · {} ticks ({:.1} s simulated)",
+            self.scenario,
+            self.seed,
+            self.ticks,
+            self.sim_ms as f64 / 1000.0
+        );
         let _ = writeln!(s, "fingerprint {}", self.fingerprint);
-        let _ = writeln!(s, "{} events · drained: {}{}", self.events, self.drained, if self.stopped_early { " (stopped at --until-tick)" } else { "" });
+        let _ = writeln!(
+            s,
+            "{} events · drained: {}{}",
+            self.events,
+            self.drained,
+            if self.stopped_early { " (stopped at --until-tick)" } else { "" }
+        );
         if !self.disabled.is_empty() {
             let _ = writeln!(s, "safeguards OFF: {}", self.disabled.join(", "));
         }
@@ -260,10 +274,20 @@ impl Report {
         }
         let _ = writeln!(s, "\ninvariants:");
         for i in &self.invariants {
-            let _ = writeln!(s, "  {} {}{}", mark(i.ok), i.name, if i.ok { String::new() } else { format!(" — {}", i.detail) });
+            let _ = writeln!(
+                s,
+                "  {} {}{}",
+                mark(i.ok),
+                i.name,
+                if i.ok { String::new() } else { format!(" — {}", i.detail) }
+            );
         }
         let c = &self.commands;
-        let _ = writeln!(s, "\ncommands: {} ok · {} conflict · {} rejected · {} inflight", c.ok, c.conflict, c.rejected, c.inflight);
+        let _ = writeln!(
+            s,
+            "\ncommands: {} ok · {} conflict · {} rejected · {} inflight",
+            c.ok, c.conflict, c.rejected, c.inflight
+        );
         let _ = writeln!(s, "projectors:");
         for p in &self.projectors {
             let _ = writeln!(

@@ -85,18 +85,34 @@ impl Script {
                     expectations: p
                         .checks
                         .iter()
-                        .map(|(t, c)| ExpectationResult { text: c.describe(), ok: None, detail: String::new(), tick: *t })
+                        .map(|(t, c)| ExpectationResult {
+                            text: c.describe(),
+                            ok: None,
+                            detail: String::new(),
+                            tick: *t,
+                        })
                         .collect(),
                 }
             })
             .collect();
         let n = plan.len();
-        Script { scenario, plan, results, drained_at: None, next_request: vec![0; n], next_check: vec![0; n], baseline: vec![None; n] }
+        Script {
+            scenario,
+            plan,
+            results,
+            drained_at: None,
+            next_request: vec![0; n],
+            next_check: vec![0; n],
+            baseline: vec![None; n],
+        }
     }
 
     /// Every request sent and every expectation checked.
     pub fn done(&self) -> bool {
-        self.plan.iter().enumerate().all(|(i, p)| self.next_request[i] >= p.requests.len() && self.next_check[i] >= p.checks.len())
+        self.plan
+            .iter()
+            .enumerate()
+            .all(|(i, p)| self.next_request[i] >= p.requests.len() && self.next_check[i] >= p.checks.len())
     }
 
     /// The step shown on the caption strip: the latest one started.
@@ -123,7 +139,10 @@ impl Script {
 pub fn plugin(app: &mut App) {
     app.add_systems(
         FixedUpdate,
-        send_requests.in_set(SimSet::Input).after(crate::sim::world::advance_clock).before(crate::sim::world::generate_load),
+        send_requests
+            .in_set(SimSet::Input)
+            .after(crate::sim::world::advance_clock)
+            .before(crate::sim::world::generate_load),
     );
     app.add_systems(FixedUpdate, check_expectations.in_set(SimSet::Invariants).after(crate::sim::invariants::per_tick));
 }
@@ -215,7 +234,8 @@ fn evaluate(world: &mut World, base: &Baseline, check: &Check) -> Result<String,
         Check::Outcome { label, is } => {
             let log = world.resource::<CommandLog>();
             let r = log.by_label(label).ok_or(format!("no command labelled `{label}` was sent"))?;
-            let detail = format!("{}{}", r.outcome.name(), r.reason.as_ref().map(|x| format!(" ({x})")).unwrap_or_default());
+            let detail =
+                format!("{}{}", r.outcome.name(), r.reason.as_ref().map(|x| format!(" ({x})")).unwrap_or_default());
             pass(r.outcome.name() == is, detail)
         }
         Check::Outcomes { labels, ok, conflict, rejected } => {
@@ -226,8 +246,16 @@ fn evaluate(world: &mut World, base: &Baseline, check: &Check) -> Result<String,
                 *n.entry(r.outcome).or_default() += 1;
             }
             let got = |o| n.get(&o).copied().unwrap_or(0);
-            let detail = format!("{} ok, {} conflict, {} rejected", got(Outcome::Ok), got(Outcome::Conflict), got(Outcome::Rejected));
-            pass(got(Outcome::Ok) == *ok && got(Outcome::Conflict) == *conflict && got(Outcome::Rejected) == *rejected, detail)
+            let detail = format!(
+                "{} ok, {} conflict, {} rejected",
+                got(Outcome::Ok),
+                got(Outcome::Conflict),
+                got(Outcome::Rejected)
+            );
+            pass(
+                got(Outcome::Ok) == *ok && got(Outcome::Conflict) == *conflict && got(Outcome::Rejected) == *rejected,
+                detail,
+            )
         }
         Check::Booking { id, version, status } => {
             let b = booking(world, id)?;
@@ -252,7 +280,12 @@ fn evaluate(world: &mut World, base: &Baseline, check: &Check) -> Result<String,
             let lines: Vec<String> = s.log.iter().map(|l| format!("{} {} {}", l.step, l.outcome, l.detail)).collect();
             let mut it = lines.iter();
             let in_order = log.iter().all(|want| it.any(|line| line.contains(want.as_str())));
-            let detail = format!("#{} {}: {}", s.id, s.state.name(), s.log.iter().map(|l| format!("{}: {}", l.step, l.outcome)).collect::<Vec<_>>().join("; "));
+            let detail = format!(
+                "#{} {}: {}",
+                s.id,
+                s.state.name(),
+                s.log.iter().map(|l| format!("{}: {}", l.step, l.outcome)).collect::<Vec<_>>().join("; ")
+            );
             pass(state.as_ref().is_none_or(|st| st == s.state.name()) && in_order, detail)
         }
         Check::Lag { projection, min, max } => {
@@ -364,23 +397,29 @@ fn evaluate(world: &mut World, base: &Baseline, check: &Check) -> Result<String,
         Check::InvariantsHold => {
             let inv = world.resource::<Invariants>();
             let bad = inv.violations();
-            pass(bad.is_empty(), if bad.is_empty() { "all hold".into() } else { format!("{}: {}", bad[0].0, bad[0].1.detail) })
+            pass(
+                bad.is_empty(),
+                if bad.is_empty() { "all hold".into() } else { format!("{}: {}", bad[0].0, bad[0].1.detail) },
+            )
         }
     }
 }
 
 fn booking(world: &World, id: &str) -> Result<crate::domain::Booking, String> {
-    let e = world.resource::<Aggregates>().by_id.get(&AggregateId::new(id)).copied().ok_or(format!("no booking {id}"))?;
+    let e =
+        world.resource::<Aggregates>().by_id.get(&AggregateId::new(id)).copied().ok_or(format!("no booking {id}"))?;
     world.get::<AggregateRow>(e).map(|r| r.0.clone()).ok_or(format!("no booking {id}"))
 }
 
 fn consumer(world: &mut World, id: ConsumerId) -> Result<(u64, u64), String> {
     let head = world.resource::<EventStore>().head_seq();
     let mut q = world.query::<&Consumer>();
-    q.iter(world).find(|c| c.id == id).map(|c| (c.lag(head), c.buffered as u64)).ok_or(format!("no consumer {}", id.name()))
+    q.iter(world)
+        .find(|c| c.id == id)
+        .map(|c| (c.lag(head), c.buffered as u64))
+        .ok_or(format!("no consumer {}", id.name()))
 }
 
 fn query(world: &World, label: &str) -> Result<crate::sim::query_api::QueryRecord, String> {
     world.resource::<QueryLog>().by_label.get(label).cloned().ok_or(format!("query `{label}` was not served"))
 }
-

@@ -12,7 +12,7 @@ use super::config::{WorldConfig, ticks};
 use super::consumer::{Consumer, ConsumerQueue};
 use super::knobs::Knobs;
 use super::projectors::{Projection, ProjectorView};
-use super::signals::{SimSignal, Signals};
+use super::signals::{Signals, SimSignal};
 use super::store::{EventStore, OutboxRow, StoredEvent};
 use super::world::{IdGen, SimClock, SimEntity, SimSetup};
 use super::{SimRng, SimSet};
@@ -187,7 +187,8 @@ fn pump_outbox(
         let targets: Vec<ConsumerId> =
             bus.bindings.iter().filter(|b| topic_matches(b.pattern, &key)).map(|b| b.consumer).collect();
         for consumer in targets {
-            let copies = if knobs.duplicate_pct > 0 && rng.0.random_range(0..100u8) < knobs.duplicate_pct { 2 } else { 1 };
+            let copies =
+                if knobs.duplicate_pct > 0 && rng.0.random_range(0..100u8) < knobs.duplicate_pct { 2 } else { 1 };
             for copy in 0..copies {
                 let mut arrive = now + rng.0.random_range(tmin..=tmax);
                 if copy == 1 {
@@ -197,7 +198,14 @@ fn pump_outbox(
                 let last = bus.last_arrival.entry(consumer).or_default();
                 arrive = arrive.max(*last);
                 *last = arrive;
-                let msg = BusMessage { id: ids.next(), seq, consumer, arrive_tick: arrive, duplicate: copy == 1, correlation };
+                let msg = BusMessage {
+                    id: ids.next(),
+                    seq,
+                    consumer,
+                    arrive_tick: arrive,
+                    duplicate: copy == 1,
+                    correlation,
+                };
                 *bus.depth.entry(consumer).or_default() += 1;
                 if knobs.reorder {
                     // Pairwise swap: hold this one back in the broker, or

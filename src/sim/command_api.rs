@@ -9,15 +9,15 @@
 //! It must not read projections to decide anything: the write side's truth
 //! is the event store alone.
 
+use super::SimSet;
 use super::config::{Catalog, WorldConfig, ticks};
 use super::knobs::Mechanisms;
 use super::query_api::{self, BookingSummary};
 use super::saga::{self, Leg};
-use super::signals::{SimSignal, Signals};
+use super::signals::{Signals, SimSignal};
 use super::store::{AggregateRow, Aggregates, CustomerStreams, EventStore, Forgotten, StoredEvent};
 use super::timers::{self, TimerKind, TimerWheel};
 use super::world::{Customers, IdGen, SimClock, SimEntity, SimSetup};
-use super::SimSet;
 use crate::domain::{self, AggregateId, Command, CustomerId, Event, FlightId, SeatNo, Tick};
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -88,7 +88,11 @@ pub enum CommandRequest {
     /// `fence`, it only concerns the hold cycle opened at that version: if
     /// the seat has been released and held again since, a compensation is a
     /// no-op and a forward step is rejected.
-    Internal { aggregate: AggregateId, command: Command, fence: Option<u32> },
+    Internal {
+        aggregate: AggregateId,
+        command: Command,
+        fence: Option<u32>,
+    },
 }
 
 /// Who sent a command.
@@ -118,9 +122,7 @@ impl Outcome {
         }
     }
     pub fn from_name(s: &str) -> Option<Outcome> {
-        [Outcome::Inflight, Outcome::Ok, Outcome::Conflict, Outcome::Rejected]
-            .into_iter()
-            .find(|o| o.name() == s)
+        [Outcome::Inflight, Outcome::Ok, Outcome::Conflict, Outcome::Rejected].into_iter().find(|o| o.name() == s)
     }
 }
 
@@ -295,10 +297,7 @@ pub struct CacheWrites {
 }
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(
-        FixedUpdate,
-        (commit, decide, query_api::apply_cache_writes).chain().in_set(SimSet::Commands),
-    );
+    app.add_systems(FixedUpdate, (commit, decide, query_api::apply_cache_writes).chain().in_set(SimSet::Commands));
 }
 
 pub(super) fn reset(world: &mut World) {
@@ -437,7 +436,8 @@ fn decide(
                 CustomerCommand::BookItinerary { customer, legs } => {
                     match validate_itinerary(&catalog, &customers, customer, legs) {
                         Ok(legs) => {
-                            let s = saga::new_saga(&mut sagas, &mut ids, now, customer.clone(), legs, correlation, true);
+                            let s =
+                                saga::new_saga(&mut sagas, &mut ids, now, customer.clone(), legs, correlation, true);
                             let saga_id = s.id;
                             saga::spawn(&mut commands, &mut sagas, s);
                             log.close(id, now, Outcome::Ok, Some(format!("saga #{saga_id} started")), vec![]);
@@ -456,7 +456,8 @@ fn decide(
                         let mut writes = vec![];
                         for agg in streams {
                             let state = load(&agg);
-                            if let Ok(events) = domain::handle(&state, &Command::Tombstone { customer: customer.clone() })
+                            if let Ok(events) =
+                                domain::handle(&state, &Command::Tombstone { customer: customer.clone() })
                                 && !events.is_empty()
                             {
                                 writes.push(Write { aggregate: agg, expected_version: state.version, events });
@@ -530,7 +531,10 @@ fn decide(
                             } else {
                                 Err((
                                     Outcome::Rejected,
-                                    format!("the hold opened at v{v} is over (the seat's current hold began at v{})", state.hold_version),
+                                    format!(
+                                        "the hold opened at v{v} is over (the seat's current hold began at v{})",
+                                        state.hold_version
+                                    ),
                                 ))
                             }
                         }

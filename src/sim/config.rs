@@ -190,11 +190,8 @@ fn default_flights() -> Vec<FlightConfig> {
 }
 
 fn default_customers() -> Vec<CustomerConfig> {
-    let c = |id: &str, name: &str, email: &str| CustomerConfig {
-        id: id.into(),
-        name: name.into(),
-        email: email.into(),
-    };
+    let c =
+        |id: &str, name: &str, email: &str| CustomerConfig { id: id.into(), name: name.into(), email: email.into() };
     vec![
         c("ana", "Ana García", "ana.garcia@example.com"),
         c("bob", "Bob Smith", "bob.smith@example.com"),
@@ -215,6 +212,8 @@ pub struct FlightInfo {
     pub route: String,
     pub price_cents: u64,
     pub seats: std::collections::BTreeSet<SeatNo>,
+    /// The same seats in plane order (for picking one at random).
+    pub seat_list: Vec<SeatNo>,
 }
 
 impl Catalog {
@@ -224,13 +223,15 @@ impl Catalog {
                 .flights
                 .iter()
                 .map(|f| {
+                    let seat_list = f.all_seats();
                     (
                         f.id.clone(),
                         FlightInfo {
                             vendor: f.vendor.clone(),
                             route: f.route.clone(),
                             price_cents: f.price_cents,
-                            seats: f.all_seats().into_iter().collect(),
+                            seats: seat_list.iter().cloned().collect(),
+                            seat_list,
                         },
                     )
                 })

@@ -101,8 +101,7 @@ impl Consumer {
     pub fn receive(&mut self, env: &EventEnvelope, mech: &Mechanisms) -> Receive {
         self.processed += 1;
         let key = (env.aggregate_id.clone(), env.version);
-        let buffered_already =
-            self.buffer.get(&env.aggregate_id).is_some_and(|b| b.contains_key(&env.version));
+        let buffered_already = self.buffer.get(&env.aggregate_id).is_some_and(|b| b.contains_key(&env.version));
         if mech.idempotency && (self.log.contains(&key) || buffered_already) {
             self.duplicates_skipped += 1;
             return Receive::Duplicate;

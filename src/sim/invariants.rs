@@ -54,7 +54,15 @@ impl Default for Invariants {
             status: ALL
                 .iter()
                 .map(|n| {
-                    (*n, InvariantStatus { ok: true, detail: "ok".into(), first_violation_tick: None, checked_at_drain: false })
+                    (
+                        *n,
+                        InvariantStatus {
+                            ok: true,
+                            detail: "ok".into(),
+                            first_violation_tick: None,
+                            checked_at_drain: false,
+                        },
+                    )
                 })
                 .collect(),
             chain: HashChain::default(),
@@ -135,11 +143,7 @@ pub fn per_tick(
     }
     for c in &consumers {
         if c.double_applies > 0 {
-            inv.violate(
-                EXACTLY_ONCE,
-                now,
-                format!("{} applied {} event(s) twice", c.id.name(), c.double_applies),
-            );
+            inv.violate(EXACTLY_ONCE, now, format!("{} applied {} event(s) twice", c.id.name(), c.double_applies));
         }
     }
     // GDPR: a projector that has caught up must hold no erased PII.
@@ -238,7 +242,8 @@ fn drain_findings(world: &mut World) -> Vec<(&'static str, String)> {
     let mut found: Vec<(&'static str, String)> = vec![];
     let head = world.resource::<EventStore>().head_seq();
     let rows: Vec<Entity> = world.resource::<EventStore>().rows().to_vec();
-    let envs: Vec<&crate::domain::EventEnvelope> = rows.iter().filter_map(|e| events_q.get(world, *e).ok()).map(|r| &r.0).collect();
+    let envs: Vec<&crate::domain::EventEnvelope> =
+        rows.iter().filter_map(|e| events_q.get(world, *e).ok()).map(|r| &r.0).collect();
 
     // Chain, from the first row.
     let mut chain = HashChain::default();
@@ -292,14 +297,20 @@ fn drain_findings(world: &mut World) -> Vec<(&'static str, String)> {
                 let id = crate::domain::AggregateId::seat(flight, seat);
                 let status = bookings.get(&id).map(|b| b.status);
                 if !status.is_some_and(Status::is_hold) {
-                    found.push((SAGAS_SETTLE, format!("{} still holds {id} (booking is {:?})", v.id, status.map(Status::name))));
+                    found.push((
+                        SAGAS_SETTLE,
+                        format!("{} still holds {id} (booking is {:?})", v.id, status.map(Status::name)),
+                    ));
                 }
             }
             for seat in inv.sold.keys() {
                 let id = crate::domain::AggregateId::seat(flight, seat);
                 let status = bookings.get(&id).map(|b| b.status);
                 if status != Some(Status::Issued) {
-                    found.push((NO_DOUBLE_BOOKING, format!("{} sold {id} but the booking is {:?}", v.id, status.map(Status::name))));
+                    found.push((
+                        NO_DOUBLE_BOOKING,
+                        format!("{} sold {id} but the booking is {:?}", v.id, status.map(Status::name)),
+                    ));
                 }
                 if inv.held.contains_key(seat) {
                     found.push((NO_DOUBLE_BOOKING, format!("{} has {id} both held and sold", v.id)));

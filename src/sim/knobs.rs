@@ -129,14 +129,8 @@ impl Default for Mechanisms {
 }
 
 impl Mechanisms {
-    pub const NAMES: [&'static str; 6] = [
-        "optimistic-concurrency",
-        "idempotency",
-        "ordering-buffer",
-        "single-flight",
-        "write-through",
-        "compensation",
-    ];
+    pub const NAMES: [&'static str; 6] =
+        ["optimistic-concurrency", "idempotency", "ordering-buffer", "single-flight", "write-through", "compensation"];
 
     /// Turns one safeguard off by its name in [`Mechanisms::NAMES`].
     pub fn disable(&mut self, name: &str) -> Result<(), String> {
@@ -148,10 +142,7 @@ impl Mechanisms {
             "write-through" => &mut self.write_through,
             "compensation" => &mut self.compensation,
             _ => {
-                return Err(format!(
-                    "unknown safeguard `{name}`; known: {}",
-                    Self::NAMES.join(", ")
-                ));
+                return Err(format!("unknown safeguard `{name}`; known: {}", Self::NAMES.join(", ")));
             }
         };
         *flag = false;

@@ -13,6 +13,7 @@ pub mod bus;
 pub mod command_api;
 pub mod config;
 pub mod consumer;
+pub mod errors;
 pub mod invariants;
 pub mod knobs;
 pub mod projectors;
@@ -91,9 +92,7 @@ pub fn plugin(app: &mut App) {
     app.edit_schedule(FixedUpdate, |s| {
         s.set_executor(SingleThreadedExecutor::new());
     });
-    app.insert_resource(Time::<Fixed>::from_duration(std::time::Duration::from_millis(
-        crate::domain::TICK_MS,
-    )));
+    app.insert_resource(Time::<Fixed>::from_duration(std::time::Duration::from_millis(crate::domain::TICK_MS)));
     signals::plugin(app);
     world::plugin(app);
     timers::plugin(app);

@@ -4,15 +4,15 @@
 //! and rebuilds it from seq 0 by reading the store, then resumes the
 //! queue (whose messages the fresh log then skips as duplicates).
 
+use super::SimSet;
 use super::bus::{Bus, BusMessage, ConsumerId};
 use super::config::{ProjectorRates, WorldConfig};
 use super::consumer::{Consumer, ConsumerQueue, Receive};
 use super::knobs::{Knobs, Mechanisms};
-use super::signals::{ApplyOutcome, SimSignal, Signals};
+use super::signals::{ApplyOutcome, Signals, SimSignal};
 use super::store::{EventStore, Forgotten, StoredEvent};
 use super::views::View;
 use super::world::{PendingReplays, SimClock};
-use super::SimSet;
 use crate::domain::{Hash, Tick};
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -135,7 +135,8 @@ fn start_replays(
             let hash_before = pv.view.hash();
             pv.view = pv.view.emptied();
             consumer.reset_for_replay();
-            pv.replay = Some(Replay { cursor: 1, started_tick: clock.tick, hash_before, head_before: store.head_seq() });
+            pv.replay =
+                Some(Replay { cursor: 1, started_tick: clock.tick, hash_before, head_before: store.head_seq() });
         }
     }
 }

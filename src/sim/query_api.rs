@@ -15,7 +15,7 @@ use super::command_api::CacheWrites;
 use super::config::ticks;
 use super::knobs::{Knobs, Mechanisms};
 use super::projectors::{Projection, ProjectorView};
-use super::signals::{SimSignal, Signals};
+use super::signals::{Signals, SimSignal};
 use super::timers::{self, FiredTimers, TimerKind, TimerWheel};
 use super::vendors::{self, Caller, Offer, Reply, VendorOp, VendorReplies, Vendors};
 use super::views::View;
@@ -156,7 +156,13 @@ pub struct PendingEvictions(pub Vec<String>);
 pub const MAX_STAMPEDE_GETS: u32 = 10_000;
 const RECENT: usize = 200;
 
-pub fn submit(commands: &mut Commands, ids: &mut IdGen, arrive_tick: Tick, query: CustomerQuery, label: Option<String>) -> u64 {
+pub fn submit(
+    commands: &mut Commands,
+    ids: &mut IdGen,
+    arrive_tick: Tick,
+    query: CustomerQuery,
+    label: Option<String>,
+) -> u64 {
     let id = ids.next();
     commands.spawn((SimEntity, QueryInFlight { id, label, query, arrive_tick, waiting: false, hit: false }));
     id
@@ -196,7 +202,8 @@ fn evict(
     mut pending: ResMut<PendingEvictions>,
 ) {
     for (key, expires) in std::mem::take(&mut fired.cache_expiries) {
-        let due = redis.entries.get(&key).and_then(|e| entries.get(*e).ok()).is_some_and(|en| en.expires_tick == expires);
+        let due =
+            redis.entries.get(&key).and_then(|e| entries.get(*e).ok()).is_some_and(|en| en.expires_tick == expires);
         if due {
             drop_entry(&mut commands, &mut redis, &mut entries, &key);
         }
@@ -381,7 +388,9 @@ fn gets(
                     p.waiters.push(*qe);
                     continue;
                 }
-                if let Some(mut p) = pid.and_then(|id| redis.populators.get(&id)).and_then(|e| populators.get_mut(*e).ok()) {
+                if let Some(mut p) =
+                    pid.and_then(|id| redis.populators.get(&id)).and_then(|e| populators.get_mut(*e).ok())
+                {
                     p.waiters.push(*qe);
                     continue;
                 }
@@ -456,7 +465,9 @@ fn populate(
     let now = serve.clock.tick;
     for r in &replies.0 {
         let Caller::Populator { id } = r.caller else { continue };
-        let Some(mut p) = redis.populators.get(&id).and_then(|e| pops.get_mut(*e).ok()).map(|(_, p)| p) else { continue };
+        let Some(mut p) = redis.populators.get(&id).and_then(|e| pops.get_mut(*e).ok()).map(|(_, p)| p) else {
+            continue;
+        };
         if let Ok(Reply::Offers(offers)) = &r.result {
             p.offers.extend(offers.iter().cloned());
         }

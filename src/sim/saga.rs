@@ -16,13 +16,15 @@ use super::command_api::{self, CommandLog, CommandRequest, Origin, Outcome};
 use super::config::ticks;
 use super::consumer::{Consumer, ConsumerQueue, Receive};
 use super::knobs::{Knobs, Mechanisms};
-use super::signals::{SimSignal, Signals};
+use super::signals::{Signals, SimSignal};
 use super::store::{EventStore, StoredEvent};
 use super::timers::{FiredTimers, TimerKind, TimerWheel};
 use super::vendors::{self, Caller, Reply, VendorOp, VendorReplies, Vendors};
 use super::world::{IdGen, SimClock, SimEntity, SimSetup};
 use super::{SimRng, SimSet};
-use crate::domain::{AggregateId, Command, CustomerId, Event, EventEnvelope, EventKind, FlightId, Passenger, SeatNo, Tick, VendorId};
+use crate::domain::{
+    AggregateId, Command, CustomerId, Event, EventEnvelope, EventKind, FlightId, Passenger, SeatNo, Tick, VendorId,
+};
 use bevy::ecs::system::SystemParam;
 use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
@@ -483,7 +485,12 @@ fn finish(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, entity: Option<Ent
 
 /// A reply for a step that already gave up: undo what the vendor did.
 fn compensate_late(ctx: &mut SagaCtx, sagas: &mut Sagas, saga: Option<&mut Saga>, r: &vendors::VendorReply) {
-    ctx.signals.send(SimSignal::VendorReplied { vendor: r.vendor.clone(), ok: r.result.is_ok(), late: true, correlation: r.correlation });
+    ctx.signals.send(SimSignal::VendorReplied {
+        vendor: r.vendor.clone(),
+        ok: r.result.is_ok(),
+        late: true,
+        correlation: r.correlation,
+    });
     if r.result.is_err() {
         return;
     }
@@ -517,7 +524,12 @@ fn compensate_late(ctx: &mut SagaCtx, sagas: &mut Sagas, saga: Option<&mut Saga>
     sagas.late_replies_compensated += 1;
     if let Some(s) = saga {
         let now = ctx.clock.tick;
-        s.line(now, format!("late {} reply from {}", r.op.name(), r.vendor), "late reply compensated", format!("sent {op_name}"));
+        s.line(
+            now,
+            format!("late {} reply from {}", r.op.name(), r.vendor),
+            "late reply compensated",
+            format!("sent {op_name}"),
+        );
     }
 }
 
@@ -593,7 +605,11 @@ fn advance(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga) {
                     s.state = SagaState::Completed;
                     let pnrs: Vec<String> = s.pnrs.values().cloned().collect();
                     s.line(now, "saga".into(), "ok", format!("completed, PNR {}", pnrs.join(" ")));
-                    ctx.signals.send(SimSignal::SagaStep { saga: s.id, outcome: "completed", correlation: s.correlation });
+                    ctx.signals.send(SimSignal::SagaStep {
+                        saga: s.id,
+                        outcome: "completed",
+                        correlation: s.correlation,
+                    });
                     return;
                 };
                 let ops = s.forward_ops(step);
@@ -619,12 +635,20 @@ fn advance(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga) {
                 let Some(item) = s.comp.first().cloned() else {
                     s.state = SagaState::Compensated;
                     s.line(now, "saga".into(), "compensate ok", "fully compensated");
-                    ctx.signals.send(SimSignal::SagaStep { saga: s.id, outcome: "compensated", correlation: s.correlation });
+                    ctx.signals.send(SimSignal::SagaStep {
+                        saga: s.id,
+                        outcome: "compensated",
+                        correlation: s.correlation,
+                    });
                     return;
                 };
                 let Some(op) = item.ops.get(s.op).cloned() else {
                     s.line(now, item.label.clone(), "compensate ok", "");
-                    ctx.signals.send(SimSignal::SagaStep { saga: s.id, outcome: "compensate ok", correlation: s.correlation });
+                    ctx.signals.send(SimSignal::SagaStep {
+                        saga: s.id,
+                        outcome: "compensate ok",
+                        correlation: s.correlation,
+                    });
                     s.comp.remove(0);
                     s.op = 0;
                     continue;
@@ -656,7 +680,11 @@ fn fail(ctx: &mut SagaCtx, s: &mut Saga, step: StepAction, reason: String, timeo
     let now = ctx.clock.tick;
     s.line(now, step.name(), if timeout { "timeout" } else { "fail" }, reason.clone());
     s.op_progress = s.op;
-    ctx.signals.send(SimSignal::SagaStep { saga: s.id, outcome: if timeout { "timeout" } else { "fail" }, correlation: s.correlation });
+    ctx.signals.send(SimSignal::SagaStep {
+        saga: s.id,
+        outcome: if timeout { "timeout" } else { "fail" },
+        correlation: s.correlation,
+    });
     s.op = 0;
     s.attempts = 0;
     s.wait = None;
@@ -772,7 +800,12 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
             );
             if forward {
                 let timeout = ticks(ctx.setup.world.timing.saga_step_timeout_ms);
-                super::timers::schedule(&mut ctx.commands, &mut ctx.wheel, now + timeout, TimerKind::SagaTimeout { saga: s.id, token });
+                super::timers::schedule(
+                    &mut ctx.commands,
+                    &mut ctx.wheel,
+                    now + timeout,
+                    TimerKind::SagaTimeout { saga: s.id, token },
+                );
             }
             s.wait = Some(Wait::Vendor { token });
             s.reply = None;
@@ -803,4 +836,3 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
         }
     }
 }
-

@@ -4,9 +4,9 @@
 //! `ExpireHold` command (which loses harmlessly if the seat was paid), a
 //! TTL becomes an eviction request, a timeout a note for the orchestrator.
 
+use super::SimSet;
 use super::command_api::{self, CommandLog, CommandRequest, Origin};
 use super::world::{IdGen, SimClock, SimEntity};
-use super::SimSet;
 use crate::domain::{AggregateId, Command, Tick};
 use bevy::prelude::*;
 use std::collections::BTreeMap;
@@ -93,7 +93,11 @@ fn fire(
                     &mut ids,
                     now,
                     0,
-                    CommandRequest::Internal { aggregate: aggregate.clone(), command: Command::ExpireHold { now }, fence: None },
+                    CommandRequest::Internal {
+                        aggregate: aggregate.clone(),
+                        command: Command::ExpireHold { now },
+                        fence: None,
+                    },
                     Origin::Timer,
                     Some(*correlation),
                     None,

@@ -8,7 +8,7 @@
 
 use super::config::{WorldConfig, ticks};
 use super::knobs::Knobs;
-use super::signals::{SimSignal, Signals};
+use super::signals::{Signals, SimSignal};
 use super::world::{IdGen, SimClock, SimEntity};
 use super::{SimRng, SimSet};
 use crate::domain::{FlightId, SeatNo, Tick, VendorId};

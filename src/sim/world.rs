@@ -130,6 +130,7 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Mechanisms>();
     app.add_systems(Startup, reset);
     app.add_systems(FixedUpdate, (advance_clock, generate_load, drain_inbox).chain().in_set(SimSet::Input));
+    app.add_systems(FixedUpdate, finish_step.after(SimSet::Invariants));
 }
 
 /// Starts the run over from [`SimSetup`]: despawns every sim entity and
@@ -165,8 +166,14 @@ pub fn reset(world: &mut World) {
     super::invariants::reset(world);
 }
 
-pub fn advance_clock(mut clock: ResMut<SimClock>, control: Option<ResMut<SimControl>>) {
+pub fn advance_clock(mut clock: ResMut<SimClock>) {
     clock.tick += 1;
+}
+
+/// After the whole tick ran: one fewer step left while paused. (Not in
+/// `advance_clock`: the sets' run condition is evaluated as each set
+/// starts, so decrementing early would cut the tick short.)
+fn finish_step(control: Option<ResMut<SimControl>>) {
     if let Some(mut c) = control
         && c.paused
     {
@@ -187,6 +194,7 @@ pub fn generate_load(
     mut knobs: ResMut<Knobs>,
     mut rng: ResMut<SimRng>,
     mut customers: ResMut<Customers>,
+    catalog: Option<Res<super::config::Catalog>>,
     setup: Res<SimSetup>,
 ) {
     let now = clock.tick;
@@ -204,15 +212,16 @@ pub fn generate_load(
     burst.credit_milli += u64::from(burst.per_s.min(MAX_BURST_PER_S)) * crate::domain::TICK_MS;
     let n = burst.credit_milli / 1000;
     burst.credit_milli %= 1000;
-    let flights = &setup.world.flights;
+    let Some(catalog) = catalog else { return };
+    let flights: Vec<_> = catalog.flights.iter().collect();
     if flights.is_empty() {
         return;
     }
     let pay_delay = ticks(setup.world.timing.hold_ttl_ms) / 2;
     for _ in 0..n {
         let customer = customers.synthetic();
-        let flight = &flights[rng.0.random_range(0..flights.len())];
-        let seats = flight.all_seats();
+        let (flight_id, flight) = flights[rng.0.random_range(0..flights.len())];
+        let seats = &flight.seat_list;
         if seats.is_empty() {
             continue;
         }
@@ -221,7 +230,7 @@ pub fn generate_load(
             label: None,
             command: CustomerCommand::HoldSeat {
                 customer: customer.clone(),
-                flight: flight.id.clone(),
+                flight: flight_id.clone(),
                 seat: seat.clone(),
                 expected_version: None,
             },
@@ -230,7 +239,7 @@ pub fn generate_load(
             let at = now + rng.0.random_range(4..=pay_delay.max(5));
             scheduled.at.entry(at).or_default().push(SimRequest::Command {
                 label: None,
-                command: CustomerCommand::Pay { customer, flight: flight.id.clone(), seat },
+                command: CustomerCommand::Pay { customer, flight: flight_id.clone(), seat },
             });
         }
     }

@@ -16,7 +16,12 @@ pub fn harness(seed: u64) -> Harness {
 }
 
 pub fn hold(customer: &str, flight: &str, seat: &str) -> CustomerCommand {
-    CustomerCommand::HoldSeat { customer: customer.into(), flight: flight.into(), seat: seat.into(), expected_version: None }
+    CustomerCommand::HoldSeat {
+        customer: customer.into(),
+        flight: flight.into(),
+        seat: seat.into(),
+        expected_version: None,
+    }
 }
 
 pub fn pay(customer: &str, flight: &str, seat: &str) -> CustomerCommand {
@@ -63,7 +68,12 @@ fn version_race_for_the_last_seat_one_ok_one_conflict() {
     for (label, who) in [("a", "ana"), ("b", "bob")] {
         h.command(
             label,
-            CustomerCommand::HoldSeat { customer: who.into(), flight: "IB0001".into(), seat: "1A".into(), expected_version: Some(0) },
+            CustomerCommand::HoldSeat {
+                customer: who.into(),
+                flight: "IB0001".into(),
+                seat: "1A".into(),
+                expected_version: Some(0),
+            },
         );
     }
     h.run(5);
@@ -170,8 +180,7 @@ fn failing_last_step_compensates_in_reverse_refund_then_release() {
     );
     let saga = &h.sagas()[0];
     assert_eq!(saga.state, SagaState::Compensated);
-    let comp: Vec<&str> =
-        saga.log.iter().filter(|l| l.outcome == "compensate ok").map(|l| l.step.as_str()).collect();
+    let comp: Vec<&str> = saga.log.iter().filter(|l| l.outcome == "compensate ok").map(|l| l.step.as_str()).collect();
     let refund = comp.iter().position(|s| s.contains("await payment")).expect("refund ran");
     let release = comp.iter().position(|s| s.contains("hold seat")).expect("release ran");
     assert!(refund < release, "reverse order: {comp:?}");
@@ -258,7 +267,10 @@ fn ryow(write_through: bool) -> (bool, u64) {
     h.run(10);
     let r = h.query_record("mine").unwrap();
     let CacheValue::Bookings(rows) = r.result else { panic!("bookings") };
-    (rows.contains_key(&cqrs_tickets::domain::AggregateId::new("LH0400/3C")), h.projector(Projection::CustomerBookings).lag)
+    (
+        rows.contains_key(&cqrs_tickets::domain::AggregateId::new("LH0400/3C")),
+        h.projector(Projection::CustomerBookings).lag,
+    )
 }
 
 #[test]

@@ -4,7 +4,9 @@
 use crate::engine::{harness, hold, knob, pay};
 use cqrs_tickets::sim::bus::BusMessage;
 use cqrs_tickets::sim::command_api::CustomerCommand;
-use cqrs_tickets::sim::invariants::{self, CHAIN, EXACTLY_ONCE, GDPR, MONEY, NO_DOUBLE_BOOKING, REBUILD_EQUAL, SAGAS_SETTLE};
+use cqrs_tickets::sim::invariants::{
+    self, CHAIN, EXACTLY_ONCE, GDPR, MONEY, NO_DOUBLE_BOOKING, REBUILD_EQUAL, SAGAS_SETTLE,
+};
 use cqrs_tickets::sim::store::{AggregateRow, StoredEvent};
 use cqrs_tickets::sim::{KnobChange, Mechanisms};
 use cqrs_tickets::testing::Harness;
@@ -17,7 +19,12 @@ fn race(h: &mut Harness) {
     for (label, who) in [("a", "ana"), ("b", "bob")] {
         h.command(
             label,
-            CustomerCommand::HoldSeat { customer: who.into(), flight: "IB0001".into(), seat: "1A".into(), expected_version: Some(0) },
+            CustomerCommand::HoldSeat {
+                customer: who.into(),
+                flight: "IB0001".into(),
+                seat: "1A".into(),
+                expected_version: Some(0),
+            },
         );
     }
 }
@@ -61,7 +68,11 @@ fn a_tampered_event_breaks_the_hash_chain() {
     h.command("hold", hold("ana", "IB3166", "1D"));
     assert!(h.run_to_drain(4000));
     assert!(!violated(&h, CHAIN));
-    let first = h.world_mut().query::<bevy::prelude::Entity>().iter(h.world()).find(|e| h.world().get::<StoredEvent>(*e).is_some());
+    let first = h
+        .world_mut()
+        .query::<bevy::prelude::Entity>()
+        .iter(h.world())
+        .find(|e| h.world().get::<StoredEvent>(*e).is_some());
     let mut row = h.world_mut().get_mut::<StoredEvent>(first.unwrap()).unwrap();
     if let cqrs_tickets::domain::Event::SeatHeld { price_cents, .. } = &mut row.0.event {
         *price_cents = 1;

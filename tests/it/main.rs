@@ -1,7 +1,9 @@
 //! The one integration-test binary (each extra binary would link Bevy
 //! again). Modules group the tests by what they prove.
 
+mod controls;
 mod determinism;
 mod engine;
 mod invariants;
+mod reliability;
 mod scenarios;

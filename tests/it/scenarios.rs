@@ -103,7 +103,11 @@ fn a_sweep_of_seeds_is_clean_with_and_without_chaos() {
 
 fn cli(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_cqrs-tickets")).args(args).output().expect("binary runs");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into(),
+        String::from_utf8_lossy(&out.stderr).into(),
+    )
 }
 
 fn bad_file(name: &str, text: &str) -> (i32, String) {
@@ -120,7 +124,19 @@ fn run_json_exits_0_and_is_reproducible() {
     let (code, out, _) = cli(&["run", "--scenario", "scenarios/race.ron", "--json", "--seed", "3"]);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    for field in ["scenario", "seed", "ticks", "fingerprint", "events", "steps", "invariants", "commands", "projectors", "populator_calls", "vendor_calls"] {
+    for field in [
+        "scenario",
+        "seed",
+        "ticks",
+        "fingerprint",
+        "events",
+        "steps",
+        "invariants",
+        "commands",
+        "projectors",
+        "populator_calls",
+        "vendor_calls",
+    ] {
         assert!(v.get(field).is_some(), "JSON report has {field}");
     }
     let (_, again, _) = cli(&["run", "--scenario", "scenarios/race.ron", "--json", "--seed", "3"]);
@@ -136,15 +152,36 @@ fn malformed_files_exit_2_with_a_location() {
         ("types.ron", text.replacen("seed: 1,", "seed: \"one\",", 1), "truncated"),
         ("negative.ron", text.replacen("at_ms: 4000", "at_ms: -4000", 1), "negative.ron:"),
         ("knob.ron", text.replacen("SlowVendor(", "SlowVendr(", 1), "SlowVendr"),
-        ("flight.ron", text.replacen("flight: \"IB3166\", seat: \"14C\", label: \"hold\"", "flight: \"XX999\", seat: \"14C\", label: \"hold\"", 1), "step 3 'hold seat'"),
-        ("customer.ron", text.replacen("GdprDelete(customer: \"ana\"", "GdprDelete(customer: \"zed\"", 1), "unknown customer `zed`"),
-        ("vendor.ron", text.replacen("SlowVendor(vendor: \"V2\", extra_ms: 5000)", "SlowVendor(vendor: \"V9\", extra_ms: 5000)", 1), "unknown vendor `V9`"),
+        (
+            "flight.ron",
+            text.replacen(
+                "flight: \"IB3166\", seat: \"14C\", label: \"hold\"",
+                "flight: \"XX999\", seat: \"14C\", label: \"hold\"",
+                1,
+            ),
+            "step 3 'hold seat'",
+        ),
+        (
+            "customer.ron",
+            text.replacen("GdprDelete(customer: \"ana\"", "GdprDelete(customer: \"zed\"", 1),
+            "unknown customer `zed`",
+        ),
+        (
+            "vendor.ron",
+            text.replacen(
+                "SlowVendor(vendor: \"V2\", extra_ms: 5000)",
+                "SlowVendor(vendor: \"V9\", extra_ms: 5000)",
+                1,
+            ),
+            "unknown vendor `V9`",
+        ),
     ];
     for (name, body, needle) in cases {
         assert_ne!(body, text, "{name}: the mutation applied");
         let (code, err) = bad_file(name, &body);
         assert_eq!(code, 2, "{name}: {err}");
-        let located = err.contains(&format!("{name}:")) && (err.contains("step ") || err.chars().any(|c| c.is_ascii_digit()));
+        let located =
+            err.contains(&format!("{name}:")) && (err.contains("step ") || err.chars().any(|c| c.is_ascii_digit()));
         assert!(located, "{name}: no location in {err}");
         if needle != "truncated" {
             assert!(err.contains(needle), "{name}: `{needle}` not in {err}");
@@ -193,7 +230,9 @@ fn mutated_scenario_text_never_panics() {
             && ran < 5
         {
             ran += 1;
-            let r = std::panic::catch_unwind(|| report::run(&sc, &RunOptions { until_tick: Some(3_000), ..Default::default() }));
+            let r = std::panic::catch_unwind(|| {
+                report::run(&sc, &RunOptions { until_tick: Some(3_000), ..Default::default() })
+            });
             assert!(r.is_ok(), "mutation {i} panicked the run");
         }
     }

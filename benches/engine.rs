@@ -1,0 +1,122 @@
+//! Engine benchmarks (`cargo bench --bench engine`): headless speed of the
+//! default script, saturation throughput, per-tick cost as history grows,
+//! memory per stored event, and the seed-sweep rate. Figures go to
+//! docs/PERFORMANCE.md. A bench binary, not a test: nothing here asserts
+//! on time. `BENCH_QUICK=1` runs smaller sizes.
+
+use cqrs_tickets::scenario::Scenario;
+use cqrs_tickets::scenario::report::{self, RunOptions};
+use cqrs_tickets::sim::config::{FlightConfig, ProjectorRates, WorldConfig};
+use cqrs_tickets::sim::store::EventStore;
+use cqrs_tickets::sim::{KnobChange, SimRequest};
+use cqrs_tickets::testing::Harness;
+use std::time::Instant;
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn big_world() -> WorldConfig {
+    let mut w = WorldConfig::default();
+    // Enough seats that a long burst keeps finding free ones.
+    for i in 0..40 {
+        let vendor = ["V1", "V2", "V3"][i % 3];
+        w.flights.push(FlightConfig {
+            id: format!("BX{i:04}").as_str().into(),
+            vendor: vendor.into(),
+            route: "BIG-LOAD".into(),
+            price_cents: 10_000,
+            seats: vec![],
+            rows: 200,
+        });
+    }
+    w.projectors = ProjectorRates {
+        available_flights: 200_000,
+        customer_bookings: 200_000,
+        booking_detail: 200_000,
+        vendor_ledger: 200_000,
+        revenue: 200_000,
+    };
+    w.timing.saga_rate_per_s = 200_000;
+    w.timing.outbox_batch = 20_000;
+    w
+}
+
+fn head(h: &Harness) -> u64 {
+    h.world().resource::<EventStore>().head_seq()
+}
+
+fn main() {
+    let quick = std::env::var("BENCH_QUICK").is_ok();
+    println!("machine: {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
+
+    // 1. Headless speed: the default script end to end.
+    let sc = Scenario::load(std::path::Path::new("scenarios/default.ron")).expect("default.ron");
+    let runs = if quick { 3 } else { 10 };
+    let t = Instant::now();
+    let mut sim_ms = 0;
+    for seed in 1..=runs {
+        let r = report::run(&sc, &RunOptions { seed: Some(seed), ..Default::default() }).expect("run");
+        assert!(r.ok);
+        sim_ms += r.sim_ms;
+    }
+    let wall = t.elapsed().as_secs_f64();
+    println!(
+        "headless default script: {runs} runs, {:.1} s simulated in {:.3} s wall = {:.0}x real time ({:.1} ms per run)",
+        sim_ms as f64 / 1000.0,
+        wall,
+        sim_ms as f64 / 1000.0 / wall,
+        wall * 1000.0 / runs as f64
+    );
+
+    // 2. Sweep rate.
+    let seeds = if quick { 20 } else { 100 };
+    let t = Instant::now();
+    for seed in 1..=seeds {
+        let r = report::run(&sc, &RunOptions { seed: Some(seed), chaos: true, ..Default::default() }).expect("run");
+        assert!(r.ok, "chaos seed {seed}");
+    }
+    println!("check --chaos sweep: {:.1} seeds/s", seeds as f64 / t.elapsed().as_secs_f64());
+
+    // 3. Saturation throughput: a 2000 cmd/s burst, everything drained.
+    let mut h = Harness::new(big_world(), 1);
+    h.submit(SimRequest::Knob(KnobChange::Burst { per_s: 2_000, duration_ms: if quick { 5_000 } else { 20_000 } }));
+    let t = Instant::now();
+    assert!(h.run_to_drain(2_000_000));
+    let wall = t.elapsed().as_secs_f64();
+    let events = head(&h);
+    println!(
+        "saturation: {events} events appended, published, delivered to 6 consumers and applied in {wall:.2} s = {:.0} events/s end to end",
+        events as f64 / wall
+    );
+
+    // 4. Flat in history + memory per event.
+    let sizes: &[u64] = if quick { &[1_000, 30_000] } else { &[1_000, 100_000, 1_000_000] };
+    let rss0 = rss_kib();
+    let mut h = Harness::new(big_world(), 2);
+    let mut base_cost = None;
+    for &target in sizes {
+        while head(&h) < target {
+            h.submit(SimRequest::Knob(KnobChange::Burst { per_s: 2_000, duration_ms: 10_000 }));
+            let _ = h.run_to_drain(2_000_000);
+        }
+        let rss = rss_kib();
+        // Steady load: 50 commands/s for 1000 ticks (50 s simulated).
+        h.submit(SimRequest::Knob(KnobChange::Burst { per_s: 50, duration_ms: 50_000 }));
+        h.run(20);
+        let t = Instant::now();
+        h.run(1_000);
+        let per_tick_us = t.elapsed().as_secs_f64() * 1e6 / 1_000.0;
+        let _ = h.run_to_drain(2_000_000);
+        let ratio = per_tick_us / *base_cost.get_or_insert(per_tick_us);
+        println!(
+            "history {:>8} events: {per_tick_us:>7.1} µs per tick under 50 cmd/s ({ratio:.2}x the first size); RSS {} MiB, {:.0} bytes/event above the empty app",
+            head(&h),
+            rss / 1024,
+            (rss.saturating_sub(rss0) as f64 * 1024.0) / head(&h) as f64
+        );
+    }
+}

@@ -1,0 +1,110 @@
+//! The windowed app (native and, later, the browser): the engine, the
+//! script player, the map and the overlay, paced by Bevy's fixed timestep
+//! (one 50 ms tick per `FixedUpdate`, scaled by the play speed). Also the
+//! `shot` mode: play to a tick, then save a screenshot and exit.
+
+use crate::scenario::Scenario;
+use crate::scenario::runner::{self, Script};
+use crate::sim::signals::SignalsEnabled;
+use crate::sim::world::{SimClock, SimControl};
+use crate::sim::{self, SimSetup};
+use crate::ui::controls::{Controls, ViewMode};
+use bevy::asset::AssetMetaCheck;
+use bevy::prelude::*;
+use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured, save_to_disk};
+use bevy::window::WindowResolution;
+use std::path::PathBuf;
+
+/// Take a screenshot at a tick, then exit.
+#[derive(Resource, Clone, Debug)]
+pub struct ShotOptions {
+    pub tick: u64,
+    pub out: PathBuf,
+    pub view: ViewMode,
+}
+
+/// `assets/` next to where the command runs (a checkout), else Bevy's
+/// default (next to the executable).
+fn asset_dir() -> String {
+    std::env::current_dir()
+        .ok()
+        .map(|d| d.join("assets"))
+        .filter(|d| d.is_dir())
+        .map_or_else(|| "assets".to_string(), |d| d.display().to_string())
+}
+
+/// Opens the window and plays `scenario` with `seed`.
+pub fn run(scenario: Scenario, seed: u64, size: (u32, u32), shot: Option<ShotOptions>) -> AppExit {
+    let mut app = App::new();
+    sim::errors::install(&mut app);
+    app.insert_resource(ClearColor(Color::srgb(0.07, 0.08, 0.11)));
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title: format!("cqrs-tickets — {}", scenario.name),
+                    resolution: WindowResolution::new(size.0, size.1),
+                    canvas: Some("#bevy".into()),
+                    fit_canvas_to_parent: true,
+                    prevent_default_event_handling: true,
+                    ..default()
+                }),
+                ..default()
+            })
+            .set(AssetPlugin { meta_check: AssetMetaCheck::Never, file_path: asset_dir(), ..default() }),
+    );
+    app.add_plugins((bevy_tweening::TweeningPlugin, bevy_egui::EguiPlugin::default()));
+    app.insert_resource(SimSetup { world: scenario.world.clone(), seed });
+    app.add_plugins(sim::plugin);
+    app.add_plugins(runner::plugin);
+    app.insert_resource(Script::new(scenario));
+    app.insert_resource(SignalsEnabled(true));
+    app.insert_resource(SimControl::default());
+    app.add_plugins((crate::view::plugin, crate::ui::plugin));
+    if let Some(shot) = shot {
+        app.insert_resource(Controls { view: shot.view, ..default() });
+        app.insert_resource(shot);
+        app.add_systems(Update, drive_shot);
+    }
+    app.run()
+}
+
+/// Shot mode: fast-forward without particles to a few ticks before the
+/// target, play the last ticks one per frame (so particles are in flight),
+/// pause at the target, let a few frames render, capture, exit.
+fn drive_shot(world: &mut World, mut frames_at_target: Local<u32>, mut requested: Local<bool>) {
+    const LAST_TICKS: u64 = 12;
+    let Some(shot) = world.get_resource::<ShotOptions>().cloned() else { return };
+    let tick = world.resource::<SimClock>().tick;
+    if tick + LAST_TICKS < shot.tick {
+        world.resource_mut::<SignalsEnabled>().0 = false;
+        let target = shot.tick - LAST_TICKS;
+        let mut control = world.resource_mut::<SimControl>();
+        control.paused = true;
+        control.steps_left = 0;
+        while world.resource::<SimClock>().tick < target {
+            world.resource_mut::<SimControl>().steps_left = 1;
+            world.run_schedule(FixedUpdate);
+        }
+        world.resource_mut::<SignalsEnabled>().0 = true;
+        return;
+    }
+    let mut control = world.resource_mut::<SimControl>();
+    control.paused = true;
+    if tick < shot.tick {
+        control.steps_left = 1;
+        return;
+    }
+    control.steps_left = 0;
+    *frames_at_target += 1;
+    if *frames_at_target == 6 && !*requested {
+        *requested = true;
+        let out = shot.out.clone();
+        world.commands().spawn(Screenshot::primary_window()).observe(
+            move |captured: On<ScreenshotCaptured>, mut exit: MessageWriter<AppExit>| {
+                save_to_disk(out.clone())(captured);
+                exit.write(AppExit::Success);
+            },
+        );
+    }
+}

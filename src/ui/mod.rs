@@ -1,0 +1,12 @@
+//! The egui overlay and the controls. Reads the sim and sends it requests
+//! through the inbox; never edits sim state directly.
+
+pub mod controls;
+pub mod hud;
+
+use bevy::prelude::*;
+
+pub fn plugin(app: &mut App) {
+    controls::plugin(app);
+    hud::plugin(app);
+}

@@ -1,0 +1,117 @@
+//! The camera: drag or arrow keys to pan, wheel or +/- to zoom around the
+//! cursor, `f` to fit the whole map. Ignores the pointer while it is over
+//! an egui panel and keys while a text field has focus.
+
+use super::layout::bounds;
+use bevy::input::mouse::{AccumulatedMouseScroll, MouseScrollUnit};
+use bevy::prelude::*;
+use bevy::window::PrimaryWindow;
+use bevy_egui::input::EguiWantsInput;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Startup, spawn_camera);
+    app.add_systems(Update, (fit_on_request, pan_zoom).chain());
+}
+
+/// Ask the camera to frame the whole map (the `f` key, startup, resize).
+#[derive(Resource, Debug, Default, Clone, Copy)]
+pub struct FitRequest(pub bool);
+
+fn spawn_camera(mut commands: Commands) {
+    commands.spawn(Camera2d);
+    commands.insert_resource(FitRequest(true));
+}
+
+fn fit_on_request(
+    mut req: ResMut<FitRequest>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    cam: Single<(&mut Transform, &mut Projection), With<Camera2d>>,
+) {
+    if !req.0 {
+        return;
+    }
+    req.0 = false;
+    let (center, size) = bounds();
+    let (mut tf, mut proj) = cam.into_inner();
+    tf.translation = center.extend(tf.translation.z);
+    if let Projection::Orthographic(o) = &mut *proj {
+        let w = window.width().max(1.0);
+        // Leave room for the toolbar and the caption strip.
+        let h = (window.height() - 150.0).max(1.0);
+        o.scale = (size.x / w).max(size.y / h);
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn pan_zoom(
+    keys: Res<ButtonInput<KeyCode>>,
+    mouse: Res<ButtonInput<MouseButton>>,
+    scroll: Res<AccumulatedMouseScroll>,
+    egui: Option<Res<EguiWantsInput>>,
+    window: Single<&Window, With<PrimaryWindow>>,
+    cam: Single<(&mut Transform, &mut Projection, &Camera, &GlobalTransform), With<Camera2d>>,
+    mut last_cursor: Local<Option<Vec2>>,
+    time: Res<Time<Real>>,
+) {
+    let (mut tf, mut proj, camera, gtf) = cam.into_inner();
+    let Projection::Orthographic(o) = &mut *proj else { return };
+    let pointer_free = egui.as_ref().is_none_or(|e| !e.wants_any_pointer_input());
+    let keys_free = egui.as_ref().is_none_or(|e| !e.wants_any_keyboard_input());
+    let cursor = window.cursor_position();
+    // Drag to pan.
+    if pointer_free && mouse.pressed(MouseButton::Left)
+        && let (Some(now), Some(before)) = (cursor, *last_cursor)
+    {
+        let d = now - before;
+        tf.translation.x -= d.x * o.scale;
+        tf.translation.y += d.y * o.scale;
+    }
+    *last_cursor = cursor;
+    // Arrow keys pan (WASD is taken: `s` steps the sim).
+    if keys_free {
+        let mut dir = Vec2::ZERO;
+        if keys.pressed(KeyCode::ArrowLeft) {
+            dir.x -= 1.0;
+        }
+        if keys.pressed(KeyCode::ArrowRight) {
+            dir.x += 1.0;
+        }
+        if keys.pressed(KeyCode::ArrowUp) {
+            dir.y += 1.0;
+        }
+        if keys.pressed(KeyCode::ArrowDown) {
+            dir.y -= 1.0;
+        }
+        let step = 600.0 * o.scale * time.delta_secs();
+        tf.translation += (dir * step).extend(0.0);
+    }
+    // Zoom around the cursor.
+    let mut zoom = 0.0;
+    if pointer_free && scroll.delta.y != 0.0 {
+        let lines = match scroll.unit {
+            MouseScrollUnit::Line => scroll.delta.y,
+            MouseScrollUnit::Pixel => scroll.delta.y / 100.0,
+        };
+        zoom += lines;
+    }
+    if keys_free {
+        if keys.pressed(KeyCode::Equal) || keys.pressed(KeyCode::NumpadAdd) {
+            zoom += 3.0 * time.delta_secs();
+        }
+        if keys.pressed(KeyCode::Minus) || keys.pressed(KeyCode::NumpadSubtract) {
+            zoom -= 3.0 * time.delta_secs();
+        }
+    }
+    if zoom != 0.0 {
+        let before = cursor.and_then(|c| camera.viewport_to_world_2d(gtf, c).ok());
+        let new_scale = (o.scale * (1.0 - 0.12 * zoom)).clamp(0.2, 8.0);
+        if let Some(anchor) = before {
+            // Keep the point under the cursor where it is.
+            let k = new_scale / o.scale;
+            let center = tf.translation.truncate();
+            let c = anchor + (center - anchor) * k;
+            tf.translation = c.extend(tf.translation.z);
+        }
+        o.scale = new_scale;
+    }
+}
