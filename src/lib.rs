@@ -7,9 +7,9 @@
 
 pub mod app;
 pub mod cli;
-pub mod ui;
-pub mod view;
 pub mod domain;
 pub mod scenario;
 pub mod sim;
 pub mod testing;
+pub mod ui;
+pub mod view;

@@ -144,7 +144,15 @@ pub fn plugin(app: &mut App) {
             .after(crate::sim::world::advance_clock)
             .before(crate::sim::world::generate_load),
     );
-    app.add_systems(FixedUpdate, check_expectations.in_set(SimSet::Invariants).after(crate::sim::invariants::per_tick));
+    app.add_systems(
+        FixedUpdate,
+        (|world: &mut World, mut q: Local<Option<QueryState<&'static Consumer>>>| {
+            let q = q.get_or_insert_with(|| world.query::<&Consumer>());
+            check_expectations(world, q);
+        })
+        .in_set(SimSet::Invariants)
+        .after(crate::sim::invariants::per_tick),
+    );
 }
 
 fn send_requests(world: &mut World) {
@@ -181,12 +189,11 @@ fn baseline(world: &mut World) -> Baseline {
     b
 }
 
-fn check_expectations(world: &mut World) {
+fn check_expectations(world: &mut World, consumers: &mut QueryState<&Consumer>) {
     let now = world.resource::<SimClock>().tick;
     let Some(mut script) = world.remove_resource::<Script>() else { return };
     let head = world.resource::<EventStore>().head_seq();
-    let mut q = world.query::<&Consumer>();
-    let stats: Vec<(Projection, u64, u64)> = q
+    let stats: Vec<(Projection, u64, u64)> = consumers
         .iter(world)
         .filter_map(|c| match c.id {
             ConsumerId::Projector(p) => Some((p, c.lag(head), c.buffered as u64)),

@@ -154,6 +154,9 @@ pub struct CommandLog {
     pub labels: BTreeMap<String, u64>,
     /// Totals by outcome over the whole run (`inflight` = still open).
     pub counts: BTreeMap<Outcome, u64>,
+    /// Commands answered since the orchestrator last looked (it wakes the
+    /// sagas waiting on them instead of polling every saga every tick).
+    pub closed_recently: Vec<u64>,
 }
 
 /// Finished, unlabelled records older than this many are dropped from the
@@ -200,6 +203,7 @@ impl CommandLog {
         seqs: Vec<u64>,
         first_version: Option<u32>,
     ) {
+        self.closed_recently.push(id);
         if let Some(r) = self.records.get_mut(&id) {
             r.first_version = first_version;
             r.outcome = outcome;

@@ -168,6 +168,18 @@ pub fn per_tick(
 /// Whether nothing is left to happen: no command, query, message, call,
 /// saga, populator or business timer pending, and no load generator on.
 pub fn quiescent(world: &mut World) -> bool {
+    // Cheap resource checks first: during a run something is almost always
+    // pending, and they answer without building a query.
+    if !world.resource::<Inbox>().pending.is_empty()
+        || !world.resource::<Scheduled>().at.is_empty()
+        || world.resource::<Knobs>().burst.is_some()
+        || world.resource::<Bus>().in_flight_total() > 0
+        || world.resource::<super::saga::Sagas>().active() > 0
+        || world.resource::<super::vendors::Vendors>().pending > 0
+        || !world.resource::<super::query_api::Redis>().populators.is_empty()
+    {
+        return false;
+    }
     pending_work(world).is_none()
 }
 

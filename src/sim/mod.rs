@@ -26,7 +26,7 @@ pub mod vendors;
 pub mod views;
 pub mod world;
 
-use bevy::ecs::schedule::SingleThreadedExecutor;
+use bevy::ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
 use bevy::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -89,9 +89,19 @@ pub fn plugin(app: &mut App) {
     );
     // One thread for the tick: the sets are a chain anyway, and a single
     // thread keeps per-system overhead low for fast headless sweeps.
-    app.edit_schedule(FixedUpdate, |s| {
-        s.set_executor(SingleThreadedExecutor::new());
-    });
+    // The other fixed schedules hold only a few bookkeeping systems; waking
+    // the thread pool for each of them on every tick cost more than the sim.
+    for label in [
+        FixedFirst.intern(),
+        FixedPreUpdate.intern(),
+        FixedUpdate.intern(),
+        FixedPostUpdate.intern(),
+        FixedLast.intern(),
+    ] {
+        app.edit_schedule(label, |s| {
+            s.set_executor(SingleThreadedExecutor::new());
+        });
+    }
     app.insert_resource(Time::<Fixed>::from_duration(std::time::Duration::from_millis(crate::domain::TICK_MS)));
     signals::plugin(app);
     world::plugin(app);

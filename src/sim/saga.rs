@@ -179,6 +179,17 @@ pub struct Saga {
 }
 
 impl Saga {
+    /// Blocked on something that wakes it when it happens: a command's
+    /// answer, a vendor reply or timeout, or the customer's payment event.
+    fn blocked(&self) -> bool {
+        if self.wait.is_some() {
+            return true;
+        }
+        self.state == SagaState::Running
+            && matches!(self.steps.get(self.step), Some(StepAction::AwaitPayment(_)))
+            && self.op == 0
+    }
+
     /// The step being worked on (forward), or the compensation being run.
     pub fn current(&self) -> String {
         match self.state {
@@ -251,6 +262,10 @@ pub struct Sagas {
     /// Commands sent by sagas (so their SeatHeld does not start a new saga).
     commands: HashMap<u64, (u64, usize)>,
     finished: std::collections::VecDeque<u64>,
+    /// Sagas with something to do this tick. A saga blocked on a reply, a
+    /// command or an event sleeps until that arrives, so a tick costs what
+    /// happened, not how many sagas are waiting.
+    awake: BTreeSet<u64>,
     /// Late vendor replies compensated so far.
     pub late_replies_compensated: u64,
     pub started: u64,
@@ -296,6 +311,7 @@ pub fn new_saga(
         sagas.attached.entry(leg.aggregate.clone()).or_default().insert(id);
     }
     sagas.started += 1;
+    sagas.awake.insert(id);
     let mut saga = Saga {
         id,
         itinerary,
@@ -421,6 +437,7 @@ fn orchestrate(
                 correlation: r.correlation,
             });
             s.reply = Some(r.result.clone());
+            sagas.awake.insert(saga);
         } else {
             compensate_late(&mut ctx, &mut sagas, Some(&mut s), r);
         }
@@ -432,22 +449,35 @@ fn orchestrate(
             && s.reply.is_none()
         {
             s.timed_out = true;
+            sagas.awake.insert(saga);
         }
     }
-    // 4. Step every live saga, in id order.
-    let live: Vec<(u64, Entity)> = sagas.by_id.iter().map(|(id, e)| (*id, *e)).collect();
-    for (_, e) in live {
+    // 4. Commands answered since last tick wake the sagas that sent them.
+    for id in std::mem::take(&mut ctx.log.closed_recently) {
+        if let Some((saga, _)) = sagas.commands.get(&id).copied() {
+            sagas.awake.insert(saga);
+        }
+    }
+    // 5. Step every awake saga, in id order.
+    let awake: Vec<u64> = std::mem::take(&mut sagas.awake).into_iter().collect();
+    for id in awake {
+        let Some(e) = sagas.by_id.get(&id).copied() else { continue };
         let Ok(mut s) = saga_q.get_mut(e) else { continue };
         advance(&mut ctx, &mut sagas, &mut s);
         if s.state.is_terminal() {
             finish(&mut ctx, &mut sagas, &mut s, Some(e));
+        } else if !s.blocked() {
+            sagas.awake.insert(id);
         }
     }
     for mut s in fresh {
+        sagas.awake.remove(&s.id);
         advance(&mut ctx, &mut sagas, &mut s);
         let (id, terminal) = (s.id, s.state.is_terminal());
         if terminal {
             finish(&mut ctx, &mut sagas, &mut s, None);
+        } else if !s.blocked() {
+            sagas.awake.insert(id);
         }
         spawn(&mut ctx.commands, &mut sagas, s);
         if terminal {
@@ -572,6 +602,7 @@ fn on_event(
                 && env.version > *hold
             {
                 s.seen.insert((leg, env.kind()));
+                sagas.awake.insert(saga);
             }
         }
     }

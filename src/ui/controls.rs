@@ -38,8 +38,14 @@ pub enum KnobButton {
 }
 
 impl KnobButton {
-    pub const ALL: [KnobButton; 6] =
-        [KnobButton::SlowV2, KnobButton::FailIssue, KnobButton::DupDeliver, KnobButton::Stampede, KnobButton::Burst, KnobButton::Replay];
+    pub const ALL: [KnobButton; 6] = [
+        KnobButton::SlowV2,
+        KnobButton::FailIssue,
+        KnobButton::DupDeliver,
+        KnobButton::Stampede,
+        KnobButton::Burst,
+        KnobButton::Replay,
+    ];
 
     pub fn label(self) -> &'static str {
         match self {
@@ -54,10 +60,16 @@ impl KnobButton {
 
     pub fn help(self) -> &'static str {
         match self {
-            KnobButton::SlowV2 => "Lufthansa (V2) answers 5 s late: saga steps time out and compensate; late replies are undone.",
-            KnobButton::FailIssue => "Delta (V3) answers 5xx to ticket issues: paid bookings are refunded, then released.",
+            KnobButton::SlowV2 => {
+                "Lufthansa (V2) answers 5 s late: saga steps time out and compensate; late replies are undone."
+            }
+            KnobButton::FailIssue => {
+                "Delta (V3) answers 5xx to ticket issues: paid bookings are refunded, then released."
+            }
             KnobButton::DupDeliver => "RabbitMQ delivers every message twice: idempotency logs skip the copies.",
-            KnobButton::Stampede => "200 customers ask for IB3166's seats the moment the key expires: one populator serves them all.",
+            KnobButton::Stampede => {
+                "200 customers ask for IB3166's seats the moment the key expires: one populator serves them all."
+            }
             KnobButton::Burst => "50 commands per second for 5 s: the store grows, lag balloons, then drains.",
             KnobButton::Replay => "Drop CustomerBookings and rebuild it from seq 0: the same view comes back.",
         }
@@ -78,11 +90,17 @@ impl KnobButton {
     pub fn request(self, knobs: &Knobs) -> SimRequest {
         let on = !self.is_on(knobs);
         match self {
-            KnobButton::SlowV2 => SimRequest::Knob(KnobChange::SlowVendor { vendor: "V2".into(), extra_ms: if on { 5_000 } else { 0 } }),
+            KnobButton::SlowV2 => {
+                SimRequest::Knob(KnobChange::SlowVendor { vendor: "V2".into(), extra_ms: if on { 5_000 } else { 0 } })
+            }
             KnobButton::FailIssue => SimRequest::Knob(KnobChange::FailIssue { vendor: "V3".into(), on }),
             KnobButton::DupDeliver => SimRequest::Knob(KnobChange::DuplicateDelivery { pct: if on { 100 } else { 0 } }),
-            KnobButton::Burst => SimRequest::Knob(KnobChange::Burst { per_s: if on { 50 } else { 0 }, duration_ms: 5_000 }),
-            KnobButton::Stampede => SimRequest::Stampede { query: CustomerQuery::SeatsLeft { flight: "IB3166".into() }, gets: 200 },
+            KnobButton::Burst => {
+                SimRequest::Knob(KnobChange::Burst { per_s: if on { 50 } else { 0 }, duration_ms: 5_000 })
+            }
+            KnobButton::Stampede => {
+                SimRequest::Stampede { query: CustomerQuery::SeatsLeft { flight: "IB3166".into() }, gets: 200 }
+            }
             KnobButton::Replay => SimRequest::Replay(Projection::CustomerBookings),
         }
     }
@@ -100,7 +118,8 @@ pub enum ViewMode {
 }
 
 impl ViewMode {
-    pub const ALL: [ViewMode; 5] = [ViewMode::System, ViewMode::Command, ViewMode::Events, ViewMode::Queries, ViewMode::Vendors];
+    pub const ALL: [ViewMode; 5] =
+        [ViewMode::System, ViewMode::Command, ViewMode::Events, ViewMode::Queries, ViewMode::Vendors];
     pub fn name(self) -> &'static str {
         match self {
             ViewMode::System => "System",
@@ -173,7 +192,11 @@ pub fn plugin(app: &mut App) {
     app.add_systems(Update, apply_actions);
 }
 
-fn keyboard(keys: Option<Res<ButtonInput<KeyCode>>>, egui: Option<Res<EguiWantsInput>>, mut out: MessageWriter<UiAction>) {
+fn keyboard(
+    keys: Option<Res<ButtonInput<KeyCode>>>,
+    egui: Option<Res<EguiWantsInput>>,
+    mut out: MessageWriter<UiAction>,
+) {
     let Some(keys) = keys else { return };
     if egui.is_some_and(|e| e.wants_any_keyboard_input()) {
         return;

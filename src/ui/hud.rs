@@ -7,6 +7,7 @@
 use super::controls::{Controls, KEYS, KnobButton, UiAction, ViewMode};
 use crate::domain::hex;
 use crate::scenario::runner::Script;
+use crate::sim::Knobs;
 use crate::sim::command_api::CommandLog;
 use crate::sim::consumer::{Consumer, ConsumerQueue};
 use crate::sim::errors::SimErrors;
@@ -17,7 +18,6 @@ use crate::sim::saga::Saga;
 use crate::sim::store::{EventStore, StoredEvent};
 use crate::sim::vendors::Vendor;
 use crate::sim::world::{SimClock, SimControl};
-use crate::sim::Knobs;
 use crate::view::map::{Hovered, NodeStates};
 use crate::view::particles::Particles;
 use bevy::ecs::system::SystemParam;
@@ -91,11 +91,19 @@ fn toolbar(mut ctx: EguiContexts, sim: SimRead, controls: Res<Controls>, mut out
                 }
                 if let Some(inv) = &sim.invariants {
                     let bad = inv.violations();
-                    let (c, t) = if bad.is_empty() { (GREEN, "invariants hold".to_string()) } else { (RED, format!("VIOLATED: {}", bad[0].0)) };
+                    let (c, t) = if bad.is_empty() {
+                        (GREEN, "invariants hold".to_string())
+                    } else {
+                        (RED, format!("VIOLATED: {}", bad[0].0))
+                    };
                     let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
                     ui.painter().circle_filled(rect.center(), 5.0, c);
                     ui.colored_label(c, t).on_hover_text(
-                        inv.status.iter().map(|(n, s)| format!("{} {n}", if s.ok { "✔" } else { "✘" })).collect::<Vec<_>>().join("\n"),
+                        inv.status
+                            .iter()
+                            .map(|(n, s)| format!("{} {n}", if s.ok { "✔" } else { "✘" }))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
                     );
                 }
                 if let Some(p) = &sim.particles {
@@ -163,17 +171,20 @@ fn tooltip(mut ctx: EguiContexts, hovered: Res<Hovered>, states: Res<NodeStates>
         Hovered::Particle(p) => ("in flight".to_string(), p.clone(), String::new()),
     };
     let Some(pos) = ctx.pointer_hover_pos() else { return Ok(()) };
-    egui::Area::new(egui::Id::new("tooltip")).fixed_pos(pos + egui::vec2(16.0, 16.0)).interactable(false).show(ctx, |ui| {
-        egui::Frame::popup(ui.style()).show(ui, |ui| {
-            ui.set_max_width(360.0);
-            ui.strong(title);
-            ui.label(body);
-            if !state.is_empty() {
-                ui.separator();
-                ui.monospace(state);
-            }
-        });
-    });
+    egui::Area::new(egui::Id::new("tooltip")).fixed_pos(pos + egui::vec2(16.0, 16.0)).interactable(false).show(
+        ctx,
+        |ui| {
+            egui::Frame::popup(ui.style()).show(ui, |ui| {
+                ui.set_max_width(360.0);
+                ui.strong(title);
+                ui.label(body);
+                if !state.is_empty() {
+                    ui.separator();
+                    ui.monospace(state);
+                }
+            });
+        },
+    );
     Ok(())
 }
 
@@ -231,34 +242,69 @@ fn views(mut ctx: EguiContexts, controls: Res<Controls>, t: Tables) -> Result {
                 }
             }
             ViewMode::Events => {
-                ui.heading("Event store (latest 50)");
-                egui::Grid::new("events").striped(true).show(ui, |ui| {
-                    for h in ["seq", "aggregate", "v", "type", "payload", "tick", "hash"] {
-                        ui.strong(h);
-                    }
-                    ui.end_row();
-                    if let Some(store) = &t.store {
-                        let head = store.head_seq();
-                        for seq in (head.saturating_sub(49)..=head).rev().filter(|s| *s > 0) {
+                let head = t.store.as_ref().map_or(0, |s| s.head_seq());
+                ui.heading(format!("Event store: {head} events, newest first"));
+                let widths = [60.0, 110.0, 30.0, 130.0, 250.0, 50.0, 90.0];
+                let row = |ui: &mut egui::Ui, cells: [String; 7], strong: bool| {
+                    ui.horizontal(|ui| {
+                        for (c, w) in cells.into_iter().zip(widths) {
+                            ui.add_sized(
+                                [w, 16.0],
+                                egui::Label::new(if strong {
+                                    egui::RichText::new(c).strong()
+                                } else {
+                                    egui::RichText::new(c).monospace()
+                                })
+                                .truncate(),
+                            );
+                        }
+                    });
+                };
+                row(ui, ["seq", "aggregate", "v", "type", "payload", "tick", "hash"].map(String::from), true);
+                // Virtualized: only the visible rows are built, so a store of
+                // 10^6 events costs what 10^2 do.
+                egui::ScrollArea::vertical().id_salt("events").max_height(420.0).show_rows(
+                    ui,
+                    18.0,
+                    head as usize,
+                    |ui, range| {
+                        let Some(store) = &t.store else { return };
+                        for i in range {
+                            let seq = head - i as u64;
                             let Some(e) = store.row(seq).and_then(|e| t.events.get(e).ok()) else { continue };
                             let env = &e.0;
-                            ui.monospace(env.seq.to_string());
-                            ui.monospace(env.aggregate_id.as_str());
-                            ui.monospace(env.version.to_string());
-                            ui.label(env.kind().name());
-                            ui.label(env.event.preview());
-                            ui.monospace(env.tick.to_string());
-                            ui.monospace(&hex(&env.hash)[..10]);
-                            ui.end_row();
+                            row(
+                                ui,
+                                [
+                                    env.seq.to_string(),
+                                    env.aggregate_id.to_string(),
+                                    env.version.to_string(),
+                                    env.kind().name().to_string(),
+                                    env.event.preview(),
+                                    env.tick.to_string(),
+                                    hex(&env.hash)[..10].to_string(),
+                                ],
+                                false,
+                            );
                         }
-                    }
-                });
+                    },
+                );
             }
             ViewMode::Queries => {
                 ui.heading("Projectors");
                 let head = t.store.as_ref().map_or(0, |s| s.head_seq());
                 egui::Grid::new("proj").striped(true).show(ui, |ui| {
-                    for h in ["consumer", "queue", "lag", "last seq", "processed", "idempotency log", "dups", "buffered", "rows"] {
+                    for h in [
+                        "consumer",
+                        "queue",
+                        "lag",
+                        "last seq",
+                        "processed",
+                        "idempotency log",
+                        "dups",
+                        "buffered",
+                        "rows",
+                    ] {
                         ui.strong(h);
                     }
                     ui.end_row();
@@ -305,7 +351,13 @@ fn views(mut ctx: EguiContexts, controls: Res<Controls>, t: Tables) -> Result {
                         for (f, inv) in &v.inventory {
                             let left = inv.available();
                             let frac = left as f32 / inv.total.max(1) as f32;
-                            let c = if frac > 0.5 { GREEN } else if frac > 0.1 { egui::Color32::from_rgb(230, 180, 60) } else { RED };
+                            let c = if frac > 0.5 {
+                                GREEN
+                            } else if frac > 0.1 {
+                                egui::Color32::from_rgb(230, 180, 60)
+                            } else {
+                                RED
+                            };
                             ui.colored_label(c, format!("{f}: {left}/{} left", inv.total));
                         }
                     });

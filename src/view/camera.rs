@@ -59,7 +59,8 @@ fn pan_zoom(
     let keys_free = egui.as_ref().is_none_or(|e| !e.wants_any_keyboard_input());
     let cursor = window.cursor_position();
     // Drag to pan.
-    if pointer_free && mouse.pressed(MouseButton::Left)
+    if pointer_free
+        && mouse.pressed(MouseButton::Left)
         && let (Some(now), Some(before)) = (cursor, *last_cursor)
     {
         let d = now - before;

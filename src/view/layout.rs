@@ -114,7 +114,9 @@ impl NodeId {
             NodeId::QueryApi => "Query API (Rails)".into(),
             NodeId::Redis => "Redis".into(),
             NodeId::Saga => "Saga orchestrator".into(),
-            NodeId::Vendor(i) => ["V1 Iberia · NDC", "V2 Lufthansa · Amadeus", "V3 Delta · Sabre"][usize::from(i.min(2))].into(),
+            NodeId::Vendor(i) => {
+                ["V1 Iberia · NDC", "V2 Lufthansa · Amadeus", "V3 Delta · Sabre"][usize::from(i.min(2))].into()
+            }
             NodeId::Timers => "Timers".into(),
         }
     }
@@ -122,22 +124,50 @@ impl NodeId {
     /// What it is, for someone who never built CQRS.
     pub fn explain(self) -> &'static str {
         match self {
-            NodeId::Customer => "People buying tickets. They send commands (hold, pay) to the write side and queries (search, my bookings) to the read side.",
-            NodeId::CommandApi => "Validates a command, loads the seat's history and folds it into the current state, decides, then appends new events with the version it read. If someone appended first, the insert fails: `conflict`.",
-            NodeId::Aggregate => "One event stream per seat (e.g. IB3166/14C). Its state is nothing but the fold of its events; its version is the number of events.",
-            NodeId::EventStore => "Append-only log. (aggregate_id, version) is unique, every row gets a global seq, and each row's hash covers the previous one: the log is tamper-evident.",
-            NodeId::Outbox => "Rows written in the same transaction as the events. A pumper publishes them to the bus; a failed publish leaves the row to retry, so no event is ever 'written but not sent'.",
-            NodeId::RabbitMq => "A topic exchange with one durable queue per consumer. Delivery is at-least-once: duplicates and reordering happen, and each consumer must cope.",
-            NodeId::Projector(Projection::AvailableFlights) => "Seats left per flight. Keeps the highest version seen per seat, so it tolerates out-of-order delivery.",
-            NodeId::Projector(Projection::CustomerBookings) => "'My bookings' rows per customer. Tolerates reordering; the Replay knob drops it and rebuilds it from seq 0; a GDPR tombstone drops the customer's rows.",
-            NodeId::Projector(Projection::BookingDetail) => "Full detail per booking, strictly in version order: an event that arrives ahead of its predecessor waits in a buffer. A tombstone redacts the name and e-mail, keeping every event hash.",
+            NodeId::Customer => {
+                "People buying tickets. They send commands (hold, pay) to the write side and queries (search, my bookings) to the read side."
+            }
+            NodeId::CommandApi => {
+                "Validates a command, loads the seat's history and folds it into the current state, decides, then appends new events with the version it read. If someone appended first, the insert fails: `conflict`."
+            }
+            NodeId::Aggregate => {
+                "One event stream per seat (e.g. IB3166/14C). Its state is nothing but the fold of its events; its version is the number of events."
+            }
+            NodeId::EventStore => {
+                "Append-only log. (aggregate_id, version) is unique, every row gets a global seq, and each row's hash covers the previous one: the log is tamper-evident."
+            }
+            NodeId::Outbox => {
+                "Rows written in the same transaction as the events. A pumper publishes them to the bus; a failed publish leaves the row to retry, so no event is ever 'written but not sent'."
+            }
+            NodeId::RabbitMq => {
+                "A topic exchange with one durable queue per consumer. Delivery is at-least-once: duplicates and reordering happen, and each consumer must cope."
+            }
+            NodeId::Projector(Projection::AvailableFlights) => {
+                "Seats left per flight. Keeps the highest version seen per seat, so it tolerates out-of-order delivery."
+            }
+            NodeId::Projector(Projection::CustomerBookings) => {
+                "'My bookings' rows per customer. Tolerates reordering; the Replay knob drops it and rebuilds it from seq 0; a GDPR tombstone drops the customer's rows."
+            }
+            NodeId::Projector(Projection::BookingDetail) => {
+                "Full detail per booking, strictly in version order: an event that arrives ahead of its predecessor waits in a buffer. A tombstone redacts the name and e-mail, keeping every event hash."
+            }
             NodeId::Projector(Projection::VendorLedger) => "Holds, issues and releases per vendor.",
             NodeId::Projector(Projection::Revenue) => "Money captured and refunded per flight.",
-            NodeId::ReadDb => "The projections' tables: denormalised, eventually consistent copies of what the event store says.",
-            NodeId::QueryApi => "Serves searches and 'my bookings' from Redis first, the Read DB second. Never touches the event store.",
-            NodeId::Redis => "Cache with TTLs. Single-flight: concurrent misses on one key share one populator. Write-through: the command side writes a just-booked customer's booking here, so they read their own write.",
-            NodeId::Saga => "Runs long bookings as state machines: each step has an explicit, idempotent compensation; a failure runs the compensations backwards. Vendor steps time out after 2.5 s; late replies are undone.",
-            NodeId::Vendor(_) => "A GDS/airline adapter with its own seat inventory, latency, and injectable slowness and failures.",
+            NodeId::ReadDb => {
+                "The projections' tables: denormalised, eventually consistent copies of what the event store says."
+            }
+            NodeId::QueryApi => {
+                "Serves searches and 'my bookings' from Redis first, the Read DB second. Never touches the event store."
+            }
+            NodeId::Redis => {
+                "Cache with TTLs. Single-flight: concurrent misses on one key share one populator. Write-through: the command side writes a just-booked customer's booking here, so they read their own write."
+            }
+            NodeId::Saga => {
+                "Runs long bookings as state machines: each step has an explicit, idempotent compensation; a failure runs the compensations backwards. Vendor steps time out after 2.5 s; late replies are undone."
+            }
+            NodeId::Vendor(_) => {
+                "A GDS/airline adapter with its own seat inventory, latency, and injectable slowness and failures."
+            }
             NodeId::Timers => "Hold expiries (SeatHoldExpired), saga step timeouts and cache TTLs.",
         }
     }

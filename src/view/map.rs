@@ -4,6 +4,7 @@
 //! writes it.
 
 use super::layout::{NodeId, Wire, wires};
+use crate::sim::Knobs;
 use crate::sim::bus::{Bus, ConsumerId};
 use crate::sim::command_api::{CommandInFlight, CommandLog, Outcome};
 use crate::sim::consumer::{Consumer, ConsumerQueue};
@@ -13,7 +14,6 @@ use crate::sim::saga::Sagas;
 use crate::sim::store::{EventStore, OutboxRow};
 use crate::sim::timers::TimerWheel;
 use crate::sim::vendors::Vendor;
-use crate::sim::Knobs;
 use bevy::prelude::*;
 use bevy::sprite::Anchor;
 
@@ -49,7 +49,7 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Hovered>();
     app.init_resource::<NodeStates>();
     app.add_systems(Startup, spawn_map);
-    app.add_systems(Update, (node_states, show_counters, draw_wires).chain());
+    app.add_systems(Update, (node_states, show_counters, draw_wires).chain().in_set(super::MapSystems));
 }
 
 fn spawn_map(mut commands: Commands, assets: Res<AssetServer>) {
@@ -58,7 +58,12 @@ fn spawn_map(mut commands: Commands, assets: Res<AssetServer>) {
         commands
             .spawn((
                 MapNode(node),
-                Sprite { image: assets.load(node.icon()), color: node.color(), custom_size: Some(Vec2::splat(ICON_SIZE)), ..default() },
+                Sprite {
+                    image: assets.load(node.icon()),
+                    color: node.color(),
+                    custom_size: Some(Vec2::splat(ICON_SIZE)),
+                    ..default()
+                },
                 Transform::from_translation(pos.extend(1.0)),
                 Pickable::default(),
             ))
@@ -150,7 +155,10 @@ fn node_states(
     };
     let head = store.head_seq();
     let mut s = std::collections::BTreeMap::new();
-    s.insert(NodeId::Customer, format!("{} commands  |  {} queries in flight", cmds.iter().count(), queries.iter().count()));
+    s.insert(
+        NodeId::Customer,
+        format!("{} commands  |  {} queries in flight", cmds.iter().count(), queries.iter().count()),
+    );
     s.insert(
         NodeId::CommandApi,
         format!(
@@ -166,7 +174,11 @@ fn node_states(
     s.insert(NodeId::EventStore, format!("{head} events  |  chain {}", &h[..8]));
     s.insert(
         NodeId::Outbox,
-        format!("{} rows waiting{}", outbox.iter().count(), if knobs.publish_fail_pct > 0 { "  |  PUBLISH FAILING" } else { "" }),
+        format!(
+            "{} rows waiting{}",
+            outbox.iter().count(),
+            if knobs.publish_fail_pct > 0 { "  |  PUBLISH FAILING" } else { "" }
+        ),
     );
     s.insert(
         NodeId::RabbitMq,
@@ -197,6 +209,10 @@ fn node_states(
         if stalled {
             line += "  |  DOWN";
         }
+        if let Some((agg, waiting)) = c.buffered_for().next() {
+            let first = waiting.keys().next().copied().unwrap_or(0);
+            line += &format!("\n{} buffered: {agg} v{first} waits for v{}", c.buffered, c.waiting_for(agg));
+        }
         if c.id == ConsumerId::Orchestrator {
             line = format!("{} active  |  {} started  |  queue {}", sagas.active(), sagas.started, q.queue.len());
         }
@@ -207,7 +223,12 @@ fn node_states(
     let populating = entries.iter().filter(|e| e.populating).count();
     s.insert(
         NodeId::Redis,
-        format!("{} keys  |  hit {}  |  miss {}  |  populating {populating}", redis.entries.len(), redis.hits, redis.misses),
+        format!(
+            "{} keys  |  hit {}  |  miss {}  |  populating {populating}",
+            redis.entries.len(),
+            redis.hits,
+            redis.misses
+        ),
     );
     let mut vs: Vec<&Vendor> = vendors.iter().collect();
     vs.sort_by(|a, b| a.id.cmp(&b.id));

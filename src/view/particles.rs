@@ -30,7 +30,7 @@ pub struct Particle(pub String);
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Particles>();
-    app.add_systems(Update, spawn_particles);
+    app.add_systems(Update, spawn_particles.in_set(super::MapSystems));
     app.add_observer(on_done);
 }
 
@@ -63,10 +63,12 @@ enum Fx {
 }
 
 fn effects(signal: &SimSignal) -> Vec<Fx> {
-    use colors::*;
     use Fx::*;
+    use colors::*;
     match signal {
-        SimSignal::CommandSent { id, .. } => vec![Travel(NodeId::Customer, NodeId::CommandApi, COMMAND, format!("command #{id}"))],
+        SimSignal::CommandSent { id, .. } => {
+            vec![Travel(NodeId::Customer, NodeId::CommandApi, COMMAND, format!("command #{id}"))]
+        }
         SimSignal::CommandDone { id, outcome, .. } => match outcome {
             Outcome::Ok => vec![Travel(NodeId::CommandApi, NodeId::Aggregate, COMMAND, format!("command #{id} ok"))],
             o => vec![Burst(NodeId::CommandApi, FAIL, format!("command #{id}: {}", o.name()))],
@@ -112,8 +114,15 @@ fn effects(signal: &SimSignal) -> Vec<Fx> {
         }
         SimSignal::VendorReplied { vendor, ok, late, .. } => {
             let v = vendor_node(vendor.as_str());
-            let c = if !ok { FAIL } else if *late { DUPLICATE } else { VENDOR };
-            let what = format!("{}reply from {vendor}{}", if *late { "LATE " } else { "" }, if *ok { "" } else { ": error" });
+            let c = if !ok {
+                FAIL
+            } else if *late {
+                DUPLICATE
+            } else {
+                VENDOR
+            };
+            let what =
+                format!("{}reply from {vendor}{}", if *late { "LATE " } else { "" }, if *ok { "" } else { ": error" });
             vec![Travel(v, NodeId::Saga, c, what)]
         }
         SimSignal::CacheGet { hit, .. } => vec![Travel(
@@ -122,7 +131,9 @@ fn effects(signal: &SimSignal) -> Vec<Fx> {
             if *hit { HIT } else { MISS },
             if *hit { "cache hit".into() } else { "cache miss".into() },
         )],
-        SimSignal::CachePopulated { .. } => vec![Travel(NodeId::ReadDb, NodeId::Redis, HIT, "populator fills the key".into())],
+        SimSignal::CachePopulated { .. } => {
+            vec![Travel(NodeId::ReadDb, NodeId::Redis, HIT, "populator fills the key".into())]
+        }
         SimSignal::QueryServed { .. } => vec![Travel(NodeId::QueryApi, NodeId::Customer, QUERY, "answer".into())],
         SimSignal::SagaStep { saga, outcome, .. } => {
             let c = match *outcome {

@@ -4,9 +4,9 @@
 use bevy::prelude::*;
 use cqrs_tickets::scenario::Scenario;
 use cqrs_tickets::scenario::runner::{self, Script};
+use cqrs_tickets::sim::Knobs;
 use cqrs_tickets::sim::store::EventStore;
 use cqrs_tickets::sim::world::{SimClock, SimControl};
-use cqrs_tickets::sim::Knobs;
 use cqrs_tickets::testing::sim_app;
 use cqrs_tickets::ui::controls::{self, Controls, ViewMode};
 
@@ -99,7 +99,10 @@ fn v_cycles_the_views() {
         press(&mut app, &[KeyCode::KeyV]);
         seen.push(app.world().resource::<Controls>().view);
     }
-    assert_eq!(seen, [ViewMode::System, ViewMode::Command, ViewMode::Events, ViewMode::Queries, ViewMode::Vendors, ViewMode::System]);
+    assert_eq!(
+        seen,
+        [ViewMode::System, ViewMode::Command, ViewMode::Events, ViewMode::Queries, ViewMode::Vendors, ViewMode::System]
+    );
 }
 
 #[test]
@@ -126,7 +129,11 @@ fn each_knob_key_toggles_its_knob() {
     for _ in 0..10 {
         app.update();
     }
-    assert_eq!(app.world().resource::<cqrs_tickets::sim::query_api::Redis>().populator_calls, populators + 1, "one stampede, one populator");
+    assert_eq!(
+        app.world().resource::<cqrs_tickets::sim::query_api::Redis>().populator_calls,
+        populators + 1,
+        "one stampede, one populator"
+    );
     press(&mut app, &[KeyCode::Digit6]);
     app.update();
     let mut q = app.world_mut().query::<&cqrs_tickets::sim::projectors::ProjectorView>();
