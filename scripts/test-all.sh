@@ -18,20 +18,29 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 cargo build --locked --bins --tests
-cargo test --locked
 
-echo "== scenarios through the CLI"
-status=0
-for f in scenarios/*.ron; do
-  if ./target/debug/cqrs-tickets run --scenario "$f" > /tmp/cqrs-tickets-run.txt 2>&1; then
-    echo "ok   $f"
-  else
-    echo "FAIL $f"; cat /tmp/cqrs-tickets-run.txt; status=1
-  fi
-done
-echo "== seed sweep with chaos (default scenario)"
-./target/debug/cqrs-tickets check --seeds 60 --chaos || status=1
-echo "== render test (Xvfb, software rendering)"
-./scripts/render-test.sh || status=1
-if [ $status -eq 0 ]; then echo "all tests: 1 passed, 0 failed"; else echo "all tests: 0 passed, 1 failed"; fi
-exit $status
+passed=0; failed=0
+stage() { # name command...
+  local name=$1; shift
+  echo "== $name"
+  if "$@"; then passed=$((passed+1)); else failed=$((failed+1)); echo "STAGE FAILED: $name"; fi
+}
+
+scenarios() {
+  local ok=0
+  for f in scenarios/*.ron; do
+    if ./target/debug/cqrs-tickets run --scenario "$f" > /tmp/cqrs-tickets-run.txt 2>&1; then
+      echo "ok   $f"
+    else
+      echo "FAIL $f"; cat /tmp/cqrs-tickets-run.txt; ok=1
+    fi
+  done
+  return $ok
+}
+
+stage "unit and integration tests" cargo test --locked
+stage "every scenario through the CLI" scenarios
+stage "seed sweep with chaos (default scenario)" ./target/debug/cqrs-tickets check --seeds 60 --chaos
+stage "render test (Xvfb, software rendering)" ./scripts/render-test.sh
+echo "stages: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

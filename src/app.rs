@@ -33,8 +33,65 @@ fn asset_dir() -> String {
         .map_or_else(|| "assets".to_string(), |d| d.display().to_string())
 }
 
-/// Opens the window and plays `scenario` with `seed`.
+/// The scenario file being played, watched for changes.
+#[derive(Resource, Clone, Debug)]
+pub struct ScenarioSource {
+    pub path: PathBuf,
+    modified: Option<std::time::SystemTime>,
+}
+
+impl ScenarioSource {
+    pub fn new(path: PathBuf) -> Self {
+        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        ScenarioSource { path, modified }
+    }
+}
+
+/// Hot reload: when the scenario file changes on disk, load it again and
+/// restart the run from tick 0 with it. A file that no longer parses is
+/// reported in the error banner and the current run goes on.
+pub fn watch_scenario(world: &mut World, mut frames: Local<u32>) {
+    // Look at the file twice a second or so (every 30 frames).
+    *frames += 1;
+    if *frames % 30 != 0 {
+        return;
+    }
+    let Some(src) = world.get_resource::<ScenarioSource>().cloned() else { return };
+    let modified = std::fs::metadata(&src.path).and_then(|m| m.modified()).ok();
+    if modified.is_none() || modified == src.modified {
+        return;
+    }
+    world.insert_resource(ScenarioSource { path: src.path.clone(), modified });
+    match Scenario::load(&src.path) {
+        Ok(sc) => {
+            info!("{} changed: restarting the run with it", src.path.display());
+            let seed = world.resource::<SimSetup>().seed;
+            world.insert_resource(SimSetup { world: sc.world.clone(), seed });
+            world.insert_resource(Script::new(sc));
+            crate::ui::controls::reset_world(world);
+        }
+        Err(e) => {
+            let mut errors = world.resource_mut::<sim::errors::SimErrors>();
+            errors.total += 1;
+            errors.latest.push_back(format!("reload refused: {e}"));
+        }
+    }
+}
+
+/// Opens the window and plays `scenario` with `seed`; `source` (the file it
+/// came from) is watched and hot-reloaded.
 pub fn run(scenario: Scenario, seed: u64, size: (u32, u32), shot: Option<ShotOptions>) -> AppExit {
+    run_watching(scenario, seed, size, shot, None)
+}
+
+/// [`run`], reloading `source` when it changes on disk.
+pub fn run_watching(
+    scenario: Scenario,
+    seed: u64,
+    size: (u32, u32),
+    shot: Option<ShotOptions>,
+    source: Option<PathBuf>,
+) -> AppExit {
     let mut app = App::new();
     sim::errors::install(&mut app);
     app.insert_resource(ClearColor(Color::srgb(0.07, 0.08, 0.11)));
@@ -61,6 +118,10 @@ pub fn run(scenario: Scenario, seed: u64, size: (u32, u32), shot: Option<ShotOpt
     app.insert_resource(SignalsEnabled(true));
     app.insert_resource(SimControl::default());
     app.add_plugins((crate::view::plugin, crate::ui::plugin));
+    if let Some(path) = source {
+        app.insert_resource(ScenarioSource::new(path));
+        app.add_systems(Update, watch_scenario);
+    }
     if let Some(shot) = shot {
         app.insert_resource(Controls { view: shot.view, ..default() });
         app.insert_resource(shot);

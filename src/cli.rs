@@ -112,7 +112,7 @@ pub fn main() -> ExitCode {
                 Err(e) => return bad(e),
             };
             let seed = seed.unwrap_or(sc.seed);
-            exit_code(crate::app::run(sc, seed, (1600, 900), None))
+            exit_code(crate::app::run_watching(sc, seed, (1600, 900), None, Some(path)))
         }
         Command::Shot { scenario, seed, tick, view, out, size } => {
             let sc = match Scenario::load(&scenario) {

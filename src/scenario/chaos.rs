@@ -1,6 +1,7 @@
 //! Chaos mode: from the seed alone, draw faults and their timings and lay
 //! them over a scenario as extra steps (knob on … knob off, stampedes,
-//! replays, GDPR erasures at awkward moments). The same seed always draws
+//! replays, GDPR erasures at awkward moments, payments racing the hold's
+//! expiry). The same seed always draws
 //! the same faults, so every failure replays with
 //! `run --scenario F --seed N --chaos`. Under chaos only invariants and
 //! liveness count; the script's own expectations assume calm weather.
@@ -30,7 +31,7 @@ pub fn with_faults(base: &Scenario, seed: u64) -> Scenario {
     for i in 0..FAULTS {
         let at = rng.random_range(0..end_ms.max(1));
         let dur = rng.random_range(500..8_000);
-        let (on, off, what): (Vec<Action>, Vec<Action>, String) = match rng.random_range(0..11) {
+        let (on, off, what): (Vec<Action>, Vec<Action>, String) = match rng.random_range(0..12) {
             0 => {
                 let Some(v) = pick(&mut rng, &vendors) else { continue };
                 let ms = rng.random_range(500..6_000);
@@ -106,9 +107,36 @@ pub fn with_faults(base: &Scenario, seed: u64) -> Scenario {
                 let p = Projection::ALL[rng.random_range(0..Projection::ALL.len())];
                 (vec![Action::Replay(p)], vec![], format!("replay {}", p.name()))
             }
-            _ => {
+            10 => {
                 let Some(c) = pick(&mut rng, &customers) else { continue };
                 (vec![Action::GdprDelete { customer: c.clone(), label: None }], vec![], format!("GDPR erasure of {c}"))
+            }
+            _ => {
+                // A hold whose payment races its expiry timer (±300 ms).
+                let (Some(c), Some(f)) = (pick(&mut rng, &customers), pick(&mut rng, &flights)) else { continue };
+                let Some(seat) = base.world.flights.iter().find(|x| x.id.as_str() == f).and_then(|x| {
+                    let seats = x.all_seats();
+                    (!seats.is_empty()).then(|| seats[rng.random_range(0..seats.len())].to_string())
+                }) else {
+                    continue;
+                };
+                let ttl = base.world.timing.hold_ttl_ms;
+                let pay_after = ttl.saturating_sub(300) + rng.random_range(0..600);
+                (
+                    vec![
+                        Action::Hold {
+                            customer: c.clone(),
+                            flight: f.clone(),
+                            seat: seat.clone(),
+                            label: None,
+                            expected_version: None,
+                        },
+                        Action::Wait(pay_after),
+                        Action::Pay { customer: c.clone(), flight: f.clone(), seat: seat.clone(), label: None },
+                    ],
+                    vec![],
+                    format!("{c} pays {f}/{seat} {pay_after} ms after holding it (TTL {ttl} ms)"),
+                )
             }
         };
         let mut actions = on;

@@ -4,6 +4,7 @@
 mod controls;
 mod determinism;
 mod engine;
+mod hot_reload;
 mod invariants;
 mod reliability;
 mod scenarios;
