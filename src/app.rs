@@ -53,7 +53,7 @@ impl ScenarioSource {
 pub fn watch_scenario(world: &mut World, mut frames: Local<u32>) {
     // Look at the file twice a second or so (every 30 frames).
     *frames += 1;
-    if *frames % 30 != 0 {
+    if !frames.is_multiple_of(30) {
         return;
     }
     let Some(src) = world.get_resource::<ScenarioSource>().cloned() else { return };

@@ -29,19 +29,18 @@ pub fn sim_app(world: WorldConfig, seed: u64) -> App {
     app.add_plugins(sim::plugin);
     // Headless, one thread is faster: nothing here is worth a task pool
     // wake-up per schedule.
-    use bevy::ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
-    for label in [
-        First.intern(),
-        PreUpdate.intern(),
-        RunFixedMainLoop.intern(),
-        Update.intern(),
-        PostUpdate.intern(),
-        Last.intern(),
-    ] {
-        app.edit_schedule(label, |s| {
-            s.set_executor(SingleThreadedExecutor::new());
-        });
-    }
+    use bevy::ecs::schedule::ScheduleLabel;
+    sim::single_threaded(
+        &mut app,
+        [
+            First.intern(),
+            PreUpdate.intern(),
+            RunFixedMainLoop.intern(),
+            Update.intern(),
+            PostUpdate.intern(),
+            Last.intern(),
+        ],
+    );
     set_ticks_per_update(&mut app, 1);
     // The first update runs Startup (reset) and zero fixed ticks.
     app.update();

@@ -199,7 +199,7 @@ fn pump_outbox(
                 arrive = arrive.max(*last);
                 *last = arrive;
                 let msg = BusMessage {
-                    id: ids.next(),
+                    id: ids.next_id(),
                     seq,
                     consumer,
                     arrive_tick: arrive,

@@ -257,7 +257,7 @@ pub fn submit(
     correlation: Option<u64>,
     label: Option<String>,
 ) -> u64 {
-    let id = ids.next();
+    let id = ids.next_id();
     let correlation = correlation.unwrap_or(id);
     let (name, target, customer, expected_version) = match &request {
         CommandRequest::Customer(c) => {

@@ -176,7 +176,7 @@ fn default_flights() -> Vec<FlightConfig> {
         vendor: vendor.into(),
         route: route.into(),
         price_cents: price,
-        seats: seats.iter().map(|s| SeatNo::new(s)).collect(),
+        seats: seats.iter().map(SeatNo::new).collect(),
         rows,
     };
     vec![

@@ -91,17 +91,16 @@ pub fn plugin(app: &mut App) {
     // thread keeps per-system overhead low for fast headless sweeps.
     // The other fixed schedules hold only a few bookkeeping systems; waking
     // the thread pool for each of them on every tick cost more than the sim.
-    for label in [
-        FixedFirst.intern(),
-        FixedPreUpdate.intern(),
-        FixedUpdate.intern(),
-        FixedPostUpdate.intern(),
-        FixedLast.intern(),
-    ] {
-        app.edit_schedule(label, |s| {
-            s.set_executor(SingleThreadedExecutor::new());
-        });
-    }
+    single_threaded(
+        app,
+        [
+            FixedFirst.intern(),
+            FixedPreUpdate.intern(),
+            FixedUpdate.intern(),
+            FixedPostUpdate.intern(),
+            FixedLast.intern(),
+        ],
+    );
     app.insert_resource(Time::<Fixed>::from_duration(std::time::Duration::from_millis(crate::domain::TICK_MS)));
     signals::plugin(app);
     world::plugin(app);
@@ -113,6 +112,18 @@ pub fn plugin(app: &mut App) {
     saga::plugin(app);
     query_api::plugin(app);
     invariants::plugin(app);
+}
+
+/// Runs these schedules on the calling thread (no task-pool wake-ups).
+pub fn single_threaded(
+    app: &mut App,
+    labels: impl IntoIterator<Item = bevy::ecs::intern::Interned<dyn ScheduleLabel>>,
+) {
+    for label in labels {
+        app.edit_schedule(label, |s| {
+            s.set_executor(SingleThreadedExecutor::new());
+        });
+    }
 }
 
 /// A fresh seeded RNG: the only source of randomness in a run.

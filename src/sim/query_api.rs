@@ -163,7 +163,7 @@ pub fn submit(
     query: CustomerQuery,
     label: Option<String>,
 ) -> u64 {
-    let id = ids.next();
+    let id = ids.next_id();
     commands.spawn((SimEntity, QueryInFlight { id, label, query, arrive_tick, waiting: false, hit: false }));
     id
 }
@@ -395,7 +395,7 @@ fn gets(
                     continue;
                 }
             }
-            let pid = ids.next();
+            let pid = ids.next_id();
             redis.populator_calls += 1;
             entry.populating = true;
             entry.populator = Some(pid);

@@ -294,7 +294,7 @@ pub fn new_saga(
     correlation: u64,
     itinerary: bool,
 ) -> Saga {
-    let id = ids.next();
+    let id = ids.next_id();
     let n = legs.len();
     let mut steps = vec![];
     for l in 0..n {
@@ -815,7 +815,7 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
             }
         }
         (None, Op::Vendor(l, vop)) => {
-            let token = ctx.ids.next();
+            let token = ctx.ids.next_id();
             vendors::call(
                 &mut ctx.commands,
                 &mut ctx.vendors,

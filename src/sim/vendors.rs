@@ -193,7 +193,7 @@ pub fn call(
     correlation: u64,
     signals: &mut Signals,
 ) -> u64 {
-    let id = ids.next();
+    let id = ids.next_id();
     let (lo, hi) = vendors.latency_ms.get(vendor).copied().unwrap_or((100, 200));
     let mut latency = u64::from(rng.0.random_range(lo..=hi.max(lo)));
     latency += knobs.slow_vendor_ms.get(vendor).copied().unwrap_or(0);

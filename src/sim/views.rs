@@ -151,11 +151,9 @@ impl BookingDetail {
             Event::PaymentCaptured { amount_cents, .. } => d.captured_cents += amount_cents,
             Event::RefundCompleted { amount_cents, .. } => d.refunded_cents += amount_cents,
             Event::TicketIssued { pnr, .. } => d.pnr = Some(pnr.clone()),
-            Event::GdprTombstone { customer } => {
-                if d.customer.as_ref() == Some(customer) {
-                    d.passenger = None;
-                    d.redacted = true;
-                }
+            Event::GdprTombstone { customer } if d.customer.as_ref() == Some(customer) => {
+                d.passenger = None;
+                d.redacted = true;
             }
             _ => {}
         }

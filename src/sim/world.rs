@@ -55,7 +55,8 @@ pub struct IdGen {
 }
 
 impl IdGen {
-    pub fn next(&mut self) -> u64 {
+    /// The next id (ids start at 1 and never repeat within a run).
+    pub fn next_id(&mut self) -> u64 {
         self.next += 1;
         self.next
     }
@@ -187,6 +188,7 @@ pub const MAX_BURST_PER_S: u32 = 2_000;
 
 /// Scheduled requests come due; the burst knob creates customers who hold
 /// a random seat (and most of them pay a little later).
+#[allow(clippy::too_many_arguments)]
 pub fn generate_load(
     clock: Res<SimClock>,
     mut scheduled: ResMut<Scheduled>,
