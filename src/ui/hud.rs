@@ -5,6 +5,7 @@
 //! buttons send [`UiAction`]s like the keys do.
 
 use super::controls::{Controls, KEYS, KnobButton, UiAction, ViewMode};
+use super::tables::{command_rows, event_row, processing};
 use crate::domain::hex;
 use crate::scenario::runner::Script;
 use crate::sim::Knobs;
@@ -25,6 +26,7 @@ use bevy::prelude::*;
 use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 
 pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Pinned>();
     app.add_systems(EguiPrimaryContextPass, (toolbar, caption, help, tooltip, views));
 }
 
@@ -200,8 +202,17 @@ struct Tables<'w, 's> {
     clock: Option<Res<'w, SimClock>>,
 }
 
+/// The pinned event and the highlighted causal chain (correlation id).
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub struct Pinned {
+    pub seq: Option<u64>,
+    pub correlation: Option<u64>,
+}
+
+const CHAIN: egui::Color32 = egui::Color32::from_rgb(250, 200, 80);
+
 /// The table views, as a panel over the map.
-fn views(mut ctx: EguiContexts, controls: Res<Controls>, t: Tables) -> Result {
+fn views(mut ctx: EguiContexts, controls: Res<Controls>, t: Tables, mut pinned: ResMut<Pinned>) -> Result {
     let ctx = ctx.ctx_mut()?;
     if controls.view == ViewMode::System {
         return Ok(());
@@ -210,20 +221,26 @@ fn views(mut ctx: EguiContexts, controls: Res<Controls>, t: Tables) -> Result {
     egui::Window::new(controls.view.name()).default_pos([12.0, 110.0]).default_size([760.0, 520.0]).show(ctx, |ui| {
         egui::ScrollArea::vertical().show(ui, |ui| match controls.view {
             ViewMode::Command => {
-                ui.heading("Command log (latest 40)");
+                ui.heading("Command log (latest 40) — click a command to highlight its causal chain");
                 egui::Grid::new("cmdlog").striped(true).show(ui, |ui| {
                     for h in ["tick", "command", "target", "expected v", "outcome", "reason"] {
                         ui.strong(h);
                     }
                     ui.end_row();
                     if let Some(log) = &t.log {
-                        for r in log.records.values().rev().take(40) {
-                            ui.monospace(r.tick.to_string());
-                            ui.label(r.name);
-                            ui.monospace(&r.target);
-                            ui.label(r.expected_version.map(|v| format!("v{v}")).unwrap_or_default());
-                            ui.label(r.outcome.name());
-                            ui.label(r.reason.clone().unwrap_or_default());
+                        for r in command_rows(log, 40) {
+                            let hot = pinned.correlation == Some(r.correlation);
+                            let cell = |s: String| {
+                                if hot { egui::RichText::new(s).color(CHAIN) } else { egui::RichText::new(s) }
+                            };
+                            ui.monospace(cell(r.tick.to_string()));
+                            if ui.selectable_label(hot, r.command).clicked() {
+                                pinned.correlation = if hot { None } else { Some(r.correlation) };
+                            }
+                            ui.monospace(cell(r.target));
+                            ui.label(cell(r.expected_version.map(|v| format!("v{v}")).unwrap_or_default()));
+                            ui.label(cell(r.outcome.to_string()));
+                            ui.label(cell(r.reason));
                             ui.end_row();
                         }
                     }
@@ -243,27 +260,17 @@ fn views(mut ctx: EguiContexts, controls: Res<Controls>, t: Tables) -> Result {
             }
             ViewMode::Events => {
                 let head = t.store.as_ref().map_or(0, |s| s.head_seq());
-                ui.heading(format!("Event store: {head} events, newest first"));
-                let widths = [60.0, 110.0, 30.0, 130.0, 250.0, 50.0, 90.0];
-                let row = |ui: &mut egui::Ui, cells: [String; 7], strong: bool| {
-                    ui.horizontal(|ui| {
-                        for (c, w) in cells.into_iter().zip(widths) {
-                            ui.add_sized(
-                                [w, 16.0],
-                                egui::Label::new(if strong {
-                                    egui::RichText::new(c).strong()
-                                } else {
-                                    egui::RichText::new(c).monospace()
-                                })
-                                .truncate(),
-                            );
-                        }
-                    });
-                };
-                row(ui, ["seq", "aggregate", "v", "type", "payload", "tick", "hash"].map(String::from), true);
+                ui.heading(format!("Event store: {head} events, newest first — click a seq to pin it"));
+                let widths = [110.0, 30.0, 130.0, 250.0, 50.0, 90.0];
+                ui.horizontal(|ui| {
+                    ui.add_sized([60.0, 16.0], egui::Label::new(egui::RichText::new("seq").strong()));
+                    for (h, w) in ["aggregate", "v", "type", "payload", "tick", "hash"].into_iter().zip(widths) {
+                        ui.add_sized([w, 16.0], egui::Label::new(egui::RichText::new(h).strong()));
+                    }
+                });
                 // Virtualized: only the visible rows are built, so a store of
                 // 10^6 events costs what 10^2 do.
-                egui::ScrollArea::vertical().id_salt("events").max_height(420.0).show_rows(
+                egui::ScrollArea::vertical().id_salt("events").max_height(300.0).show_rows(
                     ui,
                     18.0,
                     head as usize,
@@ -272,23 +279,61 @@ fn views(mut ctx: EguiContexts, controls: Res<Controls>, t: Tables) -> Result {
                         for i in range {
                             let seq = head - i as u64;
                             let Some(e) = store.row(seq).and_then(|e| t.events.get(e).ok()) else { continue };
-                            let env = &e.0;
-                            row(
-                                ui,
-                                [
-                                    env.seq.to_string(),
-                                    env.aggregate_id.to_string(),
-                                    env.version.to_string(),
-                                    env.kind().name().to_string(),
-                                    env.event.preview(),
-                                    env.tick.to_string(),
-                                    hex(&env.hash)[..10].to_string(),
-                                ],
-                                false,
-                            );
+                            let r = event_row(&e.0);
+                            let hot = pinned.correlation == Some(r.correlation);
+                            ui.horizontal(|ui| {
+                                let clicked = ui
+                                    .add_sized(
+                                        [60.0, 16.0],
+                                        egui::Button::selectable(pinned.seq == Some(r.seq), r.seq.to_string()),
+                                    )
+                                    .clicked();
+                                if clicked {
+                                    pinned.seq = Some(r.seq);
+                                    pinned.correlation = Some(r.correlation);
+                                }
+                                let cells = [
+                                    r.aggregate,
+                                    r.version.to_string(),
+                                    r.kind.to_string(),
+                                    r.payload,
+                                    r.tick.to_string(),
+                                    r.hash,
+                                ];
+                                for (c, w) in cells.into_iter().zip(widths) {
+                                    let text = egui::RichText::new(c).monospace();
+                                    let text = if hot { text.color(CHAIN) } else { text };
+                                    ui.add_sized([w, 16.0], egui::Label::new(text).truncate());
+                                }
+                            });
                         }
                     },
                 );
+                if let Some(seq) = pinned.seq
+                    && let Some(e) = t.store.as_ref().and_then(|s| s.row(seq)).and_then(|e| t.events.get(e).ok())
+                {
+                    let env = &e.0;
+                    ui.separator();
+                    ui.heading(format!(
+                        "Pinned: seq {} · {} v{} · {}",
+                        env.seq,
+                        env.aggregate_id,
+                        env.version,
+                        env.kind().name()
+                    ));
+                    ui.monospace(format!(
+                        "causation #{} · correlation #{} · tick {}",
+                        env.causation_id, env.correlation_id, env.tick
+                    ));
+                    ui.monospace(format!("hash {}\nprev {}", hex(&env.hash), hex(&env.prev_hash)));
+                    ui.label(format!("{:?}", env.event));
+                    for p in processing(env, t.consumers.iter().map(|(c, _, _)| c)) {
+                        ui.monospace(format!("{:<17} {}", p.consumer, p.status));
+                    }
+                    if ui.button("unpin").clicked() {
+                        *pinned = Pinned::default();
+                    }
+                }
             }
             ViewMode::Queries => {
                 ui.heading("Projectors");

@@ -3,6 +3,7 @@
 
 pub mod controls;
 pub mod hud;
+pub mod tables;
 
 use bevy::prelude::*;
 

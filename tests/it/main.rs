@@ -8,3 +8,4 @@ mod hot_reload;
 mod invariants;
 mod reliability;
 mod scenarios;
+mod tables;

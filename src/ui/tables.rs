@@ -1,0 +1,96 @@
+//! The rows the table views show, as plain data computed from the sim:
+//! kept apart from egui so tests can check them without a GPU or a window.
+
+use crate::domain::{EventEnvelope, hex};
+use crate::sim::bus::ConsumerId;
+use crate::sim::command_api::CommandLog;
+use crate::sim::consumer::Consumer;
+
+/// One line of the command log view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommandRow {
+    pub id: u64,
+    pub tick: u64,
+    pub command: &'static str,
+    pub target: String,
+    pub expected_version: Option<u32>,
+    pub outcome: &'static str,
+    pub reason: String,
+    pub correlation: u64,
+}
+
+/// The latest `n` commands, newest first.
+pub fn command_rows(log: &CommandLog, n: usize) -> Vec<CommandRow> {
+    log.records
+        .values()
+        .rev()
+        .take(n)
+        .map(|r| CommandRow {
+            id: r.id,
+            tick: r.tick,
+            command: r.name,
+            target: r.target.clone(),
+            expected_version: r.expected_version,
+            outcome: r.outcome.name(),
+            reason: r.reason.clone().unwrap_or_default(),
+            correlation: r.correlation,
+        })
+        .collect()
+}
+
+/// One line of the Events view.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventRow {
+    pub seq: u64,
+    pub aggregate: String,
+    pub version: u32,
+    pub kind: &'static str,
+    pub payload: String,
+    pub tick: u64,
+    pub hash: String,
+    pub correlation: u64,
+}
+
+pub fn event_row(env: &EventEnvelope) -> EventRow {
+    EventRow {
+        seq: env.seq,
+        aggregate: env.aggregate_id.to_string(),
+        version: env.version,
+        kind: env.kind().name(),
+        payload: env.event.preview(),
+        tick: env.tick,
+        hash: hex(&env.hash)[..10].to_string(),
+        correlation: env.correlation_id,
+    }
+}
+
+/// Where one event stands with one consumer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Processing {
+    pub consumer: &'static str,
+    /// `applied`, `buffered (waiting for vN)` or `not yet`.
+    pub status: String,
+}
+
+/// For the pinned event: which consumers applied it, hold it buffered, or
+/// have not seen it yet.
+pub fn processing<'a>(env: &EventEnvelope, consumers: impl IntoIterator<Item = &'a Consumer>) -> Vec<Processing> {
+    let mut out: Vec<(ConsumerId, Processing)> = consumers
+        .into_iter()
+        .map(|c| {
+            let status = if c.log.contains(&(env.aggregate_id.clone(), env.version)) {
+                "applied".to_string()
+            } else if c
+                .buffered_for()
+                .any(|(agg, versions)| *agg == env.aggregate_id && versions.contains_key(&env.version))
+            {
+                format!("buffered (waiting for v{})", c.waiting_for(&env.aggregate_id))
+            } else {
+                "not yet".to_string()
+            };
+            (c.id, Processing { consumer: c.id.name(), status })
+        })
+        .collect();
+    out.sort_by_key(|(id, _)| *id);
+    out.into_iter().map(|(_, p)| p).collect()
+}
