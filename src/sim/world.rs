@@ -249,7 +249,7 @@ pub fn generate_load(
 
 /// Turns queued requests into entities in flight and knob changes.
 #[allow(clippy::too_many_arguments)]
-fn drain_inbox(
+pub fn drain_inbox(
     mut commands: Commands,
     mut inbox: ResMut<Inbox>,
     mut knobs: ResMut<Knobs>,

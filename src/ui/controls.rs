@@ -24,6 +24,10 @@ pub enum UiAction {
     Slower,
     ToggleHelp,
     Fit,
+    /// Re-simulate from tick 0 to this tick and pause there (the scrubber).
+    ScrubTo(u64),
+    /// One tick back (a scrub to the previous tick).
+    StepBack,
 }
 
 /// The six toolbar knobs.
@@ -181,12 +185,14 @@ pub const KEYS: &[(&str, &str)] = &[
     ("drag, arrows", "pan the map"),
     ("wheel, + / -", "zoom around the cursor"),
     ("f", "fit the whole map"),
+    ("b", "step back one tick (re-simulates from tick 0)"),
     ("h or ?", "this help"),
 ];
 
 pub fn plugin(app: &mut App) {
     app.init_resource::<Controls>();
     app.init_resource::<SimControl>();
+    app.init_resource::<InputLog>();
     app.add_message::<UiAction>();
     app.add_systems(PreUpdate, keyboard.after(bevy::input::InputSystems));
     app.add_systems(Update, apply_actions);
@@ -233,6 +239,9 @@ fn keyboard(
     if pressed(KeyCode::KeyF) {
         out.write(UiAction::Fit);
     }
+    if pressed(KeyCode::KeyB) {
+        out.write(UiAction::StepBack);
+    }
 }
 
 /// Applies every action (from keys or buttons).
@@ -245,6 +254,8 @@ fn apply_actions(
     mut inbox: ResMut<Inbox>,
     mut time: ResMut<Time<Virtual>>,
     fit: Option<ResMut<crate::view::camera::FitRequest>>,
+    mut input_log: ResMut<InputLog>,
+    clock: Option<Res<crate::sim::SimClock>>,
     mut commands: Commands,
 ) {
     let mut fit = fit;
@@ -258,13 +269,24 @@ fn apply_actions(
                 control.paused = true;
                 control.steps_left += n;
             }
-            UiAction::Reset => commands.queue(reset_world),
+            UiAction::Reset => {
+                input_log.entries.clear();
+                commands.queue(reset_world);
+            }
             UiAction::CycleView => controls.view = controls.view.next(),
             UiAction::SetView(v) => controls.view = v,
             UiAction::Knob(b) => {
                 if let Some(k) = knobs.as_ref() {
-                    inbox.push(b.request(k));
+                    let request = b.request(k);
+                    // The inbox is drained by the next tick: that is when it happens.
+                    input_log.entries.push((clock.as_ref().map_or(0, |c| c.tick) + 1, request.clone()));
+                    inbox.push(request);
                 }
+            }
+            UiAction::ScrubTo(t) => commands.queue(move |world: &mut World| scrub_to(world, t)),
+            UiAction::StepBack => {
+                let t = clock.as_ref().map_or(0, |c| c.tick).saturating_sub(1);
+                commands.queue(move |world: &mut World| scrub_to(world, t));
             }
             UiAction::Faster => controls.speed_index = (controls.speed_index + 1).min(SPEEDS.len() - 1),
             UiAction::Slower => controls.speed_index = controls.speed_index.saturating_sub(1),
@@ -281,6 +303,43 @@ fn apply_actions(
         time.set_relative_speed(speed);
         // Let a slow frame catch up at high speed without a spiral.
         time.set_max_delta(std::time::Duration::from_millis((250.0 * speed.max(1.0)) as u64));
+    }
+}
+
+/// Requests a person made (knobs), with the tick they took effect: replayed
+/// by the scrubber so a re-simulation is the same run.
+#[derive(Resource, Debug, Default, Clone)]
+pub struct InputLog {
+    pub entries: Vec<(u64, SimRequest)>,
+}
+
+/// The timeline scrubber: start over from tick 0 and re-simulate, headless
+/// and fast (no particles), to `target`, replaying the script and every
+/// logged input up to it; then pause there. Playing on forks the run: inputs
+/// logged after `target` are forgotten.
+pub fn scrub_to(world: &mut World, target: u64) {
+    let mut log = world.get_resource::<InputLog>().cloned().unwrap_or_default();
+    log.entries.retain(|(t, _)| *t <= target);
+    reset_world(world);
+    {
+        let mut scheduled = world.resource_mut::<crate::sim::world::Scheduled>();
+        for (t, r) in &log.entries {
+            scheduled.at.entry(*t).or_default().push(r.clone());
+        }
+    }
+    world.insert_resource(log);
+    let signals = world.get_resource::<crate::sim::signals::SignalsEnabled>().map(|s| s.0);
+    if signals.is_some() {
+        world.resource_mut::<crate::sim::signals::SignalsEnabled>().0 = false;
+    }
+    world.get_resource_or_insert_with(SimControl::default).paused = true;
+    while world.resource::<crate::sim::SimClock>().tick < target {
+        world.resource_mut::<SimControl>().steps_left = 1;
+        world.run_schedule(FixedUpdate);
+    }
+    world.resource_mut::<SimControl>().steps_left = 0;
+    if let Some(on) = signals {
+        world.resource_mut::<crate::sim::signals::SignalsEnabled>().0 = on;
     }
 }
 

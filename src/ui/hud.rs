@@ -44,7 +44,20 @@ struct SimRead<'w> {
     particles: Option<Res<'w, Particles>>,
 }
 
-fn toolbar(mut ctx: EguiContexts, sim: SimRead, controls: Res<Controls>, mut out: MessageWriter<UiAction>) -> Result {
+/// Scrubber state: the furthest tick reached and the tick being dragged to.
+#[derive(Resource, Debug, Default)]
+struct Scrub {
+    high_water: u64,
+    dragging: Option<u64>,
+}
+
+fn toolbar(
+    mut ctx: EguiContexts,
+    sim: SimRead,
+    controls: Res<Controls>,
+    mut out: MessageWriter<UiAction>,
+    mut scrub: Local<Scrub>,
+) -> Result {
     let ctx = ctx.ctx_mut()?;
     egui::Area::new(egui::Id::new("toolbar")).anchor(egui::Align2::LEFT_TOP, [8.0, 8.0]).show(ctx, |ui| {
         egui::Frame::popup(ui.style()).show(ui, |ui| {
@@ -111,6 +124,23 @@ fn toolbar(mut ctx: EguiContexts, sim: SimRead, controls: Res<Controls>, mut out
                 if let Some(p) = &sim.particles {
                     ui.weak(format!("{} particles", p.alive));
                 }
+            });
+            ui.horizontal(|ui| {
+                // The timeline scrubber: drag back and release to re-simulate
+                // to that tick (deterministic, from tick 0).
+                let tick = sim.clock.as_ref().map_or(0, |c| c.tick);
+                let mut high = scrub.high_water.max(tick);
+                scrub.high_water = high;
+                let mut value = scrub.dragging.unwrap_or(tick);
+                let resp = ui.add(egui::Slider::new(&mut value, 0..=high.max(1)).text("timeline (b: back one tick)"));
+                if resp.dragged() || resp.changed() {
+                    scrub.dragging = Some(value);
+                }
+                if resp.drag_stopped() || (resp.changed() && !resp.dragged()) {
+                    out.write(UiAction::ScrubTo(value));
+                    scrub.dragging = None;
+                }
+                let _ = &mut high;
                 ui.weak("h: help");
             });
             if let Some(err) = sim.errors.as_ref().and_then(|e| e.latest.back()) {
