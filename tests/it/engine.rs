@@ -28,6 +28,21 @@ pub fn pay(customer: &str, flight: &str, seat: &str) -> CustomerCommand {
     CustomerCommand::Pay { customer: customer.into(), flight: flight.into(), seat: seat.into() }
 }
 
+/// Two buyers who both read version 0 of the last seat of IB0001.
+pub fn race_for_last_seat(h: &mut Harness) {
+    for (label, who) in [("a", "ana"), ("b", "bob")] {
+        h.command(
+            label,
+            CustomerCommand::HoldSeat {
+                customer: who.into(),
+                flight: "IB0001".into(),
+                seat: "1A".into(),
+                expected_version: Some(0),
+            },
+        );
+    }
+}
+
 pub fn knob(h: &mut Harness, k: KnobChange) {
     h.submit(SimRequest::Knob(k));
 }
@@ -65,17 +80,7 @@ fn happy_path_hold_pay_issue_is_v1_v2_v3_and_everything_settles() {
 #[test]
 fn version_race_for_the_last_seat_one_ok_one_conflict() {
     let mut h = harness(1);
-    for (label, who) in [("a", "ana"), ("b", "bob")] {
-        h.command(
-            label,
-            CustomerCommand::HoldSeat {
-                customer: who.into(),
-                flight: "IB0001".into(),
-                seat: "1A".into(),
-                expected_version: Some(0),
-            },
-        );
-    }
+    race_for_last_seat(&mut h);
     h.run(5);
     let (a, b) = (h.record("a").unwrap(), h.record("b").unwrap());
     let mut outcomes = [a.outcome, b.outcome];

@@ -1,7 +1,7 @@
 //! Each invariant, broken on purpose, must be seen failing (and a clean
 //! run must see it hold). A checker that cannot fail proves nothing.
 
-use crate::engine::{harness, hold, knob, pay};
+use crate::engine::{harness, hold, knob, pay, race_for_last_seat};
 use cqrs_tickets::sim::bus::BusMessage;
 use cqrs_tickets::sim::command_api::CustomerCommand;
 use cqrs_tickets::sim::invariants::{
@@ -15,30 +15,16 @@ fn violated(h: &Harness, name: &str) -> bool {
     !h.invariants().status[name].ok
 }
 
-fn race(h: &mut Harness) {
-    for (label, who) in [("a", "ana"), ("b", "bob")] {
-        h.command(
-            label,
-            CustomerCommand::HoldSeat {
-                customer: who.into(),
-                flight: "IB0001".into(),
-                seat: "1A".into(),
-                expected_version: Some(0),
-            },
-        );
-    }
-}
-
 #[test]
 fn a_double_hold_breaks_no_double_booking() {
     let mut h = harness(1);
     h.world_mut().resource_mut::<Mechanisms>().optimistic_concurrency = false;
-    race(&mut h);
+    race_for_last_seat(&mut h);
     h.run(5);
     assert!(violated(&h, NO_DOUBLE_BOOKING), "{:?}", h.invariants());
     // And with the unique key on, the same race is clean.
     let mut h = harness(1);
-    race(&mut h);
+    race_for_last_seat(&mut h);
     assert!(h.run_to_drain(4000));
     assert!(!violated(&h, NO_DOUBLE_BOOKING));
 }

@@ -1,24 +1,14 @@
 //! The rows the table views show, computed headlessly from a known state.
 
-use crate::engine::{harness, hold};
-use cqrs_tickets::sim::command_api::{CommandLog, CustomerCommand};
+use crate::engine::{harness, hold, race_for_last_seat};
+use cqrs_tickets::sim::command_api::CommandLog;
 use cqrs_tickets::sim::consumer::Consumer;
 use cqrs_tickets::ui::tables::{command_rows, event_row, processing};
 
 #[test]
 fn after_the_race_the_command_log_shows_one_ok_and_one_conflict() {
     let mut h = harness(1);
-    for (label, who) in [("a", "ana"), ("b", "bob")] {
-        h.command(
-            label,
-            CustomerCommand::HoldSeat {
-                customer: who.into(),
-                flight: "IB0001".into(),
-                seat: "1A".into(),
-                expected_version: Some(0),
-            },
-        );
-    }
+    race_for_last_seat(&mut h);
     h.run(5);
     let rows = command_rows(h.world().resource::<CommandLog>(), 40);
     let race: Vec<_> = rows.iter().filter(|r| r.target == "IB0001/1A" && r.command == "HoldSeat").collect();
