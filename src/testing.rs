@@ -47,6 +47,36 @@ pub fn sim_app(world: WorldConfig, seed: u64) -> App {
     app
 }
 
+/// A world for load benchmarks: the default one plus `flights` flights of
+/// 200 rows each (sold seats stay sold: 10^6 events need about 350 000
+/// seats), with projectors, saga and outbox fast enough that the load, not
+/// the modelled rates, is what is measured.
+pub fn big_world(flights: usize) -> WorldConfig {
+    use crate::sim::config::{FlightConfig, ProjectorRates};
+    let mut w = WorldConfig::default();
+    for i in 0..flights {
+        let vendor = ["V1", "V2", "V3"][i % 3];
+        w.flights.push(FlightConfig {
+            id: format!("BX{i:04}").as_str().into(),
+            vendor: vendor.into(),
+            route: "BIG-LOAD".into(),
+            price_cents: 10_000,
+            seats: vec![],
+            rows: 200,
+        });
+    }
+    w.projectors = ProjectorRates {
+        available_flights: 200_000,
+        customer_bookings: 200_000,
+        booking_detail: 200_000,
+        vendor_ledger: 200_000,
+        revenue: 200_000,
+    };
+    w.timing.saga_rate_per_s = 200_000;
+    w.timing.outbox_batch = 20_000;
+    w
+}
+
 /// Makes each `app.update()` run exactly `n` fixed ticks.
 pub fn set_ticks_per_update(app: &mut App, n: u32) {
     let step = Duration::from_millis(crate::domain::TICK_MS);
@@ -203,4 +233,32 @@ pub struct ConsumerStats {
     pub queued: usize,
     pub rows: usize,
     pub view_hash: Option<String>,
+}
+
+/// Draws `ui` in a bare egui context (no window, no GPU) the way a
+/// 1600×1000 screen would, for a few passes (windows size themselves on the
+/// first), and returns every piece of text the last pass painted.
+pub fn egui_texts(ctx: &bevy_egui::egui::Context, mut ui: impl FnMut(&bevy_egui::egui::Context)) -> Vec<String> {
+    use bevy_egui::egui;
+    fn collect(shape: &egui::Shape, out: &mut Vec<String>) {
+        match shape {
+            egui::Shape::Text(t) => out.push(t.galley.text().to_string()),
+            egui::Shape::Vec(v) => v.iter().for_each(|s| collect(s, out)),
+            _ => {}
+        }
+    }
+    let input = || egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1600.0, 1000.0))),
+        ..Default::default()
+    };
+    let mut texts = vec![];
+    for _ in 0..3 {
+        ctx.begin_pass(input());
+        ui(ctx);
+        let mut out = ctx.end_pass();
+        texts.clear();
+        out.shapes.iter().for_each(|c| collect(&c.shape, &mut texts));
+        out.textures_delta.clear(); // no GPU to upload the font atlas to
+    }
+    texts
 }

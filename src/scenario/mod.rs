@@ -6,6 +6,7 @@
 //! message naming the file, the step and the field, before anything runs.
 //! This module only describes and checks scripts; `runner` plays them.
 
+pub mod bundled;
 pub mod chaos;
 pub mod report;
 pub mod runner;

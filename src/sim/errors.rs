@@ -39,17 +39,31 @@ pub fn install(app: &mut App) {
     app.add_systems(Last, collect);
 }
 
+impl SimErrors {
+    /// Remembers one error (the oldest beyond [`KEEP`] are forgotten).
+    pub fn push(&mut self, text: String) {
+        self.total += 1;
+        self.latest.push_back(text);
+        while self.latest.len() > KEEP {
+            self.latest.pop_front();
+        }
+    }
+}
+
+/// Shows `text` in the error banner (bad input the app refused, a file
+/// that did not reload, a link value it could not use).
+pub fn report(world: &mut World, text: String) {
+    bevy::log::warn!("{text}");
+    world.get_resource_or_insert_with(SimErrors::default).push(text);
+}
+
 fn collect(mut errors: ResMut<SimErrors>) {
     let drained: Vec<String> = match PENDING.lock() {
         Ok(mut p) => std::mem::take(&mut *p),
         Err(_) => return,
     };
     for e in drained {
-        errors.total += 1;
-        errors.latest.push_back(e);
-        while errors.latest.len() > KEEP {
-            errors.latest.pop_front();
-        }
+        errors.push(e);
     }
 }
 

@@ -45,6 +45,26 @@ pub enum SimSignal {
     SagaStep { saga: u64, outcome: &'static str, correlation: u64 },
 }
 
+impl SimSignal {
+    /// The correlation id of the request this movement belongs to.
+    pub fn correlation(&self) -> u64 {
+        match self {
+            SimSignal::CommandSent { correlation, .. }
+            | SimSignal::CommandDone { correlation, .. }
+            | SimSignal::EventAppended { correlation, .. }
+            | SimSignal::OutboxPublished { correlation, .. }
+            | SimSignal::Delivered { correlation, .. }
+            | SimSignal::ProjectionApplied { correlation, .. }
+            | SimSignal::VendorCalled { correlation, .. }
+            | SimSignal::VendorReplied { correlation, .. }
+            | SimSignal::CacheGet { correlation, .. }
+            | SimSignal::CachePopulated { correlation }
+            | SimSignal::QueryServed { correlation }
+            | SimSignal::SagaStep { correlation, .. } => *correlation,
+        }
+    }
+}
+
 /// What a consumer did with one delivered message.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum ApplyOutcome {

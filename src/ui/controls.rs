@@ -28,6 +28,22 @@ pub enum UiAction {
     ScrubTo(u64),
     /// One tick back (a scrub to the previous tick).
     StepBack,
+    /// Play another bundled scenario (same seed) from tick 0.
+    LoadScenario(&'static str),
+    /// Same scenario, another seed, from tick 0.
+    SetSeed(u64),
+}
+
+/// The scenario being played, by its picker name.
+#[derive(Resource, Clone, Debug, PartialEq, Eq)]
+pub struct Playing {
+    pub name: String,
+}
+
+impl Default for Playing {
+    fn default() -> Self {
+        Playing { name: "default".into() }
+    }
 }
 
 /// The six toolbar knobs.
@@ -193,6 +209,7 @@ pub fn plugin(app: &mut App) {
     app.init_resource::<Controls>();
     app.init_resource::<SimControl>();
     app.init_resource::<InputLog>();
+    app.init_resource::<Playing>();
     app.add_message::<UiAction>();
     app.add_systems(PreUpdate, keyboard.after(bevy::input::InputSystems));
     app.add_systems(Update, apply_actions);
@@ -288,6 +305,13 @@ fn apply_actions(
                 let t = clock.as_ref().map_or(0, |c| c.tick).saturating_sub(1);
                 commands.queue(move |world: &mut World| scrub_to(world, t));
             }
+            UiAction::LoadScenario(name) => commands.queue(move |world: &mut World| load_scenario(world, name)),
+            UiAction::SetSeed(seed) => commands.queue(move |world: &mut World| {
+                if let Some(mut setup) = world.get_resource_mut::<crate::sim::SimSetup>() {
+                    setup.seed = seed;
+                }
+                restart(world);
+            }),
             UiAction::Faster => controls.speed_index = (controls.speed_index + 1).min(SPEEDS.len() - 1),
             UiAction::Slower => controls.speed_index = controls.speed_index.saturating_sub(1),
             UiAction::ToggleHelp => controls.help = !controls.help,
@@ -341,6 +365,41 @@ pub fn scrub_to(world: &mut World, target: u64) {
     if let Some(on) = signals {
         world.resource_mut::<crate::sim::signals::SignalsEnabled>().0 = on;
     }
+}
+
+/// Plays bundled scenario `name` from tick 0 with the current seed (the
+/// file on disk when there is one, watched for changes). A file that does
+/// not load is reported in the banner and the current run goes on.
+pub fn load_scenario(world: &mut World, name: &str) {
+    match crate::scenario::bundled::load(name) {
+        Ok((sc, path)) => {
+            match path {
+                Some(p) => world.insert_resource(crate::app::ScenarioSource::new(p)),
+                None => {
+                    world.remove_resource::<crate::app::ScenarioSource>();
+                }
+            }
+            world.insert_resource(Playing { name: name.to_string() });
+            play(world, sc);
+        }
+        Err(e) => crate::sim::errors::report(world, format!("cannot play {name}: {e}")),
+    }
+}
+
+/// Plays `scenario` from tick 0 with the current seed.
+pub fn play(world: &mut World, scenario: crate::scenario::Scenario) {
+    let seed = world.get_resource::<crate::sim::SimSetup>().map_or(scenario.seed, |s| s.seed);
+    world.insert_resource(crate::sim::SimSetup { world: scenario.world.clone(), seed });
+    world.insert_resource(Script::new(scenario));
+    restart(world);
+}
+
+/// Tick 0 again, forgetting the inputs of the previous run.
+fn restart(world: &mut World) {
+    if let Some(mut log) = world.get_resource_mut::<InputLog>() {
+        log.entries.clear();
+    }
+    reset_world(world);
 }
 
 /// Back to tick 0 with the same scenario and seed.

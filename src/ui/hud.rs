@@ -4,34 +4,33 @@
 //! the table views (Command, Events, Queries, Vendors). Reads the sim;
 //! buttons send [`UiAction`]s like the keys do.
 
-use super::controls::{Controls, KEYS, KnobButton, UiAction, ViewMode};
-use super::tables::{command_rows, event_row, processing};
+use super::controls::{Controls, KEYS, KnobButton, Playing, UiAction, ViewMode};
+use super::link::Link;
+use super::panels::{self, GREEN, PanelState, RED};
 use crate::domain::hex;
+use crate::scenario::bundled;
 use crate::scenario::runner::Script;
-use crate::sim::Knobs;
-use crate::sim::command_api::CommandLog;
-use crate::sim::consumer::{Consumer, ConsumerQueue};
 use crate::sim::errors::SimErrors;
 use crate::sim::invariants::Invariants;
-use crate::sim::projectors::ProjectorView;
-use crate::sim::query_api::CacheEntry;
-use crate::sim::saga::Saga;
-use crate::sim::store::{EventStore, StoredEvent};
-use crate::sim::vendors::Vendor;
+use crate::sim::store::EventStore;
 use crate::sim::world::{SimClock, SimControl};
+use crate::sim::{Knobs, SimSetup};
 use crate::view::map::{Hovered, NodeStates};
 use crate::view::particles::Particles;
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
-use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use bevy_egui::{EguiContext, EguiContexts, EguiPrimaryContextPass, PrimaryEguiContext, egui};
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<Pinned>();
-    app.add_systems(EguiPrimaryContextPass, (toolbar, caption, help, tooltip, views));
+    app.init_resource::<PanelState>();
+    app.init_resource::<LinkBase>();
+    app.add_systems(EguiPrimaryContextPass, (toolbar, caption, help, tooltip, views).chain());
 }
 
-const RED: egui::Color32 = egui::Color32::from_rgb(235, 70, 70);
-const GREEN: egui::Color32 = egui::Color32::from_rgb(90, 210, 120);
+/// What a copied link starts with: the page's address in the browser,
+/// nothing natively (the query alone, to paste after the page's address).
+#[derive(Resource, Clone, Debug, Default)]
+pub struct LinkBase(pub String);
 
 #[derive(SystemParam)]
 struct SimRead<'w> {
@@ -42,6 +41,17 @@ struct SimRead<'w> {
     control: Option<Res<'w, SimControl>>,
     errors: Option<Res<'w, SimErrors>>,
     particles: Option<Res<'w, Particles>>,
+    setup: Option<Res<'w, SimSetup>>,
+    playing: Res<'w, Playing>,
+    link_base: Res<'w, LinkBase>,
+}
+
+/// The seed field's text while it is being edited, and how long ago a link
+/// was copied (frames), for the toolbar's feedback.
+#[derive(Debug, Default)]
+struct ToolbarEdit {
+    seed_text: Option<String>,
+    copied_frames: u32,
 }
 
 /// Scrubber state: the furthest tick reached and the tick being dragged to.
@@ -57,6 +67,7 @@ fn toolbar(
     controls: Res<Controls>,
     mut out: MessageWriter<UiAction>,
     mut scrub: Local<Scrub>,
+    mut edit: Local<ToolbarEdit>,
 ) -> Result {
     let ctx = ctx.ctx_mut()?;
     egui::Area::new(egui::Id::new("toolbar")).anchor(egui::Align2::LEFT_TOP, [8.0, 8.0]).show(ctx, |ui| {
@@ -83,6 +94,8 @@ fn toolbar(
                 if ui.small_button("+").on_hover_text(".: faster").clicked() {
                     out.write(UiAction::Faster);
                 }
+                ui.separator();
+                scenario_and_seed(ui, &sim, &mut edit, &mut out);
                 ui.separator();
                 for (i, b) in KnobButton::ALL.into_iter().enumerate() {
                     let on = sim.knobs.as_ref().is_some_and(|k| b.is_on(k));
@@ -124,6 +137,26 @@ fn toolbar(
                 if let Some(p) = &sim.particles {
                     ui.weak(format!("{} particles", p.alive));
                 }
+                ui.separator();
+                let link = Link {
+                    scenario: sim.playing.name.clone(),
+                    seed: sim.setup.as_ref().map(|s| s.seed),
+                    speed_index: controls.speed_index,
+                    view: controls.view,
+                    tick: Some(tick),
+                };
+                let url = format!("{}{}", sim.link_base.0, link.to_query());
+                if ui.button("copy link").on_hover_text(format!("opens this exact state:\n{url}")).clicked() {
+                    ui.ctx().copy_text(url);
+                    edit.copied_frames = 1;
+                }
+                if edit.copied_frames > 0 {
+                    edit.copied_frames += 1;
+                    ui.colored_label(GREEN, "copied");
+                    if edit.copied_frames > 120 {
+                        edit.copied_frames = 0;
+                    }
+                }
             });
             ui.horizontal(|ui| {
                 // The timeline scrubber: drag back and release to re-simulate
@@ -149,6 +182,40 @@ fn toolbar(
         });
     });
     Ok(())
+}
+
+/// The scenario picker (the bundled files) and the seed field; both start
+/// the run over from tick 0.
+fn scenario_and_seed(ui: &mut egui::Ui, sim: &SimRead, edit: &mut ToolbarEdit, out: &mut MessageWriter<UiAction>) {
+    egui::ComboBox::from_id_salt("scenario")
+        .selected_text(format!("scenario: {}", sim.playing.name))
+        .show_ui(ui, |ui| {
+            for name in bundled::names() {
+                if ui.selectable_label(sim.playing.name == name, name).clicked() && sim.playing.name != name {
+                    out.write(UiAction::LoadScenario(name));
+                }
+            }
+        })
+        .response
+        .on_hover_text("the files in scenarios/ (starts over at tick 0)");
+    let seed = sim.setup.as_ref().map_or(0, |s| s.seed);
+    ui.label("seed");
+    let text = edit.seed_text.get_or_insert_with(|| seed.to_string());
+    let resp = ui.add(egui::TextEdit::singleline(text).desired_width(56.0).font(egui::TextStyle::Monospace));
+    let parsed = text.trim().parse::<u64>();
+    if resp.lost_focus() {
+        if let Ok(s) = parsed
+            && s != seed
+        {
+            out.write(UiAction::SetSeed(s));
+        }
+        edit.seed_text = None;
+    } else if !resp.has_focus() {
+        edit.seed_text = None; // follow the run's seed
+    } else if parsed.is_err() {
+        ui.colored_label(RED, "a whole number ≥ 0");
+    }
+    resp.on_hover_text("type a seed and press enter: the run starts over with it");
 }
 
 fn caption(mut ctx: EguiContexts, script: Option<Res<Script>>) -> Result {
@@ -220,236 +287,11 @@ fn tooltip(mut ctx: EguiContexts, hovered: Res<Hovered>, states: Res<NodeStates>
     Ok(())
 }
 
-#[derive(SystemParam)]
-struct Tables<'w, 's> {
-    log: Option<Res<'w, CommandLog>>,
-    store: Option<Res<'w, EventStore>>,
-    events: Query<'w, 's, &'static StoredEvent>,
-    consumers: Query<'w, 's, (&'static Consumer, &'static ConsumerQueue, Option<&'static ProjectorView>)>,
-    entries: Query<'w, 's, &'static CacheEntry>,
-    sagas: Query<'w, 's, &'static Saga>,
-    vendors: Query<'w, 's, &'static Vendor>,
-    clock: Option<Res<'w, SimClock>>,
-}
-
-/// The pinned event and the highlighted causal chain (correlation id).
-#[derive(Resource, Debug, Default, Clone, PartialEq)]
-pub struct Pinned {
-    pub seq: Option<u64>,
-    pub correlation: Option<u64>,
-}
-
-const CHAIN: egui::Color32 = egui::Color32::from_rgb(250, 200, 80);
-
-/// The table views, as a panel over the map.
-fn views(mut ctx: EguiContexts, controls: Res<Controls>, t: Tables, mut pinned: ResMut<Pinned>) -> Result {
-    let ctx = ctx.ctx_mut()?;
-    if controls.view == ViewMode::System {
-        return Ok(());
-    }
-    let now = t.clock.as_ref().map_or(0, |c| c.tick);
-    egui::Window::new(controls.view.name()).default_pos([12.0, 110.0]).default_size([760.0, 520.0]).show(ctx, |ui| {
-        egui::ScrollArea::vertical().show(ui, |ui| match controls.view {
-            ViewMode::Command => {
-                ui.heading("Command log (latest 40) — click a command to highlight its causal chain");
-                egui::Grid::new("cmdlog").striped(true).show(ui, |ui| {
-                    for h in ["tick", "command", "target", "expected v", "outcome", "reason"] {
-                        ui.strong(h);
-                    }
-                    ui.end_row();
-                    if let Some(log) = &t.log {
-                        for r in command_rows(log, 40) {
-                            let hot = pinned.correlation == Some(r.correlation);
-                            let cell = |s: String| {
-                                if hot { egui::RichText::new(s).color(CHAIN) } else { egui::RichText::new(s) }
-                            };
-                            ui.monospace(cell(r.tick.to_string()));
-                            if ui.selectable_label(hot, r.command).clicked() {
-                                pinned.correlation = if hot { None } else { Some(r.correlation) };
-                            }
-                            ui.monospace(cell(r.target));
-                            ui.label(cell(r.expected_version.map(|v| format!("v{v}")).unwrap_or_default()));
-                            ui.label(cell(r.outcome.to_string()));
-                            ui.label(cell(r.reason));
-                            ui.end_row();
-                        }
-                    }
-                });
-                ui.heading("Sagas");
-                let mut sagas: Vec<&Saga> = t.sagas.iter().collect();
-                sagas.sort_by_key(|s| std::cmp::Reverse(s.id));
-                for s in sagas.into_iter().take(15) {
-                    ui.label(format!(
-                        "#{} {} · {} · {}",
-                        s.id,
-                        if s.itinerary { "itinerary" } else { "booking" },
-                        s.state.name(),
-                        s.current()
-                    ));
-                }
-            }
-            ViewMode::Events => {
-                let head = t.store.as_ref().map_or(0, |s| s.head_seq());
-                ui.heading(format!("Event store: {head} events, newest first — click a seq to pin it"));
-                let widths = [110.0, 30.0, 130.0, 250.0, 50.0, 90.0];
-                ui.horizontal(|ui| {
-                    ui.add_sized([60.0, 16.0], egui::Label::new(egui::RichText::new("seq").strong()));
-                    for (h, w) in ["aggregate", "v", "type", "payload", "tick", "hash"].into_iter().zip(widths) {
-                        ui.add_sized([w, 16.0], egui::Label::new(egui::RichText::new(h).strong()));
-                    }
-                });
-                // Virtualized: only the visible rows are built, so a store of
-                // 10^6 events costs what 10^2 do.
-                egui::ScrollArea::vertical().id_salt("events").max_height(300.0).show_rows(
-                    ui,
-                    18.0,
-                    head as usize,
-                    |ui, range| {
-                        let Some(store) = &t.store else { return };
-                        for i in range {
-                            let seq = head - i as u64;
-                            let Some(e) = store.row(seq).and_then(|e| t.events.get(e).ok()) else { continue };
-                            let r = event_row(&e.0);
-                            let hot = pinned.correlation == Some(r.correlation);
-                            ui.horizontal(|ui| {
-                                let clicked = ui
-                                    .add_sized(
-                                        [60.0, 16.0],
-                                        egui::Button::selectable(pinned.seq == Some(r.seq), r.seq.to_string()),
-                                    )
-                                    .clicked();
-                                if clicked {
-                                    pinned.seq = Some(r.seq);
-                                    pinned.correlation = Some(r.correlation);
-                                }
-                                let cells = [
-                                    r.aggregate,
-                                    r.version.to_string(),
-                                    r.kind.to_string(),
-                                    r.payload,
-                                    r.tick.to_string(),
-                                    r.hash,
-                                ];
-                                for (c, w) in cells.into_iter().zip(widths) {
-                                    let text = egui::RichText::new(c).monospace();
-                                    let text = if hot { text.color(CHAIN) } else { text };
-                                    ui.add_sized([w, 16.0], egui::Label::new(text).truncate());
-                                }
-                            });
-                        }
-                    },
-                );
-                if let Some(seq) = pinned.seq
-                    && let Some(e) = t.store.as_ref().and_then(|s| s.row(seq)).and_then(|e| t.events.get(e).ok())
-                {
-                    let env = &e.0;
-                    ui.separator();
-                    ui.heading(format!(
-                        "Pinned: seq {} · {} v{} · {}",
-                        env.seq,
-                        env.aggregate_id,
-                        env.version,
-                        env.kind().name()
-                    ));
-                    ui.monospace(format!(
-                        "causation #{} · correlation #{} · tick {}",
-                        env.causation_id, env.correlation_id, env.tick
-                    ));
-                    ui.monospace(format!("hash {}\nprev {}", hex(&env.hash), hex(&env.prev_hash)));
-                    ui.label(format!("{:?}", env.event));
-                    for p in processing(env, t.consumers.iter().map(|(c, _, _)| c)) {
-                        ui.monospace(format!("{:<17} {}", p.consumer, p.status));
-                    }
-                    if ui.button("unpin").clicked() {
-                        *pinned = Pinned::default();
-                    }
-                }
-            }
-            ViewMode::Queries => {
-                ui.heading("Projectors");
-                let head = t.store.as_ref().map_or(0, |s| s.head_seq());
-                egui::Grid::new("proj").striped(true).show(ui, |ui| {
-                    for h in [
-                        "consumer",
-                        "queue",
-                        "lag",
-                        "last seq",
-                        "processed",
-                        "idempotency log",
-                        "dups",
-                        "buffered",
-                        "rows",
-                    ] {
-                        ui.strong(h);
-                    }
-                    ui.end_row();
-                    let mut cs: Vec<_> = t.consumers.iter().collect();
-                    cs.sort_by_key(|(c, _, _)| c.id);
-                    for (c, q, pv) in cs {
-                        ui.label(c.id.name());
-                        ui.monospace(q.queue.len().to_string());
-                        ui.monospace(c.lag(head).to_string());
-                        ui.monospace(c.last_seq.to_string());
-                        ui.monospace(c.processed.to_string());
-                        ui.monospace(c.log.len().to_string());
-                        ui.monospace(c.duplicates_skipped.to_string());
-                        ui.monospace(c.buffered.to_string());
-                        ui.monospace(pv.map_or("-".into(), |p| p.view.rows().to_string()));
-                        ui.end_row();
-                    }
-                });
-                ui.heading("Redis");
-                egui::Grid::new("redis").striped(true).show(ui, |ui| {
-                    for h in ["key", "TTL", "populating", "waiters", "hits", "misses"] {
-                        ui.strong(h);
-                    }
-                    ui.end_row();
-                    let mut es: Vec<&CacheEntry> = t.entries.iter().collect();
-                    es.sort_by(|a, b| a.key.cmp(&b.key));
-                    for e in es {
-                        ui.monospace(&e.key);
-                        ui.monospace(format!("{:.1} s", e.expires_tick.saturating_sub(now) as f64 * 0.05));
-                        ui.label(if e.populating { "yes" } else { "" });
-                        ui.monospace(e.waiters.to_string());
-                        ui.monospace(e.hits.to_string());
-                        ui.monospace(e.misses.to_string());
-                        ui.end_row();
-                    }
-                });
-            }
-            ViewMode::Vendors => {
-                let mut vs: Vec<&Vendor> = t.vendors.iter().collect();
-                vs.sort_by(|a, b| a.id.cmp(&b.id));
-                for v in vs {
-                    ui.heading(format!("{} {} ({})", v.id, v.name, v.channel));
-                    ui.horizontal_wrapped(|ui| {
-                        for (f, inv) in &v.inventory {
-                            let left = inv.available();
-                            let frac = left as f32 / inv.total.max(1) as f32;
-                            let c = if frac > 0.5 {
-                                GREEN
-                            } else if frac > 0.1 {
-                                egui::Color32::from_rgb(230, 180, 60)
-                            } else {
-                                RED
-                            };
-                            ui.colored_label(c, format!("{f}: {left}/{} left", inv.total));
-                        }
-                    });
-                }
-                ui.heading("Saga timeline (latest 8)");
-                let mut sagas: Vec<&Saga> = t.sagas.iter().collect();
-                sagas.sort_by_key(|s| std::cmp::Reverse(s.id));
-                for s in sagas.into_iter().take(8) {
-                    ui.collapsing(format!("#{} {}", s.id, s.state.name()), |ui| {
-                        for l in &s.log {
-                            ui.monospace(format!("t{} {} — {} {}", l.tick, l.step, l.outcome, l.detail));
-                        }
-                    });
-                }
-            }
-            ViewMode::System => {}
-        });
-    });
-    Ok(())
+/// The table views and the detail pane (see [`super::panels`]): drawn
+/// from the world itself, read-only, with the primary egui context.
+fn views(world: &mut World) {
+    let mut q = world.query_filtered::<&mut EguiContext, With<PrimaryEguiContext>>();
+    let Some(ctx) = q.iter_mut(world).next().map(|mut c| c.get_mut().clone()) else { return };
+    let view = world.get_resource::<Controls>().map_or(ViewMode::System, |c| c.view);
+    world.resource_scope(|world, mut state: Mut<PanelState>| panels::show(&ctx, world, view, &mut state));
 }

@@ -2,12 +2,18 @@
 //! through the inbox; never edits sim state directly.
 
 pub mod controls;
+pub mod fonts;
 pub mod hud;
+pub mod link;
+pub mod panels;
+pub mod plots;
 pub mod tables;
 
 use bevy::prelude::*;
 
 pub fn plugin(app: &mut App) {
     controls::plugin(app);
+    fonts::plugin(app);
     hud::plugin(app);
+    plots::plugin(app);
 }

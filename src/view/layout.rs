@@ -115,7 +115,7 @@ impl NodeId {
             NodeId::Redis => "Redis".into(),
             NodeId::Saga => "Saga orchestrator".into(),
             NodeId::Vendor(i) => {
-                ["V1 Iberia · NDC", "V2 Lufthansa · Amadeus", "V3 Delta · Sabre"][usize::from(i.min(2))].into()
+                ["V1 Iberia - NDC", "V2 Lufthansa - Amadeus", "V3 Delta - Sabre"][usize::from(i.min(2))].into()
             }
             NodeId::Timers => "Timers".into(),
         }

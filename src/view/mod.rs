@@ -3,6 +3,7 @@
 //! writes it; commands go through `ui::controls`.
 
 pub mod camera;
+pub mod chain;
 pub mod layout;
 pub mod map;
 pub mod particles;
@@ -35,6 +36,7 @@ pub fn plugin(app: &mut App) {
     app.init_resource::<MapFrameCost>();
     map::plugin(app);
     particles::plugin(app);
+    chain::plugin(app);
     camera::plugin(app);
     app.add_systems(Update, start_clock.before(MapSystems));
     app.add_systems(Update, stop_clock.after(MapSystems));

@@ -28,6 +28,9 @@ pub struct Particles {
 #[derive(Component, Clone, Debug)]
 pub struct Particle(pub String);
 
+/// The bigger, golden look of a particle on the pinned causal chain.
+const CHAIN_SIZE: f32 = 16.0;
+
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Particles>();
     app.add_systems(Update, spawn_particles.in_set(super::MapSystems));
@@ -57,12 +60,12 @@ pub mod colors {
     pub const BUFFER: Color = Color::srgb(1.0, 0.6, 0.1);
 }
 
-enum Fx {
+pub(super) enum Fx {
     Travel(NodeId, NodeId, Color, String),
     Burst(NodeId, Color, String),
 }
 
-fn effects(signal: &SimSignal) -> Vec<Fx> {
+pub(super) fn effects(signal: &SimSignal) -> Vec<Fx> {
     use Fx::*;
     use colors::*;
     match signal {
@@ -160,12 +163,15 @@ fn spawn_particles(
     mut particles: ResMut<Particles>,
     assets: Res<AssetServer>,
     time: Res<Time<Virtual>>,
+    panels: Option<Res<crate::ui::panels::PanelState>>,
 ) {
+    let pinned = panels.and_then(|p| p.pinned.correlation);
     let speed = time.relative_speed().max(0.01);
     let travel_ms = (300.0 / speed).clamp(40.0, 900.0) as u64;
     let dot: Handle<Image> = assets.load("icons/dot.png");
     let ring: Handle<Image> = assets.load("icons/ring.png");
     for signal in signals.read() {
+        let on_chain = pinned == Some(signal.correlation());
         for fx in effects(signal) {
             if particles.alive >= MAX_PARTICLES {
                 particles.dropped += 1;
@@ -183,7 +189,12 @@ fn spawn_particles(
                     );
                     commands.spawn((
                         Particle(what),
-                        Sprite { image: dot.clone(), color, custom_size: Some(Vec2::splat(10.0)), ..default() },
+                        Sprite {
+                            image: dot.clone(),
+                            color: if on_chain { super::chain::GOLD } else { color },
+                            custom_size: Some(Vec2::splat(if on_chain { CHAIN_SIZE } else { 10.0 })),
+                            ..default()
+                        },
                         Transform::from_translation(a),
                         TweenAnim::new(tween),
                     ))

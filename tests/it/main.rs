@@ -9,3 +9,4 @@ mod invariants;
 mod reliability;
 mod scenarios;
 mod tables;
+mod ui;

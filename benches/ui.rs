@@ -1,0 +1,99 @@
+//! UI benchmark (`cargo bench --bench ui`): the CPU cost per frame of egui
+//! building the Events view (layout and tessellation, no GPU) over stores
+//! of 10^2, 10^4 and 10^6 events, scrolled to the top and to the middle,
+//! and of a frame that scans for a new filter. Figures go to
+//! docs/PERFORMANCE.md; nothing here asserts on time.
+//!
+//! The rows are real envelopes from a simulated burst, repeated with fresh
+//! seqs up to the size: the view reads each row by seq, as it does from the
+//! store's index in the app.
+
+use bevy_egui::egui;
+use cqrs_tickets::domain::EventEnvelope;
+use cqrs_tickets::sim::config::WorldConfig;
+use cqrs_tickets::sim::{KnobChange, SimRequest};
+use cqrs_tickets::testing::Harness;
+use cqrs_tickets::ui::panels::{PanelState, events_table};
+use std::time::Instant;
+
+fn real_events() -> Vec<EventEnvelope> {
+    let mut h = Harness::new(WorldConfig::default(), 1);
+    h.submit(SimRequest::Knob(KnobChange::Burst { per_s: 50, duration_ms: 20_000 }));
+    h.run_to_drain(100_000);
+    h.events()
+}
+
+/// Mean and max µs per frame over `frames` frames.
+fn measure(store: &[EventEnvelope], frames: u32, scroll_to_middle: bool, state: &mut PanelState) -> (f64, f64) {
+    let ctx = egui::Context::default();
+    let head = store.len() as u64;
+    let row = |seq: u64| store.get(seq.checked_sub(1)? as usize);
+    let input = || egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1600.0, 1000.0))),
+        ..Default::default()
+    };
+    let mut total = 0.0;
+    let mut max: f64 = 0.0;
+    for f in 0..frames + 5 {
+        let t = Instant::now();
+        ctx.begin_pass(input());
+        // The same window the app shows the view in.
+        egui::Window::new("Events").default_size([780.0, 540.0]).vscroll(false).show(&ctx, |ui| {
+            if scroll_to_middle && f == 2 {
+                // Jump to the middle of the store, as dragging the scroll bar does.
+                ui.scroll_to_rect(
+                    egui::Rect::from_min_size(egui::pos2(0.0, head as f32 * 10.0), egui::vec2(1.0, 1.0)),
+                    None,
+                );
+            }
+            events_table(ui, head, row, state);
+        });
+        let mut out = ctx.end_pass();
+        let prims = ctx.tessellate(std::mem::take(&mut out.shapes), out.pixels_per_point);
+        std::hint::black_box(prims);
+        out.textures_delta.clear();
+        let us = t.elapsed().as_secs_f64() * 1e6;
+        if f >= 5 {
+            // The first frames build the font atlas: not a steady frame.
+            total += us;
+            max = max.max(us);
+        }
+    }
+    (total / frames as f64, max)
+}
+
+fn main() {
+    let base = real_events();
+    println!(
+        "machine: {} cores; {} real events from a burst, repeated",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        base.len()
+    );
+    let quick = std::env::var("BENCH_QUICK").is_ok();
+    let sizes: &[usize] = if quick { &[100, 10_000, 100_000] } else { &[100, 10_000, 1_000_000] };
+    let mut first = None;
+    for &n in sizes {
+        let store: Vec<EventEnvelope> = (0..n)
+            .map(|i| {
+                let mut e = base[i % base.len()].clone();
+                e.seq = i as u64 + 1;
+                e
+            })
+            .collect();
+        for middle in [false, true] {
+            let (mean, max) = measure(&store, 200, middle, &mut PanelState::default());
+            let ratio = mean / *first.get_or_insert(mean);
+            println!(
+                "events view, {n:>8} events, scrolled to the {}: {mean:>6.0} µs mean, {max:>6.0} µs max per frame ({ratio:.2}x the 10^2 frame)",
+                if middle { "middle" } else { "top   " }
+            );
+        }
+        let mut state = PanelState::default();
+        let customer = base[0].event.customer().to_string();
+        state.filter.customer = customer.clone();
+        let (mean, max) = measure(&store, 60, false, &mut state);
+        println!(
+            "events view, {n:>8} events, filter customer={customer} (scans ≤ 50 000 rows/frame until done): {mean:>6.0} µs mean, {max:>6.0} µs max"
+        );
+    }
+}

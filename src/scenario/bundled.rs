@@ -1,0 +1,57 @@
+//! The scenario files in `scenarios/`, compiled into the binary so the
+//! browser build (no file system) and a binary run outside a checkout can
+//! play them. The picker lists these names; natively the file on disk wins
+//! when it exists, so edits (and hot reload) still apply.
+//!
+//! A test checks that this list and the directory never drift apart.
+
+use super::{Scenario, ScenarioError};
+use std::path::PathBuf;
+
+/// `(name, text)` for every file `scenarios/<name>.ron`, default first.
+pub const BUNDLED: &[(&str, &str)] = &[
+    ("default", include_str!("../../scenarios/default.ron")),
+    ("race", include_str!("../../scenarios/race.ron")),
+    ("search", include_str!("../../scenarios/search.ron")),
+    ("happy_path", include_str!("../../scenarios/happy_path.ron")),
+    ("vendor_timeout", include_str!("../../scenarios/vendor_timeout.ron")),
+    ("issue_fails", include_str!("../../scenarios/issue_fails.ron")),
+    ("out_of_order", include_str!("../../scenarios/out_of_order.ron")),
+    ("hold_expiry", include_str!("../../scenarios/hold_expiry.ron")),
+    ("redelivery", include_str!("../../scenarios/redelivery.ron")),
+    ("multi_vendor", include_str!("../../scenarios/multi_vendor.ron")),
+    ("stampede", include_str!("../../scenarios/stampede.ron")),
+    ("read_your_writes", include_str!("../../scenarios/read_your_writes.ron")),
+    ("gdpr", include_str!("../../scenarios/gdpr.ron")),
+    ("replay", include_str!("../../scenarios/replay.ron")),
+    ("burst", include_str!("../../scenarios/burst.ron")),
+    ("burst_x10", include_str!("../../scenarios/burst_x10.ron")),
+];
+
+/// The bundled names, in picker order.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    BUNDLED.iter().map(|(n, _)| *n)
+}
+
+/// The path a bundled name has in a checkout.
+pub fn path_of(name: &str) -> PathBuf {
+    PathBuf::from(format!("scenarios/{name}.ron"))
+}
+
+/// Loads scenario `name`: from `scenarios/<name>.ron` when that file exists
+/// (native, in a checkout), else from the copy compiled in. Returns the
+/// scenario and the file it came from, if any (for hot reload).
+pub fn load(name: &str) -> Result<(Scenario, Option<PathBuf>), ScenarioError> {
+    let path = path_of(name);
+    if cfg!(not(target_arch = "wasm32")) && path.is_file() {
+        return Scenario::load(&path).map(|s| (s, Some(path)));
+    }
+    match BUNDLED.iter().find(|(n, _)| *n == name) {
+        Some((n, text)) => Scenario::parse(text, &format!("scenarios/{n}.ron (bundled)")).map(|s| (s, None)),
+        None => Err(ScenarioError {
+            file: format!("scenario '{name}'"),
+            place: "name".into(),
+            message: format!("no such scenario; bundled ones are: {}", names().collect::<Vec<_>>().join(", ")),
+        }),
+    }
+}

@@ -1,0 +1,586 @@
+//! The table views (Command, Events, Queries, Vendors) and the detail pane,
+//! drawn with egui from a read-only `&World`. They need no window, GPU or
+//! Bevy schedule: the overlay calls them each frame with the primary egui
+//! context, tests and benchmarks call them with a bare `egui::Context`.
+//!
+//! They never change the sim: a click only changes [`PanelState`] (what is
+//! pinned, the Events filter), which is view state.
+
+use super::controls::ViewMode;
+use super::plots::{self, Metrics};
+use super::tables::{command_rows, event_row, processing};
+use crate::domain::{AggregateId, EventEnvelope, EventKind, hex};
+use crate::sim::command_api::CommandLog;
+use crate::sim::consumer::{Consumer, ConsumerQueue};
+use crate::sim::projectors::ProjectorView;
+use crate::sim::query_api::CacheEntry;
+use crate::sim::saga::Saga;
+use crate::sim::store::{AggregateRow, EventStore, StoredEvent};
+use crate::sim::vendors::Vendor;
+use crate::sim::world::SimClock;
+use bevy::prelude::*;
+use bevy_egui::egui;
+use std::collections::BTreeMap;
+
+pub const RED: egui::Color32 = egui::Color32::from_rgb(235, 70, 70);
+pub const GREEN: egui::Color32 = egui::Color32::from_rgb(90, 210, 120);
+pub const AMBER: egui::Color32 = egui::Color32::from_rgb(230, 180, 60);
+/// Rows on the pinned causal chain.
+pub const CHAIN: egui::Color32 = egui::Color32::from_rgb(250, 200, 80);
+
+/// Height of one virtualized table row.
+const ROW_H: f32 = 18.0;
+
+/// What the detail pane shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Detail {
+    Event(u64),
+    Aggregate(AggregateId),
+    Saga(u64),
+    Cache(String),
+}
+
+/// The pinned item and the highlighted causal chain (a correlation id):
+/// the tables colour its rows, the map its wires and particles.
+#[derive(Resource, Debug, Default, Clone, PartialEq)]
+pub struct Pinned {
+    pub detail: Option<Detail>,
+    pub correlation: Option<u64>,
+}
+
+impl Pinned {
+    /// Pins `detail` and highlights `correlation`; pinning the same thing
+    /// again unpins it.
+    pub fn toggle(&mut self, detail: Detail, correlation: Option<u64>) {
+        if self.detail.as_ref() == Some(&detail) {
+            *self = Pinned::default();
+        } else {
+            *self = Pinned { detail: Some(detail), correlation };
+        }
+    }
+}
+
+/// Events the filter examines per frame at most, so a new filter over 10^6
+/// events fills in over a few frames instead of stalling one.
+pub const FILTER_SCAN_PER_FRAME: u64 = 50_000;
+
+/// The Events view filter and its incrementally kept list of matches.
+#[derive(Debug, Default, Clone)]
+pub struct EventFilter {
+    /// Substring of the aggregate id (e.g. `IB3166` or `IB3166/12A`).
+    pub aggregate: String,
+    pub kind: Option<EventKind>,
+    /// A customer id, exactly (`ana`).
+    pub customer: String,
+    key: (String, Option<EventKind>, String),
+    /// Matching seqs, ascending.
+    matches: Vec<u64>,
+    scanned_to: u64,
+}
+
+impl EventFilter {
+    pub fn active(&self) -> bool {
+        !self.aggregate.is_empty() || self.kind.is_some() || !self.customer.is_empty()
+    }
+
+    pub fn accepts(&self, env: &EventEnvelope) -> bool {
+        (self.aggregate.is_empty() || env.aggregate_id.as_str().contains(self.aggregate.as_str()))
+            && self.kind.is_none_or(|k| env.kind() == k)
+            && (self.customer.is_empty() || env.event.customer().as_str() == self.customer)
+    }
+
+    /// Brings the matches up to `head` (examining at most
+    /// [`FILTER_SCAN_PER_FRAME`] events); starts over when the filter or
+    /// the store went back. Returns whether the scan reached `head`.
+    pub fn refresh<'a>(&mut self, head: u64, row: impl Fn(u64) -> Option<&'a EventEnvelope>) -> bool {
+        let key = (self.aggregate.clone(), self.kind, self.customer.clone());
+        if key != self.key || head < self.scanned_to {
+            self.key = key;
+            self.matches.clear();
+            self.scanned_to = 0;
+        }
+        let end = head.min(self.scanned_to + FILTER_SCAN_PER_FRAME);
+        for seq in self.scanned_to + 1..=end {
+            if row(seq).is_some_and(|e| self.accepts(e)) {
+                self.matches.push(seq);
+            }
+        }
+        self.scanned_to = end;
+        end == head
+    }
+
+    /// Matching seqs found so far.
+    pub fn matches(&self) -> &[u64] {
+        &self.matches
+    }
+}
+
+/// View-side state of the panels.
+#[derive(Resource, Debug, Default)]
+pub struct PanelState {
+    pub pinned: Pinned,
+    pub filter: EventFilter,
+    /// View hashes by consumer, with the processed count they were taken at
+    /// (hashing a large view every frame would cost more than drawing it).
+    view_hashes: BTreeMap<&'static str, (u64, String)>,
+}
+
+/// Every `T` in the world (none when `T` was never registered).
+fn all<T: Component>(world: &World) -> Vec<&T> {
+    match world.try_query::<&T>() {
+        Some(q) => q.iter_manual(world).collect(),
+        None => vec![],
+    }
+}
+
+type ConsumerRow<'w> = (&'w Consumer, &'w ConsumerQueue, Option<&'w ProjectorView>);
+
+fn consumers(world: &World) -> Vec<ConsumerRow<'_>> {
+    match world.try_query::<ConsumerRow>() {
+        Some(q) => q.iter_manual(world).collect(),
+        None => vec![],
+    }
+}
+
+/// Event `seq` as stored.
+pub fn stored(world: &World, seq: u64) -> Option<&EventEnvelope> {
+    let store = world.get_resource::<EventStore>()?;
+    store.row(seq).and_then(|e| world.get::<StoredEvent>(e)).map(|s| &s.0)
+}
+
+fn tick(world: &World) -> u64 {
+    world.get_resource::<SimClock>().map_or(0, |c| c.tick)
+}
+
+fn cell(text: impl Into<String>, hot: bool) -> egui::RichText {
+    let t = egui::RichText::new(text.into()).monospace();
+    if hot { t.color(CHAIN) } else { t }
+}
+
+/// The panel for `view` (nothing for the map) and the detail pane.
+pub fn show(ctx: &egui::Context, world: &World, view: ViewMode, state: &mut PanelState) {
+    if view != ViewMode::System {
+        egui::Window::new(view.name()).default_pos([12.0, 118.0]).default_size([780.0, 540.0]).vscroll(false).show(
+            ctx,
+            |ui| match view {
+                ViewMode::Command => command_view(ui, world, state),
+                ViewMode::Events => events_view(ui, world, state),
+                ViewMode::Queries => queries_view(ui, world, state),
+                ViewMode::Vendors => vendors_view(ui, world, state),
+                ViewMode::System => {}
+            },
+        );
+    }
+    detail_pane(ctx, world, state);
+}
+
+pub fn command_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
+    let pinned = &mut state.pinned;
+    egui::ScrollArea::vertical().id_salt("command").show(ui, |ui| {
+        egui::CollapsingHeader::new("Aggregates (seats touched so far)").default_open(true).show(ui, |ui| {
+            let mut rows: Vec<&AggregateRow> = all::<AggregateRow>(world);
+            rows.retain(|r| r.0.version > 0);
+            rows.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+            let store = world.get_resource::<EventStore>();
+            let widths = [110.0, 30.0, 80.0, 40.0, 60.0, 60.0, 90.0];
+            header(ui, &["aggregate", "v", "state", "vendor", "flight", "customer", "PNR"], &widths);
+            egui::ScrollArea::vertical().id_salt("aggs").max_height(160.0).show_rows(
+                ui,
+                ROW_H,
+                rows.len(),
+                |ui, range| {
+                    for r in &rows[range] {
+                        let b = &r.0;
+                        let last_corr = store
+                            .and_then(|s| s.stream(&b.id).last().copied())
+                            .and_then(|e| world.get::<StoredEvent>(e))
+                            .map(|e| e.0.correlation_id);
+                        let hot = last_corr.is_some() && pinned.correlation == last_corr;
+                        let cells = [
+                            b.id.to_string(),
+                            b.version.to_string(),
+                            b.status.name().to_string(),
+                            b.vendor.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+                            b.id.flight().to_string(),
+                            b.customer.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+                            b.pnr.clone().unwrap_or_default(),
+                        ];
+                        if row(ui, cells, &widths, hot, pinned.detail == Some(Detail::Aggregate(b.id.clone()))) {
+                            pinned.toggle(Detail::Aggregate(b.id.clone()), last_corr);
+                        }
+                    }
+                },
+            );
+        });
+        ui.heading("Command log (latest 40) — click a command to highlight its causal chain");
+        egui::Grid::new("cmdlog").striped(true).show(ui, |ui| {
+            for h in ["tick", "command", "target", "expected v", "outcome", "reason"] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            if let Some(log) = world.get_resource::<CommandLog>() {
+                for r in command_rows(log, 40) {
+                    let hot = pinned.correlation == Some(r.correlation);
+                    ui.label(cell(r.tick.to_string(), hot));
+                    if ui.selectable_label(hot, r.command).clicked() {
+                        pinned.correlation = if hot { None } else { Some(r.correlation) };
+                    }
+                    ui.label(cell(r.target, hot));
+                    ui.label(cell(r.expected_version.map(|v| format!("v{v}")).unwrap_or_default(), hot));
+                    let c = match r.outcome {
+                        "ok" => GREEN,
+                        "conflict" | "rejected" => RED,
+                        _ => AMBER,
+                    };
+                    ui.colored_label(c, r.outcome);
+                    ui.label(cell(r.reason, hot));
+                    ui.end_row();
+                }
+            }
+        });
+        ui.heading("Sagas (latest 15)");
+        let mut sagas: Vec<&Saga> = all::<Saga>(world);
+        sagas.sort_by_key(|s| std::cmp::Reverse(s.id));
+        egui::Grid::new("sagas").striped(true).show(ui, |ui| {
+            for h in ["saga", "kind", "current step", "state", "last log line"] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            for s in sagas.into_iter().take(15) {
+                let hot = pinned.correlation == Some(s.correlation);
+                let sel = pinned.detail == Some(Detail::Saga(s.id));
+                if ui.selectable_label(sel, cell(format!("#{}", s.id), hot)).clicked() {
+                    pinned.toggle(Detail::Saga(s.id), Some(s.correlation));
+                }
+                ui.label(cell(if s.itinerary { "itinerary" } else { "booking" }, hot));
+                ui.label(cell(s.current(), hot));
+                ui.label(cell(s.state.name(), hot));
+                ui.label(cell(
+                    s.log.last().map(|l| format!("t{} {} — {}", l.tick, l.step, l.outcome)).unwrap_or_default(),
+                    hot,
+                ));
+                ui.end_row();
+            }
+        });
+    });
+}
+
+fn header(ui: &mut egui::Ui, names: &[&str], widths: &[f32]) {
+    ui.horizontal(|ui| {
+        for (h, w) in names.iter().zip(widths) {
+            ui.add_sized([*w, 16.0], egui::Label::new(egui::RichText::new(*h).strong()));
+        }
+    });
+}
+
+/// One virtualized row; the first cell is a button. Returns whether it was clicked.
+fn row<const N: usize>(ui: &mut egui::Ui, cells: [String; N], widths: &[f32], hot: bool, selected: bool) -> bool {
+    ui.horizontal(|ui| {
+        let mut cells = cells.into_iter().zip(widths);
+        let mut clicked = false;
+        if let Some((first, w)) = cells.next() {
+            clicked = ui.add_sized([*w, 16.0], egui::Button::selectable(selected, cell(first, hot))).clicked();
+        }
+        for (c, w) in cells {
+            ui.add_sized([*w, 16.0], egui::Label::new(cell(c, hot)).truncate());
+        }
+        clicked
+    })
+    .inner
+}
+
+pub fn events_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
+    let head = world.get_resource::<EventStore>().map_or(0, |s| s.head_seq());
+    events_table(ui, head, |seq| stored(world, seq), state);
+    if let Some(Detail::Event(_)) = state.pinned.detail {
+        ui.weak("the pinned event's detail is in the Detail pane");
+    }
+}
+
+/// The Events table over any row source: only the rows on screen are
+/// built, so 10^6 events cost what 10^2 do. Newest first.
+pub fn events_table<'a>(
+    ui: &mut egui::Ui,
+    head: u64,
+    row_of: impl Fn(u64) -> Option<&'a EventEnvelope>,
+    state: &mut PanelState,
+) {
+    let PanelState { pinned, filter, .. } = state;
+    ui.horizontal(|ui| {
+        ui.label("filter:");
+        ui.add(egui::TextEdit::singleline(&mut filter.aggregate).hint_text("aggregate").desired_width(110.0));
+        egui::ComboBox::from_id_salt("kind").selected_text(filter.kind.map_or("any type", |k| k.name())).show_ui(
+            ui,
+            |ui| {
+                ui.selectable_value(&mut filter.kind, None, "any type");
+                for k in EventKind::ALL {
+                    ui.selectable_value(&mut filter.kind, Some(k), k.name());
+                }
+            },
+        );
+        ui.add(egui::TextEdit::singleline(&mut filter.customer).hint_text("customer").desired_width(80.0));
+        if filter.active() && ui.small_button("clear").clicked() {
+            filter.aggregate.clear();
+            filter.kind = None;
+            filter.customer.clear();
+        }
+    });
+    let (total, complete) = if filter.active() {
+        let complete = filter.refresh(head, &row_of);
+        (filter.matches().len(), complete)
+    } else {
+        (head as usize, true)
+    };
+    ui.label(format!(
+        "{head} events{}, newest first — click a seq to pin it and light its causal chain",
+        if filter.active() {
+            format!(", {total} match{}", if complete { "" } else { " so far (scanning…)" })
+        } else {
+            String::new()
+        }
+    ));
+    let widths = [64.0, 110.0, 30.0, 130.0, 250.0, 50.0, 90.0];
+    header(ui, &["seq", "aggregate", "v", "type", "payload", "tick", "hash"], &widths);
+    egui::ScrollArea::vertical().id_salt("events").auto_shrink([false, false]).show_rows(
+        ui,
+        ROW_H,
+        total,
+        |ui, range| {
+            for i in range {
+                let seq = if filter.active() { filter.matches()[total - 1 - i] } else { head - i as u64 };
+                let Some(env) = row_of(seq) else { continue };
+                let r = event_row(env);
+                let hot = pinned.correlation == Some(r.correlation);
+                let cells = [
+                    r.seq.to_string(),
+                    r.aggregate,
+                    r.version.to_string(),
+                    r.kind.to_string(),
+                    r.payload,
+                    r.tick.to_string(),
+                    r.hash,
+                ];
+                if row(ui, cells, &widths, hot, pinned.detail == Some(Detail::Event(seq))) {
+                    pinned.toggle(Detail::Event(seq), Some(r.correlation));
+                }
+            }
+        },
+    );
+}
+
+pub fn queries_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
+    let head = world.get_resource::<EventStore>().map_or(0, |s| s.head_seq());
+    let now = tick(world);
+    egui::ScrollArea::vertical().id_salt("queries").show(ui, |ui| {
+        ui.heading("Consumers");
+        egui::Grid::new("proj").striped(true).show(ui, |ui| {
+            for h in [
+                "consumer",
+                "queue",
+                "lag",
+                "last seq",
+                "processed",
+                "idem. log",
+                "dups",
+                "buffered",
+                "rows",
+                "view hash",
+            ] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            let mut cs = consumers(world);
+            cs.sort_by_key(|(c, _, _)| c.id);
+            for (c, q, pv) in cs {
+                ui.label(c.id.name());
+                ui.monospace(q.queue.len().to_string());
+                let lag = c.lag(head);
+                ui.colored_label(if lag > 50 { AMBER } else { ui.visuals().text_color() }, lag.to_string());
+                ui.monospace(c.last_seq.to_string());
+                ui.monospace(c.processed.to_string());
+                ui.monospace(c.log.len().to_string());
+                ui.monospace(c.duplicates_skipped.to_string());
+                ui.monospace(c.buffered.to_string());
+                ui.monospace(pv.map_or("-".into(), |p| p.view.rows().to_string()));
+                let hash = pv.map_or("-".to_string(), |p| {
+                    let e = state.view_hashes.entry(c.id.name()).or_insert((u64::MAX, String::new()));
+                    if e.0 != c.processed {
+                        *e = (c.processed, hex(&p.view.hash())[..12].to_string());
+                    }
+                    e.1.clone()
+                });
+                ui.monospace(hash);
+                ui.end_row();
+            }
+        });
+        ui.heading("Redis");
+        egui::Grid::new("redis").striped(true).show(ui, |ui| {
+            for h in ["key", "TTL", "populating", "waiters", "hits", "misses"] {
+                ui.strong(h);
+            }
+            ui.end_row();
+            let mut es: Vec<&CacheEntry> = all::<CacheEntry>(world);
+            es.sort_by(|a, b| a.key.cmp(&b.key));
+            for e in es {
+                let sel = state.pinned.detail == Some(Detail::Cache(e.key.clone()));
+                if ui.selectable_label(sel, egui::RichText::new(&e.key).monospace()).clicked() {
+                    state.pinned.toggle(Detail::Cache(e.key.clone()), None);
+                }
+                ui.monospace(format!("{:.1} s", e.expires_tick.saturating_sub(now) as f64 * 0.05));
+                ui.label(if e.populating { "yes (single-flight lock)" } else { "" });
+                ui.monospace(e.waiters.to_string());
+                ui.monospace(e.hits.to_string());
+                ui.monospace(e.misses.to_string());
+                ui.end_row();
+            }
+        });
+        if let Some(m) = world.get_resource::<Metrics>() {
+            ui.heading("Over time");
+            plots::show(ui, m);
+        }
+    });
+}
+
+pub fn vendors_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
+    egui::ScrollArea::vertical().id_salt("vendors").show(ui, |ui| {
+        let mut vs: Vec<&Vendor> = all::<Vendor>(world);
+        vs.sort_by(|a, b| a.id.cmp(&b.id));
+        for v in vs {
+            ui.heading(format!("{} {} ({}) · {} calls, {} failures", v.id, v.name, v.channel, v.calls, v.failures));
+            ui.horizontal_wrapped(|ui| {
+                for (f, inv) in &v.inventory {
+                    let left = inv.available();
+                    let frac = left as f32 / inv.total.max(1) as f32;
+                    let c = if frac > 0.5 {
+                        GREEN
+                    } else if frac > 0.1 {
+                        AMBER
+                    } else {
+                        RED
+                    };
+                    egui::Frame::new().stroke(egui::Stroke::new(1.0, c)).inner_margin(4.0).corner_radius(6.0).show(
+                        ui,
+                        |ui| {
+                            ui.colored_label(c, format!("{f}: {left}/{} left", inv.total));
+                        },
+                    );
+                }
+            });
+        }
+        ui.heading("Saga timeline (latest 8)");
+        let mut sagas: Vec<&Saga> = all::<Saga>(world);
+        sagas.sort_by_key(|s| std::cmp::Reverse(s.id));
+        for s in sagas.into_iter().take(8) {
+            let hot = state.pinned.correlation == Some(s.correlation);
+            let title = cell(format!("#{} {} · {}", s.id, s.state.name(), s.customer), hot);
+            egui::CollapsingHeader::new(title).id_salt(("saga", s.id)).default_open(true).show(ui, |ui| {
+                for l in &s.log {
+                    let c = match l.outcome {
+                        "ok" | "compensate ok" => GREEN,
+                        "fail" | "timeout" => RED,
+                        _ => AMBER,
+                    };
+                    ui.horizontal(|ui| {
+                        ui.monospace(format!("t{:<5} {:<28}", l.tick, l.step));
+                        ui.colored_label(c, l.outcome);
+                        ui.weak(&l.detail);
+                    });
+                }
+            });
+        }
+    });
+}
+
+/// The detail pane: whatever is pinned (event, aggregate, saga, cache entry).
+pub fn detail_pane(ctx: &egui::Context, world: &World, state: &mut PanelState) {
+    let Some(detail) = state.pinned.detail.clone() else { return };
+    let mut open = true;
+    egui::Window::new("Detail").open(&mut open).default_pos([820.0, 118.0]).default_width(420.0).show(ctx, |ui| {
+        egui::ScrollArea::vertical().id_salt("detail").max_height(480.0).show(ui, |ui| match &detail {
+            Detail::Event(seq) => match stored(world, *seq) {
+                Some(env) => event_detail(ui, world, env),
+                None => {
+                    ui.label(format!("seq {seq} is not in the store (reset or scrubbed back)"));
+                }
+            },
+            Detail::Aggregate(id) => aggregate_detail(ui, world, id, state),
+            Detail::Saga(id) => match all::<Saga>(world).into_iter().find(|s| s.id == *id) {
+                Some(s) => {
+                    ui.heading(format!("saga #{} ({})", s.id, if s.itinerary { "itinerary" } else { "booking" }));
+                    ui.monospace(format!(
+                        "customer {} · state {} · step {}\ncorrelation #{} · started t{}{}",
+                        s.customer,
+                        s.state.name(),
+                        s.current(),
+                        s.correlation,
+                        s.started_tick,
+                        s.ended_tick.map(|t| format!(" · ended t{t}")).unwrap_or_default()
+                    ));
+                    for l in &s.log {
+                        ui.monospace(format!("t{} {} — {} {}", l.tick, l.step, l.outcome, l.detail));
+                    }
+                }
+                None => {
+                    ui.label(format!("saga #{id} does not exist (reset or scrubbed back)"));
+                }
+            },
+            Detail::Cache(key) => match all::<CacheEntry>(world).into_iter().find(|e| e.key == *key) {
+                Some(e) => {
+                    ui.heading(format!("Redis key {}", e.key));
+                    ui.monospace(format!(
+                        "expires at tick {} · populating {} · overlay only {} · waiters {} · hits {} · misses {}",
+                        e.expires_tick, e.populating, e.overlay, e.waiters, e.hits, e.misses
+                    ));
+                    ui.label(format!("{:?}", e.value));
+                }
+                None => {
+                    ui.label(format!("{key} is not in Redis now (expired or evicted)"));
+                }
+            },
+        });
+    });
+    if !open {
+        state.pinned = Pinned::default();
+    }
+}
+
+fn event_detail(ui: &mut egui::Ui, world: &World, env: &EventEnvelope) {
+    ui.heading(format!("seq {} · {} v{} · {}", env.seq, env.aggregate_id, env.version, env.kind().name()));
+    ui.monospace(format!("causation #{} · correlation #{} · tick {}", env.causation_id, env.correlation_id, env.tick));
+    ui.monospace(format!("hash {}\nprev {}", hex(&env.hash), hex(&env.prev_hash)));
+    ui.label(format!("{:?}", env.event));
+    ui.strong("consumers");
+    let consumers = all::<Consumer>(world);
+    for p in processing(env, consumers) {
+        ui.monospace(format!("{:<17} {}", p.consumer, p.status));
+    }
+}
+
+fn aggregate_detail(ui: &mut egui::Ui, world: &World, id: &AggregateId, state: &mut PanelState) {
+    let Some(row) = all::<AggregateRow>(world).into_iter().find(|r| r.0.id == *id) else {
+        ui.label(format!("{id} has no events (reset or scrubbed back)"));
+        return;
+    };
+    let b = &row.0;
+    ui.heading(format!("{} v{} · {}", b.id, b.version, b.status.name()));
+    ui.monospace(format!(
+        "customer {} · vendor {} · PNR {}\nprice {} · captured {} · refunded {} · hold expires t{}",
+        b.customer.as_ref().map_or("-".into(), |c| c.to_string()),
+        b.vendor.as_ref().map_or("-".into(), |v| v.to_string()),
+        b.pnr.as_deref().unwrap_or("-"),
+        b.price_cents,
+        b.captured_cents,
+        b.refunded_cents,
+        b.expires_tick
+    ));
+    ui.strong("stream");
+    let Some(store) = world.get_resource::<EventStore>() else { return };
+    for e in store.stream(id) {
+        let Some(env) = world.get::<StoredEvent>(*e).map(|s| &s.0) else { continue };
+        let hot = state.pinned.correlation == Some(env.correlation_id);
+        ui.label(cell(
+            format!("v{} seq {} {} — {}", env.version, env.seq, env.kind().name(), env.event.preview()),
+            hot,
+        ));
+    }
+}

@@ -1,0 +1,186 @@
+//! The egui views, driven headlessly: a bare egui context (no window, no
+//! GPU) draws each view from a sim world in a known state, and the tests
+//! read back the text it painted.
+
+use crate::engine::{harness, hold, race_for_last_seat};
+use bevy::prelude::*;
+use bevy_egui::egui;
+use cqrs_tickets::domain::EventKind;
+use cqrs_tickets::scenario::Scenario;
+use cqrs_tickets::scenario::runner::{self, Script};
+use cqrs_tickets::sim::SimSetup;
+use cqrs_tickets::sim::world::SimClock;
+use cqrs_tickets::testing::{egui_texts, sim_app};
+use cqrs_tickets::ui::controls::{self, Playing, UiAction, ViewMode};
+use cqrs_tickets::ui::panels::{self, Detail, PanelState};
+
+fn count(texts: &[String], s: &str) -> usize {
+    texts.iter().filter(|t| t.as_str() == s).count()
+}
+
+#[test]
+fn the_command_view_shows_the_race_as_one_ok_and_one_conflict() {
+    let mut h = harness(1);
+    race_for_last_seat(&mut h);
+    h.run(5);
+    let ctx = egui::Context::default();
+    let mut state = PanelState::default();
+    let texts = egui_texts(&ctx, |ctx| panels::show(ctx, h.world(), ViewMode::Command, &mut state));
+    assert_eq!(count(&texts, "HoldSeat"), 2, "{texts:?}");
+    assert_eq!(count(&texts, "conflict"), 1, "{texts:?}");
+    assert_eq!(count(&texts, "ok"), 1, "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("unique key")), "the conflict's reason is shown");
+    // The aggregates table: the raced seat, held by the winner.
+    assert!(texts.iter().any(|t| t == "IB0001/1A"), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "held"), "{texts:?}");
+}
+
+#[test]
+fn the_events_view_filters_by_type_and_pins_an_event_in_the_detail_pane() {
+    let mut h = harness(2);
+    h.command("h1", hold("ana", "IB3166", "2C"));
+    h.command("h2", hold("bob", "LH1123", "3A"));
+    h.run(120);
+    let ctx = egui::Context::default();
+    let mut state = PanelState::default();
+    let all = egui_texts(&ctx, |ctx| panels::show(ctx, h.world(), ViewMode::Events, &mut state));
+    assert!(all.iter().any(|t| t == "SeatHeld"), "{all:?}");
+    let kinds_shown = |texts: &[String]| -> Vec<String> {
+        texts.iter().filter(|t| EventKind::from_name(t).is_some()).cloned().collect()
+    };
+    assert!(kinds_shown(&all).len() >= 2, "{all:?}");
+    state.filter.customer = "bob".into();
+    let bob = egui_texts(&ctx, |ctx| panels::show(ctx, h.world(), ViewMode::Events, &mut state));
+    assert!(bob.iter().any(|t| t == "LH1123/3A"), "{bob:?}");
+    assert!(!bob.iter().any(|t| t == "IB3166/2C"), "ana's seat is filtered out: {bob:?}");
+    state.filter.customer.clear();
+    state.pinned.detail = Some(Detail::Event(1));
+    let pinned = egui_texts(&ctx, |ctx| panels::show(ctx, h.world(), ViewMode::Events, &mut state));
+    assert!(pinned.iter().any(|t| t.starts_with("seq 1 · ")), "{pinned:?}");
+    assert!(pinned.iter().any(|t| t.contains("correlation #")), "{pinned:?}");
+    assert!(pinned.iter().any(|t| t.contains("applied")), "which consumers applied it: {pinned:?}");
+}
+
+#[test]
+fn the_queries_and_vendors_views_show_consumers_redis_and_inventory() {
+    let mut h = harness(3);
+    h.command("h", hold("ana", "IB3166", "2C"));
+    h.run(120);
+    let ctx = egui::Context::default();
+    let mut state = PanelState::default();
+    let q = egui_texts(&ctx, |ctx| panels::show(ctx, h.world(), ViewMode::Queries, &mut state));
+    for name in ["AvailableFlights", "CustomerBookings", "SagaOrchestrator", "Redis"] {
+        assert!(q.iter().any(|t| t.contains(name)), "{name} missing: {q:?}");
+    }
+    let v = egui_texts(&ctx, |ctx| panels::show(ctx, h.world(), ViewMode::Vendors, &mut state));
+    assert!(v.iter().any(|t| t.starts_with("IB3166: ") && t.ends_with(" left")), "{v:?}");
+    assert!(v.iter().any(|t| t.starts_with("Saga timeline")), "{v:?}");
+}
+
+#[test]
+fn the_events_filter_scans_a_bounded_number_of_events_per_frame() {
+    use cqrs_tickets::ui::panels::{EventFilter, FILTER_SCAN_PER_FRAME};
+    let mut h = harness(4);
+    h.command("h", hold("ana", "IB3166", "2C"));
+    h.run(60);
+    let env = h.events()[0].clone();
+    let mut f = EventFilter::default();
+    f.customer = "ana".into();
+    let head = FILTER_SCAN_PER_FRAME * 2 + 10;
+    // A synthetic store where every row is the same event: the filter gets
+    // through it in three frames, never more than its per-frame budget.
+    assert!(!f.refresh(head, |_| Some(&env)));
+    assert_eq!(f.matches().len() as u64, FILTER_SCAN_PER_FRAME);
+    assert!(!f.refresh(head, |_| Some(&env)));
+    assert!(f.refresh(head, |_| Some(&env)));
+    assert_eq!(f.matches().len() as u64, head);
+    f.customer = "bob".into();
+    assert!(f.refresh(10, |_| Some(&env)));
+    assert!(f.matches().is_empty(), "a new filter starts over");
+}
+
+fn picker_app() -> App {
+    let (sc, _) = cqrs_tickets::scenario::bundled::load("happy_path").unwrap();
+    let mut app = sim_app(sc.world.clone(), 5);
+    app.add_plugins(runner::plugin);
+    app.insert_resource(Script::new(sc));
+    app.add_plugins(controls::plugin);
+    app.update();
+    app
+}
+
+#[test]
+fn the_scenario_picker_and_the_seed_field_start_the_run_over() {
+    let mut app = picker_app();
+    for _ in 0..20 {
+        app.update();
+    }
+    assert!(app.world().resource::<SimClock>().tick > 0);
+    app.world_mut().write_message(UiAction::LoadScenario("race"));
+    app.update();
+    assert_eq!(app.world().resource::<Playing>().name, "race");
+    assert_eq!(
+        app.world().resource::<Script>().scenario.name,
+        Scenario::load("scenarios/race.ron".as_ref()).unwrap().name
+    );
+    assert!(app.world().resource::<SimClock>().tick <= 1, "from tick 0");
+    assert_eq!(app.world().resource::<SimSetup>().seed, 5, "the seed stays");
+    app.world_mut().write_message(UiAction::SetSeed(77));
+    app.update();
+    assert_eq!(app.world().resource::<SimSetup>().seed, 77);
+    assert!(app.world().resource::<SimClock>().tick <= 1);
+}
+
+#[test]
+fn every_scenario_file_is_bundled_and_loads() {
+    let mut on_disk: Vec<String> = std::fs::read_dir("scenarios")
+        .unwrap()
+        .filter_map(|e| e.ok()?.path().file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    on_disk.sort();
+    let mut bundled: Vec<String> = cqrs_tickets::scenario::bundled::names().map(String::from).collect();
+    bundled.sort();
+    assert_eq!(on_disk, bundled, "src/scenario/bundled.rs must list every file in scenarios/");
+    for (name, text) in cqrs_tickets::scenario::bundled::BUNDLED {
+        Scenario::parse(text, name).unwrap_or_else(|e| panic!("{e}"));
+    }
+    let err = cqrs_tickets::scenario::bundled::load("nope").unwrap_err().to_string();
+    assert!(err.contains("nope") && err.contains("race"), "{err}");
+}
+
+/// Whether egui draws `c` with a real glyph: a missing one is drawn with
+/// the same replacement glyph as a private-use character no font has.
+fn drawable(ctx: &egui::Context, c: char) -> bool {
+    let _ = egui_texts(ctx, |ctx| {
+        egui::Window::new("w").show(ctx, |ui| ui.label("fonts"));
+    });
+    [egui::FontId::proportional(14.0), egui::FontId::monospace(14.0)].into_iter().all(|font| {
+        let uv = |c: char| {
+            ctx.fonts_mut(|f| {
+                let g = f.layout_no_wrap(c.to_string(), font.clone(), egui::Color32::WHITE);
+                g.rows.first().and_then(|r| r.row.glyphs.first()).map(|g| g.uv_rect)
+            })
+        };
+        uv(c) != uv('\u{E000}')
+    })
+}
+
+#[test]
+fn every_character_the_overlay_shows_has_a_glyph() {
+    // Text drawn by egui comes from the scenario files (titles, captions)
+    // and from the UI's own strings; a missing glyph shows as a box.
+    let mut text = String::new();
+    for dir in ["scenarios", "src/ui"] {
+        for e in std::fs::read_dir(dir).unwrap() {
+            text += &std::fs::read_to_string(e.unwrap().path()).unwrap();
+        }
+    }
+    let plain = egui::Context::default();
+    assert!(!drawable(&plain, '→'), "egui's own fonts gained an arrow: the fallback font may be unneeded");
+    let ours = egui::Context::default();
+    cqrs_tickets::ui::fonts::install(&ours);
+    let mut missing: Vec<char> = text.chars().filter(|c| !c.is_ascii() && !drawable(&ours, *c)).collect();
+    missing.sort();
+    missing.dedup();
+    assert!(missing.is_empty(), "no glyph for {missing:?}");
+}
