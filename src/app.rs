@@ -65,33 +65,62 @@ pub fn watch_scenario(world: &mut World, mut frames: Local<u32>) {
     match Scenario::load(&src.path) {
         Ok(sc) => {
             info!("{} changed: restarting the run with it", src.path.display());
-            let seed = world.resource::<SimSetup>().seed;
-            world.insert_resource(SimSetup { world: sc.world.clone(), seed });
-            world.insert_resource(Script::new(sc));
-            crate::ui::controls::reset_world(world);
+            crate::ui::controls::play(world, sc);
         }
-        Err(e) => {
-            let mut errors = world.resource_mut::<sim::errors::SimErrors>();
-            errors.total += 1;
-            errors.latest.push_back(format!("reload refused: {e}"));
+        Err(e) => sim::errors::report(world, format!("reload refused: {e}")),
+    }
+}
+
+/// Everything the window app starts from.
+#[derive(Clone, Debug)]
+pub struct Launch {
+    pub scenario: Scenario,
+    /// The picker's name for it (`default`, `race`, or a file's stem).
+    pub name: String,
+    pub seed: u64,
+    pub size: (u32, u32),
+    /// The file it came from, watched and hot-reloaded.
+    pub source: Option<PathBuf>,
+    pub view: ViewMode,
+    /// Index into [`crate::ui::controls::SPEEDS`].
+    pub speed_index: usize,
+    /// Fast-forward to this tick and pause there (a shared link).
+    pub start_tick: Option<u64>,
+    /// Problems with the launch input, shown in the banner.
+    pub notices: Vec<String>,
+    pub shot: Option<ShotOptions>,
+}
+
+impl Launch {
+    pub fn new(scenario: Scenario, name: String, seed: u64) -> Self {
+        Launch {
+            scenario,
+            name,
+            seed,
+            size: (1600, 900),
+            source: None,
+            view: ViewMode::System,
+            speed_index: Controls::default().speed_index,
+            start_tick: None,
+            notices: vec![],
+            shot: None,
         }
     }
 }
 
-/// Opens the window and plays `scenario` with `seed`; `source` (the file it
-/// came from) is watched and hot-reloaded.
-pub fn run(scenario: Scenario, seed: u64, size: (u32, u32), shot: Option<ShotOptions>) -> AppExit {
-    run_watching(scenario, seed, size, shot, None)
+/// Fast-forward to this tick once the world exists (consumed by
+/// [`start_at_tick`]).
+#[derive(Resource, Clone, Copy, Debug)]
+struct StartAt(u64);
+
+fn start_at_tick(world: &mut World) {
+    if let Some(StartAt(t)) = world.remove_resource::<StartAt>() {
+        crate::ui::controls::scrub_to(world, t);
+    }
 }
 
-/// [`run`], reloading `source` when it changes on disk.
-pub fn run_watching(
-    scenario: Scenario,
-    seed: u64,
-    size: (u32, u32),
-    shot: Option<ShotOptions>,
-    source: Option<PathBuf>,
-) -> AppExit {
+/// Opens the window and plays the launch's scenario.
+pub fn run(launch: Launch) -> AppExit {
     let mut app = App::new();
     sim::errors::install(&mut app);
     app.insert_resource(ClearColor(Color::srgb(0.07, 0.08, 0.11)));
@@ -99,8 +128,8 @@ pub fn run_watching(
         DefaultPlugins
             .set(WindowPlugin {
                 primary_window: Some(Window {
-                    title: format!("cqrs-tickets — {}", scenario.name),
-                    resolution: WindowResolution::new(size.0, size.1),
+                    title: format!("cqrs-tickets — {}", launch.scenario.name),
+                    resolution: WindowResolution::new(launch.size.0, launch.size.1),
                     canvas: Some("#bevy".into()),
                     fit_canvas_to_parent: true,
                     prevent_default_event_handling: true,
@@ -111,19 +140,31 @@ pub fn run_watching(
             .set(AssetPlugin { meta_check: AssetMetaCheck::Never, file_path: asset_dir(), ..default() }),
     );
     app.add_plugins((bevy_tweening::TweeningPlugin, bevy_egui::EguiPlugin::default()));
-    app.insert_resource(SimSetup { world: scenario.world.clone(), seed });
+    app.insert_resource(SimSetup { world: launch.scenario.world.clone(), seed: launch.seed });
     app.add_plugins(sim::plugin);
     app.add_plugins(runner::plugin);
-    app.insert_resource(Script::new(scenario));
+    app.insert_resource(Script::new(launch.scenario));
     app.insert_resource(SignalsEnabled(true));
     app.insert_resource(SimControl::default());
     app.add_plugins((crate::view::plugin, crate::ui::plugin));
-    if let Some(path) = source {
-        app.insert_resource(ScenarioSource::new(path));
-        app.add_systems(Update, watch_scenario);
+    app.insert_resource(Controls { view: launch.view, speed_index: launch.speed_index, ..default() });
+    app.insert_resource(crate::ui::controls::Playing { name: launch.name });
+    if !launch.notices.is_empty() {
+        let mut errors = sim::errors::SimErrors::default();
+        errors.push(launch.notices.join(" · "));
+        app.insert_resource(errors);
     }
-    if let Some(shot) = shot {
-        app.insert_resource(Controls { view: shot.view, ..default() });
+    if let Some(path) = launch.source {
+        app.insert_resource(ScenarioSource::new(path));
+    }
+    app.add_systems(Update, watch_scenario);
+    if let Some(t) = launch.start_tick {
+        app.insert_resource(StartAt(t));
+        app.add_systems(PreUpdate, start_at_tick);
+    }
+    #[cfg(target_arch = "wasm32")]
+    app.add_plugins(crate::web::plugin);
+    if let Some(shot) = launch.shot {
         app.insert_resource(shot);
         app.add_systems(Update, drive_shot);
     }

@@ -106,13 +106,24 @@ pub fn main() -> ExitCode {
     };
     match cli.command.unwrap_or(Command::Play { scenario: None, seed: None }) {
         Command::Play { scenario, seed } => {
-            let path = scenario.unwrap_or_else(|| PathBuf::from("scenarios/default.ron"));
-            let sc = match Scenario::load(&path) {
-                Ok(s) => s,
-                Err(e) => return bad(e),
+            // No file named: the checkout's scenarios/default.ron, or the
+            // copy compiled in when run from elsewhere.
+            let (sc, name, source) = match scenario {
+                None => match crate::scenario::bundled::load("default") {
+                    Ok((sc, path)) => (sc, "default".to_string(), path),
+                    Err(e) => return bad(e),
+                },
+                Some(path) => match Scenario::load(&path) {
+                    Ok(sc) => {
+                        let name = path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+                        (sc, name, Some(path))
+                    }
+                    Err(e) => return bad(e),
+                },
             };
             let seed = seed.unwrap_or(sc.seed);
-            exit_code(crate::app::run_watching(sc, seed, (1600, 900), None, Some(path)))
+            let launch = crate::app::Launch { source, ..crate::app::Launch::new(sc, name, seed) };
+            exit_code(crate::app::run(launch))
         }
         Command::Shot { scenario, seed, tick, view, out, size } => {
             let sc = match Scenario::load(&scenario) {
@@ -126,8 +137,14 @@ pub fn main() -> ExitCode {
                 return bad(format!("--size {size}: expected WIDTHxHEIGHT, e.g. 1280x720"));
             };
             let seed = seed.unwrap_or(sc.seed);
-            let shot = crate::app::ShotOptions { tick, out, view };
-            exit_code(crate::app::run(sc, seed, size, Some(shot)))
+            let name = scenario.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+            let launch = crate::app::Launch {
+                size,
+                view,
+                shot: Some(crate::app::ShotOptions { tick, out, view }),
+                ..crate::app::Launch::new(sc, name, seed)
+            };
+            exit_code(crate::app::run(launch))
         }
         Command::Run { scenario, seed, json, until_tick, disable, chaos } => {
             let sc = match Scenario::load(&scenario) {

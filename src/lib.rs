@@ -13,3 +13,5 @@ pub mod sim;
 pub mod testing;
 pub mod ui;
 pub mod view;
+#[cfg(target_arch = "wasm32")]
+pub mod web;

@@ -1,0 +1,159 @@
+// The browser test: serves web/dist, opens it in Debian's chromium through
+// playwright-core (no browser download), waits for the first frame, clicks,
+// presses space/v/s and a knob key, takes screenshots that must not be
+// blank and must differ after input, fails on any console error other than
+// the documented harmless ones, and checks that a shared link
+// (?scenario=default&seed=3&tick=600) reports the same fingerprint as the
+// native CLI.
+//
+// Usage: node web/test/browser.mjs   (after web/build.sh and a debug build)
+// Env: CHROMIUM (default /usr/bin/chromium), BIN (the native binary,
+// default target/debug/cqrs-tickets), OUT (screenshots, default out/web).
+import { chromium } from 'playwright-core';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+process.chdir(root);
+const BIN = process.env.BIN || 'target/debug/cqrs-tickets';
+const OUT = process.env.OUT || 'out/web';
+mkdirSync(OUT, { recursive: true });
+
+// Console noise known to be harmless (see docs/PERFORMANCE.md, "Web").
+const HARMLESS = [
+  /Using exceptions for control flow/, // winit leaves its start-up function by throwing
+  /GPU stall due to ReadPixels/, // SwiftShader performance notes
+  /WebGL.*(performance|warning)/i,
+  /AudioContext/, // autoplay policy (Bevy probes audio)
+];
+
+const failures = [];
+const check = (ok, what) => {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) failures.push(what);
+};
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+function stats(a, b) {
+  const args = ['scripts/pngstat.py', a].concat(b ? [b] : []);
+  return JSON.parse(execFileSync('python3', args, { encoding: 'utf8' }));
+}
+
+const native = JSON.parse(
+  execFileSync(BIN, ['run', '--scenario', 'scenarios/default.ron', '--seed', '3', '--until-tick', '600', '--json'], {
+    encoding: 'utf8',
+  }),
+);
+
+const port = await freePort();
+const server = spawn('web/serve.sh', [String(port)], { stdio: 'ignore' });
+const base = `http://127.0.0.1:${port}/`;
+for (let i = 0; i < 50; i++) {
+  try {
+    if ((await fetch(base)).ok) break;
+  } catch {}
+  await new Promise(r => setTimeout(r, 100));
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
+});
+
+async function open(query) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  const errors = [];
+  page.on('console', m => {
+    if (m.type() === 'error' && !HARMLESS.some(h => h.test(m.text()))) errors.push(m.text());
+  });
+  page.on('pageerror', e => {
+    if (!HARMLESS.some(h => h.test(String(e)))) errors.push(String(e));
+  });
+  const t0 = Date.now();
+  await page.goto(base + query);
+  await page.waitForSelector('#bevy[data-tick]', { timeout: 120_000 });
+  const firstFrameMs = Date.now() - t0;
+  return { page, errors, firstFrameMs };
+}
+
+const attr = (page, name) => page.$eval('#bevy', (c, n) => c.getAttribute(n), name);
+
+try {
+  // 1. Plain page: first frame, input, screenshots.
+  const { page, errors, firstFrameMs } = await open('');
+  console.log(`first frame ${firstFrameMs} ms after navigation`);
+  writeFileSync(`${OUT}/first-frame-ms.txt`, `${firstFrameMs}\n`);
+  check(await page.$eval('#overlay', o => o.className === 'hidden'), 'the loading overlay is gone after the first frame');
+  await page.waitForTimeout(1500);
+  await page.screenshot({ path: `${OUT}/start.png` });
+  await page.click('#bevy', { position: { x: 640, y: 400 } });
+  const t1 = Number(await attr(page, 'data-tick'));
+  await page.keyboard.press('Space'); // pause
+  await page.waitForTimeout(500);
+  const paused = Number(await attr(page, 'data-tick'));
+  await page.waitForTimeout(1000);
+  check(Number(await attr(page, 'data-tick')) === paused, 'space pauses (data-tick stops)');
+  await page.keyboard.press('s'); // one step
+  await page.waitForFunction(p => Number(document.getElementById('bevy').dataset.tick) === p + 1, paused, { timeout: 10_000 })
+    .then(() => check(true, 's steps exactly one tick'), () => check(false, 's steps exactly one tick'));
+  await page.keyboard.press('1'); // knob: Slow V2
+  await page.keyboard.press('v'); // System -> Command view
+  await page.keyboard.press('Space'); // run again
+  await page.waitForTimeout(2500);
+  check(Number(await attr(page, 'data-tick')) > paused + 1, `space resumes (tick ${t1} -> ${await attr(page, 'data-tick')})`);
+  await page.screenshot({ path: `${OUT}/after-input.png` });
+  const a = stats(`${OUT}/start.png`);
+  const b = stats(`${OUT}/after-input.png`, `${OUT}/start.png`);
+  console.log('start', JSON.stringify(a), '\nafter input', JSON.stringify(b));
+  check(a.std >= 8, 'the first screenshot is not blank');
+  check(b.std >= 8, 'the screenshot after input is not blank');
+  check(b.differing_pixels > 20_000, 'the screenshot changes after input (Command view over the map)');
+  check(errors.length === 0, `no console errors (${errors.join(' | ')})`);
+  await page.close();
+
+  // 2. A shared link opens an exact state: same fingerprint as native.
+  const link = await open('?scenario=default&seed=3&tick=600&view=events');
+  await link.page.waitForFunction(() => document.getElementById('bevy').dataset.tick === '600', null, { timeout: 120_000 });
+  await link.page.waitForTimeout(1000);
+  const tick = await attr(link.page, 'data-tick');
+  const fp = await attr(link.page, 'data-fingerprint');
+  check(tick === '600', `the link paused at tick 600 (data-tick ${tick})`);
+  check(fp === native.fingerprint, `web fingerprint ${fp} = native ${native.fingerprint}`);
+  await link.page.screenshot({ path: `${OUT}/link-events.png` });
+  check(stats(`${OUT}/link-events.png`).std >= 8, 'the Events view from the link is not blank');
+  check(link.errors.length === 0, `no console errors on the link (${link.errors.join(' | ')})`);
+  await link.page.close();
+
+  // 3. Bad link values: a visible error, defaults, a working page.
+  const bad = await open('?scenario=nope&seed=abc&view=map');
+  await bad.page.waitForTimeout(1500);
+  const t = Number(await attr(bad.page, 'data-tick'));
+  check(t > 0, `a bad link still runs (tick ${t})`);
+  await bad.page.screenshot({ path: `${OUT}/bad-link.png` });
+  check(bad.errors.length === 0, `bad values are reported in the app, not as console errors (${bad.errors.join(' | ')})`);
+  await bad.page.close();
+} finally {
+  await browser.close();
+  server.kill();
+}
+
+if (failures.length) {
+  console.log(`BROWSER TEST FAILED:\n  ${failures.join('\n  ')}`);
+  process.exit(1);
+}
+console.log('browser test: all checks ok');
