@@ -2,7 +2,8 @@
 // playwright-core (no browser download), waits for the first frame, clicks,
 // presses space/v/s and a knob key, takes screenshots that must not be
 // blank and must differ after input, fails on any console error other than
-// the documented harmless ones, and checks that a shared link
+// the documented harmless ones, shows a clear message when WebGL2 is
+// missing, and checks that a shared link
 // (?scenario=default&seed=3&tick=600) reports the same fingerprint as the
 // native CLI.
 //
@@ -75,8 +76,17 @@ const browser = await chromium.launch({
     '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
 });
 
-async function open(query) {
+async function open(query, { noWebGL2 = false, waitForFrame = true } = {}) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  if (noWebGL2) {
+    // A browser without WebGL2: getContext('webgl2') answers null.
+    await page.addInitScript(() => {
+      const get = HTMLCanvasElement.prototype.getContext;
+      HTMLCanvasElement.prototype.getContext = function (kind, ...rest) {
+        return kind === 'webgl2' ? null : get.call(this, kind, ...rest);
+      };
+    });
+  }
   const errors = [];
   page.on('console', m => {
     if (m.type() === 'error' && !HARMLESS.some(h => h.test(m.text()))) errors.push(m.text());
@@ -86,6 +96,7 @@ async function open(query) {
   });
   const t0 = Date.now();
   await page.goto(base + query);
+  if (!waitForFrame) return { page, errors, firstFrameMs: null };
   await page.waitForSelector('#bevy[data-tick]', { timeout: 120_000 });
   const firstFrameMs = Date.now() - t0;
   return { page, errors, firstFrameMs };
@@ -147,6 +158,14 @@ try {
   await bad.page.screenshot({ path: `${OUT}/bad-link.png` });
   check(bad.errors.length === 0, `bad values are reported in the app, not as console errors (${bad.errors.join(' | ')})`);
   await bad.page.close();
+
+  // 4. No WebGL2: a clear message instead of a blank page.
+  const old = await open('', { noWebGL2: true, waitForFrame: false });
+  await old.page.waitForTimeout(1000);
+  const message = await old.page.$eval('#status', e => e.textContent);
+  check(/WebGL2/.test(message) && (await old.page.$eval('#overlay', o => o.className)) === 'error',
+    `without WebGL2 the page says so ("${message.slice(0, 60)}…")`);
+  await old.page.close();
 } finally {
   await browser.close();
   server.kill();
