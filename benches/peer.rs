@@ -613,8 +613,8 @@ pub fn cqrs_es_quiet_events_per_s(n_seats: usize) -> (u64, f64) {
 /// event store with its hash chain and outbox, bus fan-out to five
 /// projectors and the saga orchestrator with idempotency logs, the vendor
 /// call and the ticket issue the saga commands). Returns (events stored,
-/// seats issued, wall seconds).
-fn ours(n: usize) -> (u64, usize, f64) {
+/// seats issued, wall seconds, simulated ticks).
+fn ours(n: usize) -> (u64, usize, f64, u64) {
     let seats_per_flight = 200 * 6;
     let mut h = Harness::new(big_world(n.div_ceil(seats_per_flight)), 1);
     let seats: Vec<(FlightId, SeatNo)> = h
@@ -632,6 +632,7 @@ fn ours(n: usize) -> (u64, usize, f64) {
         (0..n).map(|_| c.synthetic()).collect()
     };
     let start = head(&h);
+    let tick0 = h.tick();
     let t = Instant::now();
     for ((flight, seat), customer) in seats.iter().zip(&customers) {
         h.submit(SimRequest::Command {
@@ -661,18 +662,18 @@ fn ours(n: usize) -> (u64, usize, f64) {
                 .is_some_and(|b| b.status == cqrs_tickets::domain::Status::Issued)
         })
         .count();
-    (head(&h) - start, issued, secs)
+    (head(&h) - start, issued, secs, h.tick() - tick0)
 }
 
 fn main() {
     let n = if std::env::var("BENCH_QUICK").is_ok() { 2_000 } else { 10_000 };
     let cores = std::thread::available_parallelism().map_or(0, |c| c.get());
     println!("machine: {cores} cores; workload: {n} seats, hold -> pay -> issue");
-    let (events, issued, secs) = ours(n);
+    let (events, issued, secs, ticks) = ours(n);
     let ours_rate = events as f64 / secs;
     let ours_bookings = issued as f64 / secs;
     println!(
-        "ours: {events} events ({issued} tickets issued) in {secs:.3} s = {ours_rate:.0} events/s, {ours_bookings:.0} bookings/s"
+        "ours: {events} events ({issued} tickets issued) in {secs:.3} s over {ticks} ticks = {ours_rate:.0} events/s, {ours_bookings:.0} bookings/s"
     );
     let (events, secs) = cqrs_es_events_per_s(n);
     let shipped = events as f64 / secs;

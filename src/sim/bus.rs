@@ -16,7 +16,7 @@ use super::signals::{Signals, SimSignal};
 use super::store::{EventStore, OutboxRow, StoredEvent};
 use super::world::{IdGen, SimClock, SimEntity, SimSetup};
 use super::{SimRng, SimSet};
-use crate::domain::Tick;
+use crate::domain::{EventKind, Tick};
 use bevy::prelude::*;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -84,9 +84,30 @@ pub struct Bus {
     pub published: u64,
     pub publish_failures: u64,
     pub duplicates_sent: u64,
+    /// The consumers each event kind's routing key reaches, worked out once
+    /// per kind (with the number of bindings it was worked out from).
+    routes: BTreeMap<EventKind, (usize, Vec<ConsumerId>)>,
 }
 
 impl Bus {
+    /// The consumers bound to `kind`'s routing key (`booking.<Kind>`). The
+    /// bindings are fixed after start-up, so the topic match runs once per
+    /// kind instead of once per publish; a change in the number of
+    /// bindings works it out again.
+    pub fn route(&mut self, kind: EventKind) -> Vec<ConsumerId> {
+        let n = self.bindings.len();
+        if let Some((len, targets)) = self.routes.get(&kind)
+            && *len == n
+        {
+            return targets.clone();
+        }
+        let key = format!("booking.{}", kind.name());
+        let targets: Vec<ConsumerId> =
+            self.bindings.iter().filter(|b| topic_matches(b.pattern, &key)).map(|b| b.consumer).collect();
+        self.routes.insert(kind, (n, targets.clone()));
+        targets
+    }
+
     pub fn in_flight_total(&self) -> usize {
         self.depth.values().sum()
     }
@@ -183,10 +204,7 @@ fn pump_outbox(
             break;
         }
         let Some(env) = store.row(seq).and_then(|e| events.get(e).ok()) else { continue };
-        let key = format!("booking.{}", env.0.kind().name());
-        let targets: Vec<ConsumerId> =
-            bus.bindings.iter().filter(|b| topic_matches(b.pattern, &key)).map(|b| b.consumer).collect();
-        for consumer in targets {
+        for consumer in bus.route(env.0.kind()) {
             let copies =
                 if knobs.duplicate_pct > 0 && rng.0.random_range(0..100u8) < knobs.duplicate_pct { 2 } else { 1 };
             for copy in 0..copies {

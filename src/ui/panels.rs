@@ -413,31 +413,31 @@ pub fn queries_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
                 ui.end_row();
             }
         });
-        ui.heading("Redis");
-        egui::Grid::new("redis").striped(true).show(ui, |ui| {
-            for h in ["key", "TTL", "populating", "waiters", "hits", "misses"] {
-                ui.strong(h);
-            }
-            ui.end_row();
-            let mut es: Vec<&CacheEntry> = all::<CacheEntry>(world);
-            es.sort_by(|a, b| a.key.cmp(&b.key));
-            for e in es {
-                let sel = state.pinned.detail == Some(Detail::Cache(e.key.clone()));
-                if ui.selectable_label(sel, egui::RichText::new(&e.key).monospace()).clicked() {
-                    state.pinned.toggle(Detail::Cache(e.key.clone()), None);
-                }
-                ui.monospace(format!("{:.1} s", e.expires_tick.saturating_sub(now) as f64 * 0.05));
-                ui.label(if e.populating { "yes (single-flight lock)" } else { "" });
-                ui.monospace(e.waiters.to_string());
-                ui.monospace(e.hits.to_string());
-                ui.monospace(e.misses.to_string());
-                ui.end_row();
-            }
-        });
         if let Some(m) = world.get_resource::<Metrics>() {
             ui.heading("Over time");
             plots::show(ui, m);
         }
+        let mut es: Vec<&CacheEntry> = all::<CacheEntry>(world);
+        es.sort_by(|a, b| a.key.cmp(&b.key));
+        ui.heading(format!("Redis ({} keys)", es.len()));
+        let widths = [170.0, 60.0, 150.0, 60.0, 60.0, 60.0];
+        header(ui, &["key", "TTL", "populating", "waiters", "hits", "misses"], &widths);
+        egui::ScrollArea::vertical().id_salt("redis").max_height(220.0).show_rows(ui, ROW_H, es.len(), |ui, range| {
+            for e in &es[range] {
+                let cells = [
+                    e.key.clone(),
+                    format!("{:.1} s", e.expires_tick.saturating_sub(now) as f64 * 0.05),
+                    if e.populating { "yes (single-flight)".into() } else { String::new() },
+                    e.waiters.to_string(),
+                    e.hits.to_string(),
+                    e.misses.to_string(),
+                ];
+                let detail = Detail::Cache(e.key.clone());
+                if row(ui, cells, &widths, false, state.pinned.detail == Some(detail.clone())) {
+                    state.pinned.toggle(detail, None);
+                }
+            }
+        });
     });
 }
 

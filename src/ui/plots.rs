@@ -112,8 +112,13 @@ fn series(
 fn plot(ui: &mut egui::Ui, id: &str, title: &str, lines: BTreeMap<&'static str, Vec<[f64; 2]>>) {
     ui.label(egui::RichText::new(title).strong());
     Plot::new(id)
-        .height(110.0)
-        .legend(Legend::default())
+        .height(120.0)
+        .legend(
+            Legend::default()
+                .position(egui_plot::Corner::LeftTop)
+                .text_style(egui::TextStyle::Small)
+                .background_alpha(0.5),
+        )
         .allow_scroll(false)
         .allow_drag(false)
         .x_axis_label("tick")
@@ -124,16 +129,18 @@ fn plot(ui: &mut egui::Ui, id: &str, title: &str, lines: BTreeMap<&'static str, 
         });
 }
 
-/// The four plots, stacked.
+/// The four plots, two by two.
 pub fn show(ui: &mut egui::Ui, metrics: &Metrics) {
-    plot(ui, "lag", "lag per consumer (events)", series(metrics, |s| s.lag_events.clone()));
-    plot(ui, "queues", "queue depth per consumer (messages)", series(metrics, |s| s.queue_depth.clone()));
-    let mut store = BTreeMap::new();
-    store.insert("events", metrics.samples.iter().map(|s| [s.tick as f64, s.store_events as f64]).collect());
-    plot(ui, "store", "event store size (events)", store);
-    let mut cps = BTreeMap::new();
-    cps.insert("commands/s", metrics.commands_per_s());
-    plot(ui, "cps", "commands per simulated second", cps);
+    ui.columns(2, |cols| {
+        plot(&mut cols[0], "lag", "lag per consumer (events)", series(metrics, |s| s.lag_events.clone()));
+        plot(&mut cols[1], "queues", "queue depth per consumer (messages)", series(metrics, |s| s.queue_depth.clone()));
+        let mut store = BTreeMap::new();
+        store.insert("events", metrics.samples.iter().map(|s| [s.tick as f64, s.store_events as f64]).collect());
+        plot(&mut cols[0], "store", "event store size (events)", store);
+        let mut cps = BTreeMap::new();
+        cps.insert("commands/s", metrics.commands_per_s());
+        plot(&mut cols[1], "cps", "commands per simulated second", cps);
+    });
 }
 
 #[cfg(test)]
