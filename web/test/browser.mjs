@@ -10,12 +10,11 @@
 // Usage: node web/test/browser.mjs   (after web/build.sh and a debug build)
 // Env: CHROMIUM (default /usr/bin/chromium), BIN (the native binary,
 // default target/debug/cqrs-tickets), OUT (screenshots, default out/web).
-import { chromium } from 'playwright-core';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { launch, serve } from './site.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 process.chdir(root);
@@ -37,17 +36,6 @@ const check = (ok, what) => {
   if (!ok) failures.push(what);
 };
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
-
 function stats(a, b) {
   const args = ['scripts/pngstat.py', a].concat(b ? [b] : []);
   return JSON.parse(execFileSync('python3', args, { encoding: 'utf8' }));
@@ -59,22 +47,9 @@ const native = JSON.parse(
   }),
 );
 
-const port = await freePort();
-const server = spawn('web/serve.sh', [String(port)], { stdio: 'ignore' });
-const base = `http://127.0.0.1:${port}/`;
-for (let i = 0; i < 50; i++) {
-  try {
-    if ((await fetch(base)).ok) break;
-  } catch {}
-  await new Promise(r => setTimeout(r, 100));
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
-});
+const server = await serve();
+const base = server.base;
+const browser = await launch();
 
 async function open(query, { noWebGL2 = false, waitForFrame = true } = {}) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
@@ -168,7 +143,7 @@ try {
   await old.page.close();
 } finally {
   await browser.close();
-  server.kill();
+  server.stop();
 }
 
 if (failures.length) {

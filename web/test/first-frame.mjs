@@ -2,13 +2,11 @@
 // web build in headless software Chromium (SwiftShader WebGL2), over
 // several loads, plus the .wasm's raw and gzipped size. Figures go to
 // docs/PERFORMANCE.md. Usage: web/build.sh && node web/test/first-frame.mjs [LOADS]
-import { chromium } from 'playwright-core';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { launch, serve } from './site.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 process.chdir(root);
@@ -18,26 +16,9 @@ const wasm = readFileSync('web/dist/cqrs-tickets_bg.wasm');
 const mb = n => (n / 1e6).toFixed(2);
 console.log(`wasm: ${mb(wasm.length)} MB raw, ${mb(gzipSync(wasm, { level: 9 }).length)} MB gzipped (-9)`);
 
-const port = await new Promise(resolve => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => resolve(port));
-  });
-});
-const server = spawn('web/serve.sh', [String(port)], { stdio: 'ignore' });
-const base = `http://127.0.0.1:${port}/`;
-for (let i = 0; i < 50; i++) {
-  try {
-    if ((await fetch(base)).ok) break;
-  } catch {}
-  await new Promise(r => setTimeout(r, 100));
-}
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  headless: true,
-  args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--no-first-run', '--disable-quic', '--disable-dev-shm-usage'],
-});
+const server = await serve();
+const base = server.base;
+const browser = await launch();
 const times = [];
 try {
   for (let i = 0; i < loads; i++) {
@@ -51,7 +32,7 @@ try {
   }
 } finally {
   await browser.close();
-  server.kill();
+  server.stop();
 }
 times.sort((a, b) => a - b);
 const median = times[Math.floor(times.length / 2)];
