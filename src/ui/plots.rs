@@ -98,12 +98,12 @@ fn sample(
 
 fn series(
     metrics: &Metrics,
-    pick: impl Fn(&Sample) -> BTreeMap<&'static str, u64>,
+    pick: impl Fn(&Sample) -> &BTreeMap<&'static str, u64>,
 ) -> BTreeMap<&'static str, Vec<[f64; 2]>> {
     let mut out: BTreeMap<&'static str, Vec<[f64; 2]>> = BTreeMap::new();
     for s in &metrics.samples {
         for (k, v) in pick(s) {
-            out.entry(k).or_default().push([s.tick as f64, v as f64]);
+            out.entry(*k).or_default().push([s.tick as f64, *v as f64]);
         }
     }
     out
@@ -132,8 +132,8 @@ fn plot(ui: &mut egui::Ui, id: &str, title: &str, lines: BTreeMap<&'static str, 
 /// The four plots, two by two.
 pub fn show(ui: &mut egui::Ui, metrics: &Metrics) {
     ui.columns(2, |cols| {
-        plot(&mut cols[0], "lag", "lag per consumer (events)", series(metrics, |s| s.lag_events.clone()));
-        plot(&mut cols[1], "queues", "queue depth per consumer (messages)", series(metrics, |s| s.queue_depth.clone()));
+        plot(&mut cols[0], "lag", "lag per consumer (events)", series(metrics, |s| &s.lag_events));
+        plot(&mut cols[1], "queues", "queue depth per consumer (messages)", series(metrics, |s| &s.queue_depth));
         let mut store = BTreeMap::new();
         store.insert("events", metrics.samples.iter().map(|s| [s.tick as f64, s.store_events as f64]).collect());
         plot(&mut cols[0], "store", "event store size (events)", store);
