@@ -58,10 +58,6 @@ pub struct BusMessage {
     pub correlation: u64,
 }
 
-/// Marks a message still travelling to its queue.
-#[derive(Component, Clone, Copy, Debug)]
-pub struct InTransit;
-
 /// A queue binding on the topic exchange.
 #[derive(Clone, Debug)]
 pub struct Binding {
@@ -77,6 +73,10 @@ pub struct Bus {
     pub consumers: BTreeMap<ConsumerId, Entity>,
     /// Messages in transit or queued, per consumer.
     pub depth: BTreeMap<ConsumerId, usize>,
+    /// The messages still travelling, by (arrival tick, message id): the
+    /// order they join their queues in. Delivery takes them off the front,
+    /// so a tick never looks at messages that are not due.
+    in_transit: BTreeMap<(Tick, u64), Entity>,
     last_arrival: BTreeMap<ConsumerId, Tick>,
     /// Reorder knob: per queue, a message held back until the next one
     /// overtakes it (or [`HOLD_BACK_TICKS`] pass).
@@ -110,6 +110,18 @@ impl Bus {
 
     pub fn in_flight_total(&self) -> usize {
         self.depth.values().sum()
+    }
+
+    /// Messages still travelling to their queues.
+    pub fn in_transit(&self) -> usize {
+        self.in_transit.len()
+    }
+
+    /// Puts a message on the wire: an entity, indexed by its arrival.
+    fn send(&mut self, commands: &mut Commands, msg: BusMessage) {
+        let key = (msg.arrive_tick, msg.id);
+        let e = commands.spawn((SimEntity, msg)).id();
+        self.in_transit.insert(key, e);
     }
 }
 
@@ -169,9 +181,9 @@ pub(super) fn reset(world: &mut World, cfg: &WorldConfig) {
 #[allow(clippy::too_many_arguments)]
 fn pump_outbox(
     mut commands: Commands,
-    rows: Query<(Entity, &mut OutboxRow)>,
+    mut rows: Query<&mut OutboxRow>,
     events: Query<&StoredEvent>,
-    store: Res<EventStore>,
+    mut store: ResMut<EventStore>,
     mut bus: ResMut<Bus>,
     knobs: Res<Knobs>,
     mut rng: ResMut<SimRng>,
@@ -181,21 +193,19 @@ fn pump_outbox(
     mut signals: Signals,
 ) {
     let now = clock.tick;
-    let mut due: Vec<(u64, Entity)> = rows.iter().map(|(e, r)| (r.seq, e)).collect();
-    if due.is_empty() {
-        release_held_back(&mut commands, &mut bus, now, knobs.reorder);
-        return;
-    }
-    due.sort_unstable();
     let batch = setup.world.timing.outbox_batch.max(1) as usize;
     let (tmin, tmax) = setup.world.timing.bus_transit_ms;
     let (tmin, tmax) = (ticks(tmin), ticks(tmax.max(tmin)));
-    let mut rows = rows;
-    for (seq, entity) in due.into_iter().take(batch) {
+    for _ in 0..batch {
         if bus.depth.values().any(|d| *d >= MAX_QUEUE_DEPTH) {
             break;
         }
-        let Ok((_, mut row)) = rows.get_mut(entity) else { continue };
+        // Rows are pending in seq order: the oldest first.
+        let Some((seq, entity)) = store.outbox_front() else { break };
+        let Ok(mut row) = rows.get_mut(entity) else {
+            store.outbox_pop();
+            continue;
+        };
         let correlation = row.correlation;
         if knobs.publish_fail_pct > 0 && rng.0.random_range(0..100u8) < knobs.publish_fail_pct {
             row.attempts += 1;
@@ -203,7 +213,10 @@ fn pump_outbox(
             signals.send(SimSignal::OutboxPublished { seq, ok: false, correlation });
             break;
         }
-        let Some(env) = store.row(seq).and_then(|e| events.get(e).ok()) else { continue };
+        let Some(env) = store.row(seq).and_then(|e| events.get(e).ok()) else {
+            store.outbox_pop();
+            continue;
+        };
         for consumer in bus.route(env.0.kind()) {
             let copies =
                 if knobs.duplicate_pct > 0 && rng.0.random_range(0..100u8) < knobs.duplicate_pct { 2 } else { 1 };
@@ -239,18 +252,19 @@ fn pump_outbox(
                             if let Some(l) = bus.last_arrival.get_mut(&consumer) {
                                 *l = arrive + 1;
                             }
-                            commands.spawn((SimEntity, InTransit, msg));
-                            commands.spawn((SimEntity, InTransit, held));
+                            bus.send(&mut commands, msg);
+                            bus.send(&mut commands, held);
                             continue;
                         }
                     }
                 }
-                commands.spawn((SimEntity, InTransit, msg));
+                bus.send(&mut commands, msg);
             }
         }
         bus.published += 1;
         signals.send(SimSignal::OutboxPublished { seq, ok: true, correlation });
         commands.entity(entity).despawn();
+        store.outbox_pop();
     }
     release_held_back(&mut commands, &mut bus, now, knobs.reorder);
 }
@@ -267,33 +281,35 @@ fn release_held_back(commands: &mut Commands, bus: &mut Bus, now: Tick, reorder:
     for c in stale {
         if let Some((mut m, _)) = bus.held_back.remove(&c) {
             m.arrive_tick = m.arrive_tick.max(now + 1);
-            commands.spawn((SimEntity, InTransit, m));
+            bus.send(commands, m);
         }
     }
 }
 
 /// Messages whose transit ended join their queue, in arrival order.
 fn deliver(
-    mut commands: Commands,
-    transit: Query<(Entity, &BusMessage), With<InTransit>>,
+    messages: Query<&BusMessage>,
     mut queues: Query<&mut ConsumerQueue>,
-    bus: Res<Bus>,
+    mut bus: ResMut<Bus>,
     clock: Res<SimClock>,
     mut signals: Signals,
 ) {
-    let mut arrived: Vec<(Tick, u64, Entity, ConsumerId, u64, bool, u64)> = transit
-        .iter()
-        .filter(|(_, m)| m.arrive_tick <= clock.tick)
-        .map(|(e, m)| (m.arrive_tick, m.id, e, m.consumer, m.seq, m.duplicate, m.correlation))
-        .collect();
-    arrived.sort_unstable_by_key(|a| (a.0, a.1));
-    for (_, _, e, consumer, seq, duplicate, correlation) in arrived {
-        if let Some(mut q) = bus.consumers.get(&consumer).and_then(|c| queues.get_mut(*c).ok()) {
+    while let Some(entry) = bus.in_transit.first_entry() {
+        if entry.key().0 > clock.tick {
+            break;
+        }
+        let e = entry.remove();
+        let Ok(m) = messages.get(e) else { continue };
+        if let Some(mut q) = bus.consumers.get(&m.consumer).and_then(|c| queues.get_mut(*c).ok()) {
             q.queue.push_back(e);
             q.delivered += 1;
         }
-        commands.entity(e).remove::<InTransit>();
-        signals.send(SimSignal::Delivered { seq, consumer, duplicate, correlation });
+        signals.send(SimSignal::Delivered {
+            seq: m.seq,
+            consumer: m.consumer,
+            duplicate: m.duplicate,
+            correlation: m.correlation,
+        });
     }
 }
 

@@ -9,7 +9,7 @@
 use super::bus::ConsumerId;
 use super::knobs::Mechanisms;
 use crate::domain::{AggregateId, EventEnvelope};
-use bevy::platform::collections::{HashMap, HashSet};
+use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -42,12 +42,56 @@ pub struct Consumer {
     /// Events applied a second time (only possible without the idempotency
     /// log): the "exactly once" invariant counts these.
     pub double_applies: u64,
-    /// The idempotency log: every (aggregate_id, version) applied.
-    pub log: HashSet<(AggregateId, u32)>,
     pub ordered: bool,
-    next_version: HashMap<AggregateId, u32>,
+    /// The idempotency log and the ordering cursor, one entry per stream:
+    /// its size is bounded by the streams touched, not by the events
+    /// applied, and one probe answers both "seen it?" and "is it next?".
+    streams: HashMap<AggregateId, StreamLog>,
+    /// Distinct (aggregate_id, version) keys applied: the log's size.
+    applied: u64,
     buffer: BTreeMap<AggregateId, BTreeMap<u32, u64>>,
     pub buffered: usize,
+}
+
+/// What a consumer has applied of one stream.
+#[derive(Debug, Clone)]
+struct StreamLog {
+    /// Every version in `1..=applied_upto` was applied.
+    applied_upto: u32,
+    /// Versions applied above `applied_upto`, sorted (only out-of-order
+    /// applies leave any: an unordered consumer under the reorder knob).
+    applied_above: Vec<u32>,
+    /// Ordered consumers: the version they wait for next.
+    next_version: u32,
+}
+
+impl Default for StreamLog {
+    fn default() -> Self {
+        StreamLog { applied_upto: 0, applied_above: Vec::new(), next_version: 1 }
+    }
+}
+
+impl StreamLog {
+    fn contains(&self, version: u32) -> bool {
+        version <= self.applied_upto || self.applied_above.binary_search(&version).is_ok()
+    }
+
+    /// Records `version`; false when it was already there.
+    fn insert(&mut self, version: u32) -> bool {
+        if self.contains(version) {
+            return false;
+        }
+        if version == self.applied_upto + 1 {
+            self.applied_upto = version;
+            // Versions applied early now join the contiguous prefix.
+            let joined = self.applied_above.iter().zip(version + 1..).take_while(|(v, want)| **v == *want).count();
+            self.applied_upto += joined as u32;
+            self.applied_above.drain(..joined);
+        } else if let Err(at) = self.applied_above.binary_search(&version) {
+            self.applied_above.insert(at, version);
+        }
+        true
+    }
 }
 
 /// What to do with one delivered event.
@@ -59,7 +103,22 @@ pub enum Receive {
     Buffered,
     /// Apply these seqs, in this order (the event, then any buffered
     /// successors it unblocked).
-    Apply(Vec<u64>),
+    Apply(Applies),
+}
+
+/// The seqs one delivery lets a consumer apply: the delivered event, then
+/// the buffered successors it unblocked (none, nearly always, so that case
+/// allocates nothing).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Applies {
+    pub seq: u64,
+    pub unblocked: Vec<u64>,
+}
+
+impl Applies {
+    pub fn seqs(&self) -> impl Iterator<Item = u64> + '_ {
+        std::iter::once(self.seq).chain(self.unblocked.iter().copied())
+    }
 }
 
 impl Consumer {
@@ -72,17 +131,27 @@ impl Consumer {
             processed: 0,
             duplicates_skipped: 0,
             double_applies: 0,
-            log: HashSet::default(),
             ordered,
-            next_version: HashMap::default(),
+            streams: HashMap::default(),
+            applied: 0,
             buffer: BTreeMap::new(),
             buffered: 0,
         }
     }
 
+    /// Distinct (aggregate_id, version) keys in the idempotency log.
+    pub fn applied(&self) -> u64 {
+        self.applied
+    }
+
+    /// Whether the idempotency log holds (aggregate_id, version).
+    pub fn has_applied(&self, id: &AggregateId, version: u32) -> bool {
+        self.streams.get(id).is_some_and(|s| s.contains(version))
+    }
+
     /// Events (store head − applied) this consumer has still to apply.
     pub fn lag(&self, head_seq: u64) -> u64 {
-        head_seq.saturating_sub(self.log.len() as u64)
+        head_seq.saturating_sub(self.applied)
     }
 
     /// How many messages it may take this tick (its rate, in 50 ms slices).
@@ -100,16 +169,18 @@ impl Consumer {
     /// Decides what to do with a delivered event.
     pub fn receive(&mut self, env: &EventEnvelope, mech: &Mechanisms) -> Receive {
         self.processed += 1;
-        let key = (env.aggregate_id.clone(), env.version);
-        let buffered_already = self.buffer.get(&env.aggregate_id).is_some_and(|b| b.contains_key(&env.version));
-        if mech.idempotency && (self.log.contains(&key) || buffered_already) {
+        let buffered_already =
+            !self.buffer.is_empty() && self.buffer.get(&env.aggregate_id).is_some_and(|b| b.contains_key(&env.version));
+        let stream = self.streams.get(&env.aggregate_id);
+        if mech.idempotency && (buffered_already || stream.is_some_and(|s| s.contains(env.version))) {
             self.duplicates_skipped += 1;
             return Receive::Duplicate;
         }
+        let single = Applies { seq: env.seq, unblocked: Vec::new() };
         if !(self.ordered && mech.ordering_buffer) {
-            return Receive::Apply(vec![env.seq]);
+            return Receive::Apply(single);
         }
-        let next = self.next_version.get(&env.aggregate_id).copied().unwrap_or(1);
+        let next = stream.map_or(1, |s| s.next_version);
         if env.version > next {
             if !buffered_already {
                 self.buffer.entry(env.aggregate_id.clone()).or_default().insert(env.version, env.seq);
@@ -117,12 +188,12 @@ impl Consumer {
             }
             return Receive::Buffered;
         }
-        let mut out = vec![env.seq];
+        let mut out = single;
         if env.version == next {
             let mut next = next + 1;
             if let Some(waiting) = self.buffer.get_mut(&env.aggregate_id) {
                 while let Some(seq) = waiting.remove(&next) {
-                    out.push(seq);
+                    out.unblocked.push(seq);
                     self.buffered -= 1;
                     next += 1;
                 }
@@ -130,14 +201,25 @@ impl Consumer {
                     self.buffer.remove(&env.aggregate_id);
                 }
             }
-            self.next_version.insert(env.aggregate_id.clone(), next);
+            self.stream_mut(&env.aggregate_id).next_version = next;
         }
         Receive::Apply(out)
     }
 
+    fn stream_mut(&mut self, id: &AggregateId) -> &mut StreamLog {
+        // Probe by reference first: the id is cloned only on a stream's
+        // first event.
+        if !self.streams.contains_key(id) {
+            self.streams.insert(id.clone(), StreamLog::default());
+        }
+        self.streams.get_mut(id).expect("just inserted")
+    }
+
     /// Records that `env` was applied.
     pub fn mark_applied(&mut self, env: &EventEnvelope) {
-        if !self.log.insert((env.aggregate_id.clone(), env.version)) {
+        if self.stream_mut(&env.aggregate_id).insert(env.version) {
+            self.applied += 1;
+        } else {
             self.double_applies += 1;
         }
         self.last_seq = self.last_seq.max(env.seq);
@@ -145,8 +227,8 @@ impl Consumer {
 
     /// Forget everything applied: the start of a replay from seq 0.
     pub fn reset_for_replay(&mut self) {
-        self.log.clear();
-        self.next_version.clear();
+        self.streams.clear();
+        self.applied = 0;
         self.buffer.clear();
         self.buffered = 0;
         self.last_seq = 0;
@@ -159,6 +241,27 @@ impl Consumer {
 
     /// The version an ordered consumer waits for on a stream.
     pub fn waiting_for(&self, id: &AggregateId) -> u32 {
-        self.next_version.get(id).copied().unwrap_or(1)
+        self.streams.get(id).map_or(1, |s| s.next_version)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StreamLog;
+
+    #[test]
+    fn stream_log_holds_each_version_once_in_any_order() {
+        let mut log = StreamLog::default();
+        assert!(log.insert(1));
+        assert!(log.insert(3), "a version ahead of the prefix is kept aside");
+        assert!(log.insert(5));
+        assert!(!log.insert(3), "and is caught as a duplicate");
+        assert!(log.contains(3) && !log.contains(2) && !log.contains(4));
+        assert!(log.insert(2), "filling the gap");
+        assert_eq!((log.applied_upto, log.applied_above.as_slice()), (3, &[5][..]), "3 joins the prefix, 5 waits");
+        assert!(log.insert(4));
+        assert_eq!((log.applied_upto, log.applied_above.len()), (5, 0));
+        assert!(!log.insert(1) && !log.insert(5));
+        assert!(!log.contains(6));
     }
 }

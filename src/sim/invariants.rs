@@ -272,8 +272,8 @@ fn drain_findings(world: &mut World) -> Vec<(&'static str, String)> {
     // Delivery and rebuild.
     let forgotten = world.resource::<Forgotten>().clone();
     for (c, pv) in consumers_q.iter(world) {
-        if c.log.len() as u64 != head {
-            found.push((EXACTLY_ONCE, format!("{} applied {} of {head} events", c.id.name(), c.log.len())));
+        if c.applied() != head {
+            found.push((EXACTLY_ONCE, format!("{} applied {} of {head} events", c.id.name(), c.applied())));
         }
         if c.buffered > 0 {
             found.push((EXACTLY_ONCE, format!("{} still buffers {} event(s)", c.id.name(), c.buffered)));

@@ -168,7 +168,7 @@ fn project(
             for _ in 0..budget {
                 let Some(env) = event(replay.cursor) else { break };
                 if let Receive::Apply(seqs) = consumer.receive(env, &mech) {
-                    for seq in seqs {
+                    for seq in seqs.seqs() {
                         if let Some(env) = event(seq) {
                             pv.view.apply(env, &forgotten);
                             consumer.mark_applied(env);
@@ -205,7 +205,7 @@ fn project(
                 Receive::Duplicate => ApplyOutcome::DuplicateSkipped,
                 Receive::Buffered => ApplyOutcome::Buffered,
                 Receive::Apply(seqs) => {
-                    for seq in seqs {
+                    for seq in seqs.seqs() {
                         if let Some(env) = event(seq) {
                             pv.view.apply(env, &forgotten);
                             consumer.mark_applied(env);

@@ -414,7 +414,7 @@ fn orchestrate(
             let Ok(msg) = messages.get(m) else { continue };
             let Some(env) = event(msg.seq) else { continue };
             if let Receive::Apply(seqs) = consumer.receive(env, &ctx.mech) {
-                for seq in seqs {
+                for seq in seqs.seqs() {
                     let Some(env) = event(seq) else { continue };
                     consumer.mark_applied(env);
                     on_event(&mut ctx, &mut sagas, &mut saga_q, &mut fresh, env);

@@ -11,7 +11,7 @@ use super::world::SimEntity;
 use crate::domain::{AggregateId, Booking, CustomerId, Event, EventEnvelope, Hash, Tick, ZERO_HASH};
 use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// One stored event (a row of the `events` table).
 #[derive(Component, Clone, Debug)]
@@ -36,6 +36,8 @@ pub struct EventStore {
     rows: Vec<Entity>,
     streams: HashMap<AggregateId, Vec<Entity>>,
     head: Hash,
+    /// Outbox rows not yet published, (seq, row entity), oldest first.
+    outbox: VecDeque<(u64, Entity)>,
     /// Keys appended twice: only possible with the unique key turned off.
     pub duplicate_keys: Vec<(AggregateId, u32)>,
 }
@@ -56,6 +58,18 @@ impl EventStore {
     /// Row entities of every event, in seq order.
     pub fn rows(&self) -> &[Entity] {
         &self.rows
+    }
+    /// Outbox rows waiting to be published.
+    pub fn outbox_pending(&self) -> usize {
+        self.outbox.len()
+    }
+    /// The oldest unpublished outbox row: (seq, row entity).
+    pub(super) fn outbox_front(&self) -> Option<(u64, Entity)> {
+        self.outbox.front().copied()
+    }
+    /// The oldest outbox row was published (or is gone).
+    pub(super) fn outbox_pop(&mut self) {
+        self.outbox.pop_front();
     }
     /// Row entities of one stream, in version order.
     pub fn stream(&self, id: &AggregateId) -> &[Entity] {
@@ -96,7 +110,8 @@ impl EventStore {
         );
         self.head = env.hash;
         let row = commands.spawn((SimEntity, StoredEvent(env.clone()))).id();
-        commands.spawn((SimEntity, OutboxRow { seq, correlation: correlation_id, attempts: 0 }));
+        let outbox = commands.spawn((SimEntity, OutboxRow { seq, correlation: correlation_id, attempts: 0 })).id();
+        self.outbox.push_back((seq, outbox));
         self.rows.push(row);
         self.streams.entry(aggregate_id).or_default().push(row);
         env

@@ -398,7 +398,7 @@ pub fn queries_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
                 ui.colored_label(if lag > 50 { AMBER } else { ui.visuals().text_color() }, lag.to_string());
                 ui.monospace(c.last_seq.to_string());
                 ui.monospace(c.processed.to_string());
-                ui.monospace(c.log.len().to_string());
+                ui.monospace(c.applied().to_string());
                 ui.monospace(c.duplicates_skipped.to_string());
                 ui.monospace(c.buffered.to_string());
                 ui.monospace(pv.map_or("-".into(), |p| p.view.rows().to_string()));

@@ -78,7 +78,7 @@ pub fn processing<'a>(env: &EventEnvelope, consumers: impl IntoIterator<Item = &
     let mut out: Vec<(ConsumerId, Processing)> = consumers
         .into_iter()
         .map(|c| {
-            let status = if c.log.contains(&(env.aggregate_id.clone(), env.version)) {
+            let status = if c.has_applied(&env.aggregate_id, env.version) {
                 "applied".to_string()
             } else if c
                 .buffered_for()
