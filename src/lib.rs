@@ -5,6 +5,16 @@
 //! on a 50 ms fixed tick); `testing` builds sim-only apps for tests and
 //! headless runs. Presentation layers read the sim, never write it.
 
+/// Natively, mimalloc instead of the system allocator: every tick spawns
+/// and frees hundreds of small rows, messages and strings, and over a long
+/// history glibc's allocator spends a growing share of each tick
+/// consolidating its free lists (see docs/PERFORMANCE.md). Every binary
+/// that links the crate (the game, tests, benches, and so the peer in the
+/// peer bench too) uses it.
+#[cfg(not(target_arch = "wasm32"))]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod app;
 pub mod cli;
 pub mod domain;

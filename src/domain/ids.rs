@@ -1,12 +1,15 @@
 //! Identifiers and simulated time units shared by the domain and the sim.
 //!
-//! Ids are cheap-to-clone shared strings so that events, rows and messages
-//! can name the same stream without copying. They must stay plain data: no
-//! lookups, no global registries.
+//! Ids are cheap-to-clone strings so that events, rows and messages can
+//! name the same stream without copying: up to 23 bytes (every id the
+//! scenarios use) they live inline, so comparing two ids in a sorted
+//! index reads the index's own memory instead of chasing a pointer per
+//! key; longer ones are shared. They must stay plain data: no lookups, no
+//! global registries.
 
 use serde::{Deserialize, Serialize};
+use smol_str::SmolStr;
 use std::fmt;
-use std::sync::Arc;
 
 /// A simulated tick: 50 ms of simulated time. The simulation never reads the
 /// wall clock; `tick * TICK_MS` is the only notion of time.
@@ -20,11 +23,11 @@ macro_rules! string_id {
         $(#[$doc])*
         #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
         #[serde(transparent)]
-        pub struct $name(Arc<str>);
+        pub struct $name(SmolStr);
 
         impl $name {
             pub fn new(s: impl AsRef<str>) -> Self {
-                Self(Arc::from(s.as_ref()))
+                Self(SmolStr::new(s.as_ref()))
             }
             pub fn as_str(&self) -> &str {
                 &self.0
@@ -38,6 +41,13 @@ macro_rules! string_id {
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "{:?}", &*self.0)
+            }
+        }
+        // Lets maps keyed by the id be probed with a `&str` (same order,
+        // same hash: the id is its string), without building an id.
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
             }
         }
         impl From<&str> for $name {
@@ -97,7 +107,12 @@ impl AggregateId {
 
     /// The flight half of the id.
     pub fn flight(&self) -> FlightId {
-        FlightId::new(self.0.split_once('/').map_or(&*self.0, |(f, _)| f))
+        FlightId::new(self.flight_str())
+    }
+
+    /// The flight half of the id, borrowed (no allocation).
+    pub fn flight_str(&self) -> &str {
+        self.0.split_once('/').map_or(&*self.0, |(f, _)| f)
     }
 
     /// The seat half of the id.

@@ -353,7 +353,7 @@ fn evaluate(world: &mut World, base: &Baseline, check: &Check) -> Result<String,
         Check::VendorSeat { vendor, flight, seat, state } => {
             let mut q = world.query::<&Vendor>();
             let v = q.iter(world).find(|v| v.id.as_str() == vendor).ok_or(format!("no vendor {vendor}"))?;
-            let inv = v.inventory.get(&flight.as_str().into()).ok_or(format!("{vendor} does not sell {flight}"))?;
+            let inv = v.inventory.get(flight.as_str()).ok_or(format!("{vendor} does not sell {flight}"))?;
             let seat = crate::domain::SeatNo::new(seat);
             let got = if inv.sold.contains_key(&seat) {
                 "sold"

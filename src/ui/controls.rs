@@ -98,8 +98,8 @@ impl KnobButton {
     /// Whether a toggle knob is on (one-shot knobs are never "on").
     pub fn is_on(self, knobs: &Knobs) -> bool {
         match self {
-            KnobButton::SlowV2 => knobs.slow_vendor_ms.contains_key(&"V2".into()),
-            KnobButton::FailIssue => knobs.fail_issue.contains(&"V3".into()),
+            KnobButton::SlowV2 => knobs.slow_vendor_ms.contains_key("V2"),
+            KnobButton::FailIssue => knobs.fail_issue.contains("V3"),
             KnobButton::DupDeliver => knobs.duplicate_pct > 0,
             KnobButton::Burst => knobs.burst.is_some(),
             KnobButton::Stampede | KnobButton::Replay => false,

@@ -111,13 +111,13 @@ fn each_knob_key_toggles_its_knob() {
     let knobs = |app: &App| app.world().resource::<Knobs>().clone();
     press(&mut app, &[KeyCode::Digit1]);
     app.update();
-    assert_eq!(knobs(&app).slow_vendor_ms.get(&"V2".into()), Some(&5_000));
+    assert_eq!(knobs(&app).slow_vendor_ms.get("V2"), Some(&5_000));
     press(&mut app, &[KeyCode::Digit1]);
     app.update();
     assert!(knobs(&app).slow_vendor_ms.is_empty());
     press(&mut app, &[KeyCode::Digit2]);
     app.update();
-    assert!(knobs(&app).fail_issue.contains(&"V3".into()));
+    assert!(knobs(&app).fail_issue.contains("V3"));
     press(&mut app, &[KeyCode::Digit3]);
     app.update();
     assert_eq!(knobs(&app).duplicate_pct, 100);

@@ -74,7 +74,7 @@ fn happy_path_hold_pay_issue_is_v1_v2_v3_and_everything_settles() {
     }
     assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
     let v1 = h.vendor("V1");
-    assert_eq!(v1.inventory[&"IB3166".into()].sold.len(), 1);
+    assert_eq!(v1.inventory["IB3166"].sold.len(), 1);
 }
 
 #[test]
@@ -189,7 +189,7 @@ fn failing_last_step_compensates_in_reverse_refund_then_release() {
     let refund = comp.iter().position(|s| s.contains("await payment")).expect("refund ran");
     let release = comp.iter().position(|s| s.contains("hold seat")).expect("release ran");
     assert!(refund < release, "reverse order: {comp:?}");
-    assert!(h.vendor("V3").inventory[&"DL0412".into()].held.is_empty());
+    assert!(h.vendor("V3").inventory["DL0412"].held.is_empty());
     assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
 }
 
@@ -206,7 +206,7 @@ fn vendor_timeout_releases_the_hold_and_the_late_reply_is_compensated() {
     let saga = h.sagas()[0].clone();
     assert_eq!(saga.state, SagaState::Compensated);
     assert!(saga.log.iter().any(|l| l.outcome == "late reply compensated"), "{:?}", saga.log);
-    assert!(h.vendor("V2").inventory[&"LH1123".into()].held.is_empty(), "no leaked vendor hold");
+    assert!(h.vendor("V2").inventory["LH1123"].held.is_empty(), "no leaked vendor hold");
     assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
 }
 
@@ -371,7 +371,7 @@ fn multi_vendor_itinerary_compensates_the_first_leg_when_the_second_fails() {
     let saga = h.sagas()[0].clone();
     assert_eq!(saga.state, SagaState::Compensated, "{:?}", saga.log);
     assert_eq!(kinds(&h, "IB3166/10A"), ["SeatHeld", "SeatReleased"]);
-    assert!(h.vendor("V1").inventory[&"IB3166".into()].held.is_empty(), "V1 hold compensated");
+    assert!(h.vendor("V1").inventory["IB3166"].held.is_empty(), "V1 hold compensated");
     assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
 }
 

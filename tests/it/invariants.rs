@@ -146,7 +146,7 @@ fn money_out_of_balance_is_seen() {
     h.command("pay", pay("ana", "IB3166", "1F"));
     assert!(h.run_to_drain(4000));
     assert!(!violated(&h, MONEY));
-    let e = h.world().resource::<cqrs_tickets::sim::store::Aggregates>().by_id[&"IB3166/1F".into()];
+    let e = h.world().resource::<cqrs_tickets::sim::store::Aggregates>().by_id["IB3166/1F"];
     h.world_mut().get_mut::<AggregateRow>(e).unwrap().0.refunded_cents += 100;
     invariants::check_at_drain(h.world_mut());
     assert!(violated(&h, MONEY));
