@@ -671,24 +671,47 @@ fn ours(n: usize) -> (u64, usize, f64, u64) {
     (head(&h) - start, issued, secs, h.tick() - tick0)
 }
 
+/// Runs `f` (which returns seconds, among other things) `RUNS` times and
+/// keeps the fastest, with the slowest time for the spread: the other core
+/// of this machine moves single runs by up to 2x.
+fn best_of<T>(mut f: impl FnMut() -> (T, f64)) -> (T, f64, f64) {
+    const RUNS: usize = 5;
+    let mut best: Option<(T, f64)> = None;
+    let mut worst: f64 = 0.0;
+    for _ in 0..RUNS {
+        let (out, secs) = f();
+        worst = worst.max(secs);
+        if best.as_ref().is_none_or(|(_, b)| secs < *b) {
+            best = Some((out, secs));
+        }
+    }
+    let (out, secs) = best.expect("RUNS > 0");
+    (out, secs, worst)
+}
+
 fn main() {
     let n = if std::env::var("BENCH_QUICK").is_ok() { 2_000 } else { 10_000 };
     let cores = std::thread::available_parallelism().map_or(0, |c| c.get());
-    println!("machine: {cores} cores; workload: {n} seats, hold -> pay -> issue");
-    let (events, issued, secs, ticks) = ours(n);
+    println!("machine: {cores} cores; workload: {n} seats, hold -> pay -> issue; best of 5 runs (slowest in brackets)");
+    let ((events, issued, ticks), secs, worst) = best_of(|| {
+        let (events, issued, secs, ticks) = ours(n);
+        ((events, issued, ticks), secs)
+    });
     let ours_rate = events as f64 / secs;
     let ours_bookings = issued as f64 / secs;
     println!(
-        "ours: {events} events ({issued} tickets issued) in {secs:.3} s over {ticks} ticks = {ours_rate:.0} events/s, {ours_bookings:.0} bookings/s"
+        "ours: {events} events ({issued} tickets issued) in {secs:.3} s [{worst:.3} s] over {ticks} ticks = {ours_rate:.0} events/s, {ours_bookings:.0} bookings/s"
     );
+    // The shipped MemStore prints a line per load and per commit: once is
+    // enough.
     let (events, secs) = cqrs_es_events_per_s(n);
     let shipped = events as f64 / secs;
-    println!("cqrs-es: {events} events in {secs:.3} s = {shipped:.0} events/s");
-    let (events, secs) = cqrs_es_quiet_events_per_s(n);
+    println!("cqrs-es: {events} events in {secs:.3} s = {shipped:.0} events/s (one run)");
+    let (events, secs, worst) = best_of(|| cqrs_es_quiet_events_per_s(n));
     let quiet = events as f64 / secs;
     let quiet_bookings = (events / 3) as f64 / secs;
     println!(
-        "cqrs-es (MemStore without its println!s): {events} events in {secs:.3} s = {quiet:.0} events/s, {quiet_bookings:.0} bookings/s"
+        "cqrs-es (MemStore without its println!s): {events} events in {secs:.3} s [{worst:.3} s] = {quiet:.0} events/s, {quiet_bookings:.0} bookings/s"
     );
     println!(
         "ratio ours / cqrs-es: {:.2}x events/s against the shipped MemStore, {:.2}x against the quiet one; {:.2}x bookings/s against the quiet one",

@@ -47,7 +47,9 @@ impl ConsumerId {
     }
 }
 
-/// One message on the bus: a reference to a stored event.
+/// One message on the bus: a reference to a stored event. Its entity is
+/// reused for a later message once a consumer took it off its queue (see
+/// [`Bus::recycle`]).
 #[derive(Component, Clone, Debug)]
 pub struct BusMessage {
     pub id: u64,
@@ -77,6 +79,12 @@ pub struct Bus {
     /// order they join their queues in. Delivery takes them off the front,
     /// so a tick never looks at messages that are not due.
     in_transit: BTreeMap<(Tick, u64), Entity>,
+    /// Message entities whose message was consumed, ready to carry the
+    /// next one. Spawning six entities per event and despawning them a few
+    /// ticks later was the largest single cost of a busy tick; the pool
+    /// never holds more than the most messages ever on the bus at once
+    /// (bounded by [`MAX_QUEUE_DEPTH`] per queue).
+    free: Vec<Entity>,
     last_arrival: BTreeMap<ConsumerId, Tick>,
     /// Reorder knob: per queue, a message held back until the next one
     /// overtakes it (or [`HOLD_BACK_TICKS`] pass).
@@ -117,11 +125,25 @@ impl Bus {
         self.in_transit.len()
     }
 
-    /// Puts a message on the wire: an entity, indexed by its arrival.
-    fn send(&mut self, commands: &mut Commands, msg: BusMessage) {
+    /// Puts a message on the wire: an entity (a consumed one reused, or a
+    /// new one), indexed by its arrival.
+    fn send(&mut self, commands: &mut Commands, messages: &mut Query<&mut BusMessage>, msg: BusMessage) {
         let key = (msg.arrive_tick, msg.id);
-        let e = commands.spawn((SimEntity, msg)).id();
+        let reused = self.free.pop().and_then(|e| messages.get_mut(e).ok().map(|m| (e, m)));
+        let e = match reused {
+            Some((e, mut m)) => {
+                *m = msg;
+                e
+            }
+            None => commands.spawn((SimEntity, msg)).id(),
+        };
         self.in_transit.insert(key, e);
+    }
+
+    /// A consumer took message `e` off its queue: its entity goes back to
+    /// the pool.
+    pub fn recycle(&mut self, e: Entity) {
+        self.free.push(e);
     }
 }
 
@@ -182,6 +204,7 @@ pub(super) fn reset(world: &mut World, cfg: &WorldConfig) {
 fn pump_outbox(
     mut commands: Commands,
     mut rows: Query<&mut OutboxRow>,
+    mut messages: Query<&mut BusMessage>,
     events: Query<&StoredEvent>,
     mut store: ResMut<EventStore>,
     mut bus: ResMut<Bus>,
@@ -252,13 +275,13 @@ fn pump_outbox(
                             if let Some(l) = bus.last_arrival.get_mut(&consumer) {
                                 *l = arrive + 1;
                             }
-                            bus.send(&mut commands, msg);
-                            bus.send(&mut commands, held);
+                            bus.send(&mut commands, &mut messages, msg);
+                            bus.send(&mut commands, &mut messages, held);
                             continue;
                         }
                     }
                 }
-                bus.send(&mut commands, msg);
+                bus.send(&mut commands, &mut messages, msg);
             }
         }
         bus.published += 1;
@@ -266,12 +289,18 @@ fn pump_outbox(
         commands.entity(entity).despawn();
         store.outbox_pop();
     }
-    release_held_back(&mut commands, &mut bus, now, knobs.reorder);
+    release_held_back(&mut commands, &mut messages, &mut bus, now, knobs.reorder);
 }
 
 /// Lets go of a held-back message after [`HOLD_BACK_TICKS`] with nothing
 /// to overtake it (or at once when the knob is off).
-fn release_held_back(commands: &mut Commands, bus: &mut Bus, now: Tick, reorder: bool) {
+fn release_held_back(
+    commands: &mut Commands,
+    messages: &mut Query<&mut BusMessage>,
+    bus: &mut Bus,
+    now: Tick,
+    reorder: bool,
+) {
     let stale: Vec<ConsumerId> = bus
         .held_back
         .iter()
@@ -281,7 +310,7 @@ fn release_held_back(commands: &mut Commands, bus: &mut Bus, now: Tick, reorder:
     for c in stale {
         if let Some((mut m, _)) = bus.held_back.remove(&c) {
             m.arrive_tick = m.arrive_tick.max(now + 1);
-            bus.send(commands, m);
+            bus.send(commands, messages, m);
         }
     }
 }

@@ -143,7 +143,6 @@ fn start_replays(
 
 #[allow(clippy::too_many_arguments)]
 fn project(
-    mut commands: Commands,
     mut projectors: Query<(&mut ProjectorView, &mut Consumer, &mut ConsumerQueue)>,
     messages: Query<&BusMessage>,
     events: Query<&StoredEvent>,
@@ -195,7 +194,7 @@ fn project(
         let budget = consumer.budget(queue.queue.len(), 1);
         for _ in 0..budget {
             let Some(msg_entity) = queue.queue.pop_front() else { break };
-            commands.entity(msg_entity).despawn();
+            bus.recycle(msg_entity);
             if let Some(d) = bus.depth.get_mut(&ConsumerId::Projector(projection)) {
                 *d = d.saturating_sub(1);
             }

@@ -407,7 +407,7 @@ fn orchestrate(
         let budget = consumer.budget(queue.queue.len(), 1);
         for _ in 0..budget {
             let Some(m) = queue.queue.pop_front() else { break };
-            ctx.commands.entity(m).despawn();
+            bus.recycle(m);
             if let Some(d) = bus.depth.get_mut(&ConsumerId::Orchestrator) {
                 *d = d.saturating_sub(1);
             }
