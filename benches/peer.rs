@@ -680,6 +680,7 @@ fn best_of<T>(mut f: impl FnMut() -> (T, f64)) -> (T, f64, f64) {
     let mut worst: f64 = 0.0;
     for _ in 0..RUNS {
         let (out, secs) = f();
+        eprintln!("    run: {secs:.3} s");
         worst = worst.max(secs);
         if best.as_ref().is_none_or(|(_, b)| secs < *b) {
             best = Some((out, secs));

@@ -173,7 +173,7 @@ impl Harness {
     /// Every stored event, in seq order.
     pub fn events(&self) -> Vec<EventEnvelope> {
         let store = self.world().resource::<EventStore>();
-        store.rows().iter().filter_map(|e| self.world().get::<StoredEvent>(*e)).map(|r| r.0.clone()).collect()
+        store.rows().iter().filter_map(|e| self.world().get::<StoredEvent>(*e)).map(|r| (*r.0).clone()).collect()
     }
 
     pub fn fingerprint(&self) -> String {

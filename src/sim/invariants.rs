@@ -255,7 +255,7 @@ fn drain_findings(world: &mut World) -> Vec<(&'static str, String)> {
     let head = world.resource::<EventStore>().head_seq();
     let rows: Vec<Entity> = world.resource::<EventStore>().rows().to_vec();
     let envs: Vec<&crate::domain::EventEnvelope> =
-        rows.iter().filter_map(|e| events_q.get(world, *e).ok()).map(|r| &r.0).collect();
+        rows.iter().filter_map(|e| events_q.get(world, *e).ok()).map(|r| &*r.0).collect();
 
     // Chain, from the first row.
     let mut chain = HashChain::default();

@@ -12,10 +12,14 @@ use crate::domain::{AggregateId, Booking, CustomerId, Event, EventEnvelope, Hash
 use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::sync::Arc;
 
-/// One stored event (a row of the `events` table).
+/// One stored event (a row of the `events` table). Shared, not copied:
+/// the row, the append's caller and anything that keeps the envelope point
+/// at one allocation, and the table holds a pointer per row instead of the
+/// whole envelope (which made every growth of the table copy megabytes).
 #[derive(Component, Clone, Debug)]
-pub struct StoredEvent(pub EventEnvelope);
+pub struct StoredEvent(pub Arc<EventEnvelope>);
 
 /// An outbox row: the event `seq` still has to be published to the bus.
 #[derive(Component, Clone, Debug)]
@@ -93,7 +97,7 @@ impl EventStore {
         causation_id: u64,
         correlation_id: u64,
         event: Event,
-    ) -> EventEnvelope {
+    ) -> Arc<EventEnvelope> {
         if version <= self.version(&aggregate_id) {
             self.duplicate_keys.push((aggregate_id.clone(), version));
         }
@@ -109,6 +113,7 @@ impl EventStore {
             self.head,
         );
         self.head = env.hash;
+        let env = Arc::new(env);
         let row = commands.spawn((SimEntity, StoredEvent(env.clone()))).id();
         let outbox = commands.spawn((SimEntity, OutboxRow { seq, correlation: correlation_id, attempts: 0 })).id();
         self.outbox.push_back((seq, outbox));

@@ -145,7 +145,7 @@ fn consumers(world: &World) -> Vec<ConsumerRow<'_>> {
 /// Event `seq` as stored.
 pub fn stored(world: &World, seq: u64) -> Option<&EventEnvelope> {
     let store = world.get_resource::<EventStore>()?;
-    store.row(seq).and_then(|e| world.get::<StoredEvent>(e)).map(|s| &s.0)
+    store.row(seq).and_then(|e| world.get::<StoredEvent>(e)).map(|s| &*s.0)
 }
 
 fn tick(world: &World) -> u64 {
