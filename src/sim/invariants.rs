@@ -111,8 +111,11 @@ pub fn per_tick(
     events: Query<&StoredEvent>,
     consumers: Query<&Consumer>,
     views: Query<(&ProjectorView, &Consumer)>,
-    vendors: Query<&super::vendors::Vendor>,
-    sagas: Query<&Saga>,
+    // Only what changed since the last check: a vendor's inventory or a
+    // saga's state can only go wrong when it is written, and a tick then
+    // costs what happened in it, not how many sagas are waiting.
+    vendors: Query<&super::vendors::Vendor, Changed<super::vendors::Vendor>>,
+    sagas: Query<&Saga, Changed<Saga>>,
     forgotten: Res<Forgotten>,
     clock: Res<SimClock>,
 ) {
