@@ -135,7 +135,6 @@ fn speed(sc: &Scenario, quick: bool) {
         sim_ms as f64 / 1000.0 / wall,
         wall * 1000.0 / runs as f64
     );
-
 }
 
 /// 2. Sweep rate.
@@ -147,7 +146,6 @@ fn sweep(sc: &Scenario, quick: bool) {
         assert!(r.ok, "chaos seed {seed}");
     }
     println!("check --chaos sweep: {:.1} seeds/s", seeds as f64 / t.elapsed().as_secs_f64());
-
 }
 
 /// 3. Saturation throughput: a 2000 cmd/s burst, everything drained.
@@ -165,7 +163,6 @@ fn saturation(quick: bool) {
         "saturation: {events} events appended, published, delivered to 6 consumers and applied in {wall:.2} s = {:.0} events/s end to end",
         events as f64 / wall
     );
-
 }
 
 /// 4. Flat in history + memory per event.
