@@ -125,6 +125,12 @@ impl Bus {
         self.in_transit.len()
     }
 
+    /// The entities of the messages still travelling, in arrival order
+    /// (consumed messages' entities wait in the pool: see [`Bus::recycle`]).
+    pub fn in_transit_messages(&self) -> impl Iterator<Item = Entity> + '_ {
+        self.in_transit.values().copied()
+    }
+
     /// Puts a message on the wire: an entity (a consumed one reused, or a
     /// new one), indexed by its arrival.
     fn send(&mut self, commands: &mut Commands, messages: &mut Query<&mut BusMessage>, msg: BusMessage) {
@@ -223,12 +229,11 @@ fn pump_outbox(
         if bus.depth.values().any(|d| *d >= MAX_QUEUE_DEPTH) {
             break;
         }
-        // Rows are pending in seq order: the oldest first.
+        // Rows are pending in seq order: the oldest first. A row not
+        // readable yet stays first in line for the next tick: skipping it
+        // would lose its event for good.
         let Some((seq, entity)) = store.outbox_front() else { break };
-        let Ok(mut row) = rows.get_mut(entity) else {
-            store.outbox_pop();
-            continue;
-        };
+        let Ok(mut row) = rows.get_mut(entity) else { break };
         let correlation = row.correlation;
         if knobs.publish_fail_pct > 0 && rng.0.random_range(0..100u8) < knobs.publish_fail_pct {
             row.attempts += 1;
@@ -236,10 +241,7 @@ fn pump_outbox(
             signals.send(SimSignal::OutboxPublished { seq, ok: false, correlation });
             break;
         }
-        let Some(env) = store.row(seq).and_then(|e| events.get(e).ok()) else {
-            store.outbox_pop();
-            continue;
-        };
+        let Some(env) = store.row(seq).and_then(|e| events.get(e).ok()) else { break };
         for consumer in bus.route(env.0.kind()) {
             let copies =
                 if knobs.duplicate_pct > 0 && rng.0.random_range(0..100u8) < knobs.duplicate_pct { 2 } else { 1 };

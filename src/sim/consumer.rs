@@ -73,6 +73,8 @@ impl Default for StreamLog {
 
 impl StreamLog {
     fn contains(&self, version: u32) -> bool {
+        // Versions start at 1: 0 would read as applied.
+        debug_assert!(version > 0, "stream versions start at 1");
         version <= self.applied_upto || self.applied_above.binary_search(&version).is_ok()
     }
 

@@ -35,7 +35,9 @@ fn a_dropped_delivery_breaks_exactly_once_at_drain() {
     h.command("hold", hold("ana", "IB3166", "1C"));
     h.run(3);
     // Lose one message on the bus (a broker that drops instead of retrying).
-    let victim = h.world_mut().query::<(bevy::prelude::Entity, &BusMessage)>().iter(h.world()).map(|(e, _)| e).next();
+    // A message still travelling (consumed messages' entities are pooled
+    // and keep their last `BusMessage`, so any entity with one will not do).
+    let victim = h.world().resource::<cqrs_tickets::sim::bus::Bus>().in_transit_messages().next();
     let victim = victim.expect("a message in flight");
     let consumer = h.world().get::<BusMessage>(victim).unwrap().consumer;
     h.world_mut().despawn(victim);
