@@ -107,12 +107,7 @@ impl AggregateId {
 
     /// The flight half of the id.
     pub fn flight(&self) -> FlightId {
-        FlightId::new(self.flight_str())
-    }
-
-    /// The flight half of the id, borrowed (no allocation).
-    pub fn flight_str(&self) -> &str {
-        self.0.split_once('/').map_or(&*self.0, |(f, _)| f)
+        FlightId::new(self.0.split_once('/').map_or(&*self.0, |(f, _)| f))
     }
 
     /// The seat half of the id.

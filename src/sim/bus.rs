@@ -21,6 +21,7 @@ use bevy::prelude::*;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A queue on the exchange: one per projector, one for the orchestrator.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -94,7 +95,7 @@ pub struct Bus {
     pub duplicates_sent: u64,
     /// The consumers each event kind's routing key reaches, worked out once
     /// per kind (with the number of bindings it was worked out from).
-    routes: BTreeMap<EventKind, (usize, Vec<ConsumerId>)>,
+    routes: BTreeMap<EventKind, (usize, Arc<[ConsumerId]>)>,
 }
 
 impl Bus {
@@ -102,7 +103,8 @@ impl Bus {
     /// bindings are fixed after start-up, so the topic match runs once per
     /// kind instead of once per publish; a change in the number of
     /// bindings works it out again.
-    pub fn route(&mut self, kind: EventKind) -> Vec<ConsumerId> {
+    /// Shared, so a publish clones a pointer, not a list.
+    pub fn route(&mut self, kind: EventKind) -> Arc<[ConsumerId]> {
         let n = self.bindings.len();
         if let Some((len, targets)) = self.routes.get(&kind)
             && *len == n
@@ -110,7 +112,7 @@ impl Bus {
             return targets.clone();
         }
         let key = format!("booking.{}", kind.name());
-        let targets: Vec<ConsumerId> =
+        let targets: Arc<[ConsumerId]> =
             self.bindings.iter().filter(|b| topic_matches(b.pattern, &key)).map(|b| b.consumer).collect();
         self.routes.insert(kind, (n, targets.clone()));
         targets
@@ -118,11 +120,6 @@ impl Bus {
 
     pub fn in_flight_total(&self) -> usize {
         self.depth.values().sum()
-    }
-
-    /// Messages still travelling to their queues.
-    pub fn in_transit(&self) -> usize {
-        self.in_transit.len()
     }
 
     /// The entities of the messages still travelling, in arrival order
@@ -242,7 +239,7 @@ fn pump_outbox(
             break;
         }
         let Some(env) = store.row(seq).and_then(|e| events.get(e).ok()) else { break };
-        for consumer in bus.route(env.0.kind()) {
+        for &consumer in bus.route(env.0.kind()).iter() {
             let copies =
                 if knobs.duplicate_pct > 0 && rng.0.random_range(0..100u8) < knobs.duplicate_pct { 2 } else { 1 };
             for copy in 0..copies {

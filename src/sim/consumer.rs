@@ -209,12 +209,9 @@ impl Consumer {
     }
 
     fn stream_mut(&mut self, id: &AggregateId) -> &mut StreamLog {
-        // Probe by reference first: the id is cloned only on a stream's
+        // One probe by the id's text: an id is built only on a stream's
         // first event.
-        if !self.streams.contains_key(id) {
-            self.streams.insert(id.clone(), StreamLog::default());
-        }
-        self.streams.get_mut(id).expect("just inserted")
+        self.streams.entry_ref(id.as_str()).or_default()
     }
 
     /// Records that `env` was applied.

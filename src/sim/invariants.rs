@@ -217,8 +217,7 @@ pub fn pending_work(world: &mut World) -> Option<String> {
     if let Some(qf) = q.iter(world).next() {
         return Some(format!("query {} in flight ({})", qf.id, qf.query.key()));
     }
-    let mut q = world.query::<&super::store::OutboxRow>();
-    let n = q.iter(world).count();
+    let n = world.resource::<EventStore>().outbox_pending();
     if n > 0 {
         return Some(format!("{n} outbox row(s)"));
     }

@@ -35,12 +35,12 @@ impl AvailableFlights {
             EventKind::SeatReleased | EventKind::SeatHoldExpired => false,
             _ => true,
         };
-        let entry = slot(&mut self.seats, &env.aggregate_id);
+        let entry = self.seats.entry(env.aggregate_id.clone()).or_insert((0, false));
         if env.version <= entry.0 {
             return;
         }
-        let flight = env.aggregate_id.flight_str();
-        let taken = slot_by(&mut self.taken, flight, || env.aggregate_id.flight());
+        let flight = env.aggregate_id.flight();
+        let taken = self.taken.entry(flight).or_default();
         match (entry.1, occupied) {
             (false, true) => *taken += 1,
             (true, false) => *taken = taken.saturating_sub(1),
@@ -81,7 +81,7 @@ impl CustomerBookings {
             self.rows.remove(customer);
             return;
         }
-        let row = slot(slot(&mut self.rows, customer), &env.aggregate_id);
+        let row = self.rows.entry(customer.clone()).or_default().entry(env.aggregate_id.clone()).or_default();
         if let Event::SeatHeld { passenger, price_cents, .. } = &env.event
             && env.version > row.hold_version
         {
@@ -131,7 +131,7 @@ pub struct Detail {
 
 impl BookingDetail {
     fn apply(&mut self, env: &EventEnvelope, forgotten: &Forgotten) {
-        let d = slot(&mut self.bookings, &env.aggregate_id);
+        let d = self.bookings.entry(env.aggregate_id.clone()).or_default();
         d.version = env.version;
         let mut prefix = [0u8; 8];
         prefix.copy_from_slice(&env.hash[..8]);
@@ -196,8 +196,8 @@ pub struct LedgerRow {
 
 impl VendorLedger {
     fn apply(&mut self, env: &EventEnvelope) {
-        let Some(vendor) = self.flight_vendor.get(env.aggregate_id.flight_str()) else { return };
-        let row = slot(&mut self.vendors, vendor);
+        let Some(vendor) = self.flight_vendor.get(&env.aggregate_id.flight()).cloned() else { return };
+        let row = self.vendors.entry(vendor).or_default();
         match env.kind() {
             EventKind::SeatHeld => row.holds += 1,
             EventKind::TicketIssued => row.issues += 1,
@@ -232,11 +232,10 @@ impl RevenueRow {
 
 impl Revenue {
     fn apply(&mut self, env: &EventEnvelope) {
-        let flight = env.aggregate_id.flight_str();
-        let row = slot_by(&mut self.flights, flight, || env.aggregate_id.flight());
-        if row.vendor.is_none() {
-            row.vendor = self.flight_vendor.get(flight).cloned();
-        }
+        let flight = env.aggregate_id.flight();
+        let vendor = self.flight_vendor.get(&flight).cloned();
+        let row = self.flights.entry(flight).or_default();
+        row.vendor = vendor;
         match &env.event {
             Event::PaymentCaptured { amount_cents, .. } => row.captured_cents += amount_cents,
             Event::RefundCompleted { amount_cents, .. } => row.refunded_cents += amount_cents,
@@ -248,27 +247,6 @@ impl Revenue {
     pub fn net_cents(&self) -> i64 {
         self.flights.values().map(RevenueRow::net_cents).sum()
     }
-}
-
-/// The row under `key`, made (default) on first use. One search; the
-/// clone of an id is a reference-count bump.
-fn slot<'m, K: Ord + Clone, V: Default>(map: &'m mut BTreeMap<K, V>, key: &K) -> &'m mut V {
-    map.entry(key.clone()).or_default()
-}
-
-/// The row under a borrowed form of the key (`&str` for an id), made on
-/// first use: for keys that would otherwise be built (allocated) on every
-/// apply just to be looked up.
-fn slot_by<'m, K, Q, V>(map: &'m mut BTreeMap<K, V>, key: &Q, make: impl FnOnce() -> K) -> &'m mut V
-where
-    K: Ord + std::borrow::Borrow<Q>,
-    Q: Ord + ?Sized,
-    V: Default,
-{
-    if !map.contains_key(key) {
-        map.insert(make(), V::default());
-    }
-    map.get_mut(key).expect("just made")
 }
 
 /// The booking status an event leads to.

@@ -11,7 +11,7 @@ use crate::sim::consumer::{Consumer, ConsumerQueue};
 use crate::sim::projectors::ProjectorView;
 use crate::sim::query_api::{CacheEntry, QueryInFlight, QueryLog, Redis};
 use crate::sim::saga::Sagas;
-use crate::sim::store::{EventStore, OutboxRow};
+use crate::sim::store::EventStore;
 use crate::sim::timers::TimerWheel;
 use crate::sim::vendors::Vendor;
 use bevy::prelude::*;
@@ -143,7 +143,6 @@ fn node_states(
     knobs: Option<Res<Knobs>>,
     consumers: Query<(&Consumer, &ConsumerQueue, Option<&ProjectorView>)>,
     vendors: Query<&Vendor>,
-    outbox: Query<&OutboxRow>,
     cmds: Query<&CommandInFlight>,
     queries: Query<&QueryInFlight>,
     entries: Query<&CacheEntry>,
@@ -176,7 +175,7 @@ fn node_states(
         NodeId::Outbox,
         format!(
             "{} rows waiting{}",
-            outbox.iter().count(),
+            store.outbox_pending(),
             if knobs.publish_fail_pct > 0 { "  |  PUBLISH FAILING" } else { "" }
         ),
     );
