@@ -23,9 +23,10 @@
 //! through `grep '^cqrs-es'` to see only the results.
 //!
 //! A bench binary (`harness = false`), not a test: nothing here asserts on
-//! time. The async API is driven by `futures_lite::future::block_on`:
-//! cqrs-es needs tokio only for `tokio::sync::Mutex` (in `EventSink`),
-//! which works without a tokio runtime.
+//! time. `BENCH_ONLY=ours` runs our side only (for profiling). The async
+//! API is driven by `futures_lite::future::block_on`: cqrs-es needs tokio
+//! only for `tokio::sync::Mutex` (in `EventSink`), which works without a
+//! tokio runtime.
 
 use async_trait::async_trait;
 use cqrs_es::event_sink::EventSink;
@@ -702,6 +703,10 @@ fn main() {
     println!(
         "ours: {events} events ({issued} tickets issued) in {secs:.3} s [{worst:.3} s] over {ticks} ticks = {ours_rate:.0} events/s, {ours_bookings:.0} bookings/s"
     );
+    if std::env::var("BENCH_ONLY").is_ok_and(|v| v == "ours") {
+        // Profiling our side: the peer's figures are not wanted.
+        return;
+    }
     // The shipped MemStore prints a line per load and per commit: once is
     // enough.
     let (events, secs) = cqrs_es_events_per_s(n);

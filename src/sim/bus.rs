@@ -16,7 +16,7 @@ use super::signals::{Signals, SimSignal};
 use super::store::{EventStore, OutboxRow, StoredEvent};
 use super::world::{IdGen, SimClock, SimEntity, SimSetup};
 use super::{SimRng, SimSet};
-use crate::domain::{EventKind, Tick};
+use crate::domain::{EventEnvelope, EventKind, Tick};
 use bevy::prelude::*;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -48,13 +48,18 @@ impl ConsumerId {
     }
 }
 
-/// One message on the bus: a reference to a stored event. Its entity is
-/// reused for a later message once a consumer took it off its queue (see
+/// One message on the bus: the published event (its body, shared with the
+/// store's row, not copied) and where it is going. Its entity is reused
+/// for a later message once a consumer took it off its queue (see
 /// [`Bus::recycle`]).
 #[derive(Component, Clone, Debug)]
 pub struct BusMessage {
     pub id: u64,
     pub seq: u64,
+    /// The event as published. A consumer reads it from the message, as a
+    /// RabbitMQ consumer reads the body, instead of going back to the
+    /// store for it (which cost a few more memory loads per delivery).
+    pub event: Arc<EventEnvelope>,
     pub consumer: ConsumerId,
     pub arrive_tick: Tick,
     pub duplicate: bool,
@@ -254,6 +259,7 @@ fn pump_outbox(
                 let msg = BusMessage {
                     id: ids.next_id(),
                     seq,
+                    event: env.0.clone(),
                     consumer,
                     arrive_tick: arrive,
                     duplicate: copy == 1,

@@ -150,7 +150,9 @@ pub struct CommandRecord {
 /// The command log: recent records, every labelled one, and exact totals.
 #[derive(Resource, Debug, Default)]
 pub struct CommandLog {
-    pub records: BTreeMap<u64, CommandRecord>,
+    /// Boxed: a record is a few hundred bytes, and the map moves its
+    /// neighbours on every insert and eviction (a pointer each, this way).
+    pub records: BTreeMap<u64, Box<CommandRecord>>,
     pub labels: BTreeMap<String, u64>,
     /// Totals by outcome over the whole run (`inflight` = still open).
     pub counts: BTreeMap<Outcome, u64>,
@@ -165,10 +167,10 @@ pub const LOG_WINDOW: usize = 20_000;
 
 impl CommandLog {
     pub fn get(&self, id: u64) -> Option<&CommandRecord> {
-        self.records.get(&id)
+        self.records.get(&id).map(Box::as_ref)
     }
     pub fn by_label(&self, label: &str) -> Option<&CommandRecord> {
-        self.labels.get(label).and_then(|id| self.records.get(id))
+        self.labels.get(label).and_then(|id| self.records.get(id)).map(Box::as_ref)
     }
     pub fn count(&self, outcome: Outcome) -> u64 {
         self.counts.get(&outcome).copied().unwrap_or(0)
@@ -179,7 +181,7 @@ impl CommandLog {
             self.labels.insert(label.clone(), record.id);
         }
         *self.counts.entry(Outcome::Inflight).or_default() += 1;
-        self.records.insert(record.id, record);
+        self.records.insert(record.id, Box::new(record));
         while self.records.len() > LOG_WINDOW {
             let Some((&id, r)) = self.records.iter().find(|(_, r)| r.outcome != Outcome::Inflight && r.label.is_none())
             else {
@@ -483,7 +485,7 @@ fn decide(
                         }
                         let command = Command::HoldSeat {
                             customer: customer.clone(),
-                            passenger,
+                            passenger: passenger.clone(),
                             vendor: info.vendor.clone(),
                             flight: flight.clone(),
                             price_cents: info.price_cents,
@@ -571,18 +573,17 @@ fn run_domain(state: &domain::Booking, command: &Command, agg: AggregateId) -> R
     }
 }
 
+/// The seat's stream, its flight and the customer's passenger details
+/// (borrowed: only a hold copies them into its event).
 fn decide_on_seat<'c>(
     catalog: &'c Catalog,
-    customers: &Customers,
+    customers: &'c Customers,
     customer: &CustomerId,
     flight: &FlightId,
     seat: &SeatNo,
-) -> Result<(AggregateId, &'c super::config::FlightInfo, domain::Passenger), (Outcome, String)> {
-    let passenger = customers
-        .by_id
-        .get(customer)
-        .cloned()
-        .ok_or_else(|| (Outcome::Rejected, format!("unknown customer {customer}")))?;
+) -> Result<(AggregateId, &'c super::config::FlightInfo, &'c domain::Passenger), (Outcome, String)> {
+    let passenger =
+        customers.by_id.get(customer).ok_or_else(|| (Outcome::Rejected, format!("unknown customer {customer}")))?;
     let info = catalog.seat(flight, seat).map_err(|r| (Outcome::Rejected, r))?;
     Ok((AggregateId::seat(flight, seat), info, passenger))
 }

@@ -154,7 +154,7 @@ fn project(
     clock: Res<SimClock>,
     mut signals: Signals,
 ) {
-    let event = |seq: u64| store.row(seq).and_then(|e| events.get(e).ok()).map(|r| &r.0);
+    let event = |seq: u64| store.row(seq).and_then(|e| events.get(e).ok()).map(|r| &*r.0);
     let mut all: Vec<_> = projectors.iter_mut().collect();
     all.sort_by_key(|(pv, _, _)| pv.projection);
     for (mut pv, mut consumer, mut queue) in all {
@@ -199,16 +199,16 @@ fn project(
                 *d = d.saturating_sub(1);
             }
             let Ok(msg) = messages.get(msg_entity) else { continue };
-            let Some(env) = event(msg.seq) else { continue };
+            let env = &*msg.event;
             let outcome = match consumer.receive(env, &mech) {
                 Receive::Duplicate => ApplyOutcome::DuplicateSkipped,
                 Receive::Buffered => ApplyOutcome::Buffered,
-                Receive::Apply(seqs) => {
-                    for seq in seqs.seqs() {
-                        if let Some(env) = event(seq) {
-                            pv.view.apply(env, &forgotten);
-                            consumer.mark_applied(env);
-                        }
+                Receive::Apply(applies) => {
+                    // The delivered event, then the buffered successors it
+                    // unblocked (those are read back from the store).
+                    for env in std::iter::once(env).chain(applies.unblocked.iter().filter_map(|&seq| event(seq))) {
+                        pv.view.apply(env, &forgotten);
+                        consumer.mark_applied(env);
                     }
                     ApplyOutcome::Applied
                 }

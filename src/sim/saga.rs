@@ -28,7 +28,9 @@ use crate::domain::{
 use bevy::ecs::system::SystemParam;
 use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
 
 /// Most legs one itinerary may have.
 pub const MAX_LEGS: usize = 6;
@@ -122,11 +124,43 @@ impl SagaState {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogLine {
     pub tick: Tick,
-    pub step: String,
+    pub step: LogStep,
     /// `ok`, `fail`, `timeout`, `compensate ok`, `compensate retry`,
     /// `late reply compensated`.
     pub outcome: &'static str,
-    pub detail: String,
+    /// Fixed texts are not copied: most lines have one (or none).
+    pub detail: Cow<'static, str>,
+}
+
+/// What a log line (or a compensation) is about. Kept as data and written
+/// out only when displayed: a busy tick logs thousands of lines that
+/// nobody reads, and formatting each one was a visible share of it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LogStep {
+    /// A forward step, e.g. "vendor hold (leg 1)".
+    Step(StepAction),
+    /// The saga as a whole ("saga").
+    Saga,
+    /// The compensation of a step, e.g. "undo vendor hold (leg 1)".
+    Undo(StepAction),
+    /// Recording that the vendor could not issue, e.g. "record issue failure (leg 1)".
+    RecordIssueFailure(usize),
+    /// A vendor reply that came after its step gave up.
+    LateReply { op: &'static str, vendor: VendorId },
+}
+
+impl fmt::Display for LogStep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Through `pad`, so that `{:<28}` aligns a log column.
+        let text = match self {
+            LogStep::Step(step) => step.name(),
+            LogStep::Saga => "saga".into(),
+            LogStep::Undo(step) => format!("undo {}", step.name()),
+            LogStep::RecordIssueFailure(l) => format!("record issue failure (leg {})", l + 1),
+            LogStep::LateReply { op, vendor } => format!("late {op} reply from {vendor}"),
+        };
+        f.pad(&text)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -145,7 +179,7 @@ enum Wait {
 /// A compensation (or failure-recording) item: a label and its ops.
 #[derive(Clone, Debug, PartialEq)]
 struct CompItem {
-    label: String,
+    label: LogStep,
     ops: Vec<Op>,
 }
 
@@ -156,7 +190,6 @@ pub struct Saga {
     pub itinerary: bool,
     pub customer: CustomerId,
     pub legs: Vec<Leg>,
-    pub steps: Vec<StepAction>,
     pub state: SagaState,
     /// The current forward step.
     pub step: usize,
@@ -172,10 +205,32 @@ pub struct Saga {
     reply: Option<Result<Reply, String>>,
     timed_out: bool,
     comp: Vec<CompItem>,
-    /// (leg, event type) seen on the queue since this saga's hold.
-    seen: BTreeSet<(usize, EventKind)>,
-    hold_version: BTreeMap<usize, u32>,
-    pnrs: BTreeMap<usize, String>,
+    /// Per leg (same index as `legs`): what the saga learnt about it.
+    progress: Vec<LegProgress>,
+}
+
+/// What a saga knows about one of its legs. A plain row per leg rather
+/// than maps keyed by leg: a saga has at most [`MAX_LEGS`] legs, and three
+/// small maps per saga cost three allocations each.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct LegProgress {
+    /// The version at which this saga's hold cycle on the seat began (the
+    /// fence for its later commands).
+    hold_version: Option<u32>,
+    /// Event types seen on the queue since that hold, one bit per
+    /// [`EventKind`].
+    seen: u32,
+    /// The PNR the vendor issued.
+    pnr: Option<String>,
+}
+
+// One bit per event type in `LegProgress::seen`.
+const _: () = assert!(EventKind::ALL.len() <= 32);
+
+impl LegProgress {
+    fn saw(&self, kind: EventKind) -> bool {
+        self.seen & (1 << kind as u32) != 0
+    }
 }
 
 impl Saga {
@@ -186,26 +241,46 @@ impl Saga {
             return true;
         }
         self.state == SagaState::Running
-            && matches!(self.steps.get(self.step), Some(StepAction::AwaitPayment(_)))
+            && matches!(self.step_at(self.step), Some(StepAction::AwaitPayment(_)))
             && self.op == 0
     }
 
     /// The step being worked on (forward), or the compensation being run.
     pub fn current(&self) -> String {
         match self.state {
-            SagaState::Running => self.steps.get(self.step).map_or("-".into(), |s| s.name()),
-            SagaState::Compensating => self.comp.first().map_or("-".into(), |c| c.label.clone()),
+            SagaState::Running => self.step_at(self.step).map_or("-".into(), |s| s.name()),
+            SagaState::Compensating => self.comp.first().map_or("-".into(), |c| c.label.to_string()),
             s => s.name().into(),
         }
     }
 
-    fn forward_ops(&self, step: StepAction) -> Vec<Op> {
+    /// Step `i` of the saga. For n legs: a local hold and a vendor hold per
+    /// leg, then the payment of each leg (captured by the saga for an
+    /// itinerary, awaited from the customer for a single booking), then the
+    /// issue of each. Worked out, not stored: one list less per saga to
+    /// allocate and to fetch from memory on every wake-up.
+    pub fn step_at(&self, i: usize) -> Option<StepAction> {
+        let n = self.legs.len();
+        Some(match i {
+            i if i < 2 * n && i % 2 == 0 => StepAction::LocalHold(i / 2),
+            i if i < 2 * n => StepAction::VendorHold(i / 2),
+            i if i < 3 * n && self.itinerary => StepAction::Capture(i - 2 * n),
+            i if i < 3 * n => StepAction::AwaitPayment(i - 2 * n),
+            i if i < 4 * n => StepAction::VendorIssue(i - 3 * n),
+            _ => return None,
+        })
+    }
+
+    /// Op number `i` of a forward step (None when the step has no more).
+    /// Built one at a time: a saga wakes several times per step, and
+    /// building the whole list each time cloned every id in it.
+    fn forward_op(&self, step: StepAction, i: usize) -> Option<Op> {
         let l = step.leg();
         let leg = &self.legs[l];
         let holder = self.id;
         let (flight, seat) = (leg.flight.clone(), leg.seat.clone());
-        match step {
-            StepAction::LocalHold(_) => vec![Op::Cmd(
+        let op = match (step, i) {
+            (StepAction::LocalHold(_), 0) => Op::Cmd(
                 l,
                 Command::HoldSeat {
                     customer: self.customer.clone(),
@@ -216,15 +291,15 @@ impl Saga {
                     now: 0,
                     hold_ttl_ticks: 0,
                 },
-            )],
-            StepAction::VendorHold(_) => vec![Op::Vendor(l, VendorOp::Hold { flight, seat, holder })],
-            StepAction::AwaitPayment(_) => vec![Op::AwaitPayment(l)],
-            StepAction::Capture(_) => vec![Op::Cmd(l, Command::Pay { customer: self.customer.clone(), now: 0 })],
-            StepAction::VendorIssue(_) => vec![
-                Op::Vendor(l, VendorOp::Issue { flight, seat, holder }),
-                Op::Cmd(l, Command::IssueTicket { pnr: String::new() }),
-            ],
-        }
+            ),
+            (StepAction::VendorHold(_), 0) => Op::Vendor(l, VendorOp::Hold { flight, seat, holder }),
+            (StepAction::AwaitPayment(_), 0) => Op::AwaitPayment(l),
+            (StepAction::Capture(_), 0) => Op::Cmd(l, Command::Pay { customer: self.customer.clone(), now: 0 }),
+            (StepAction::VendorIssue(_), 0) => Op::Vendor(l, VendorOp::Issue { flight, seat, holder }),
+            (StepAction::VendorIssue(_), 1) => Op::Cmd(l, Command::IssueTicket { pnr: String::new() }),
+            _ => return None,
+        };
+        Some(op)
     }
 
     fn compensation(&self, step: StepAction) -> Vec<Op> {
@@ -247,7 +322,7 @@ impl Saga {
         }
     }
 
-    fn line(&mut self, now: Tick, step: String, outcome: &'static str, detail: impl Into<String>) {
+    fn line(&mut self, now: Tick, step: LogStep, outcome: &'static str, detail: impl Into<Cow<'static, str>>) {
         self.log.push(LogLine { tick: now, step, outcome, detail: detail.into() });
     }
 }
@@ -301,17 +376,6 @@ pub fn new_saga(
 ) -> Saga {
     let id = ids.next_id();
     let n = legs.len();
-    let mut steps = vec![];
-    for l in 0..n {
-        steps.push(StepAction::LocalHold(l));
-        steps.push(StepAction::VendorHold(l));
-    }
-    for l in 0..n {
-        steps.push(if itinerary { StepAction::Capture(l) } else { StepAction::AwaitPayment(l) });
-    }
-    for l in 0..n {
-        steps.push(StepAction::VendorIssue(l));
-    }
     for leg in &legs {
         sagas.attached.entry(leg.aggregate.clone()).or_default().insert(id);
     }
@@ -322,10 +386,10 @@ pub fn new_saga(
         itinerary,
         customer,
         legs,
-        steps,
         state: SagaState::Running,
         step: 0,
-        log: vec![],
+        // A single booking writes five lines: one allocation, not three.
+        log: Vec::with_capacity(8),
         correlation,
         started_tick: now,
         ended_tick: None,
@@ -336,13 +400,11 @@ pub fn new_saga(
         reply: None,
         timed_out: false,
         comp: vec![],
-        seen: BTreeSet::new(),
-        hold_version: BTreeMap::new(),
-        pnrs: BTreeMap::new(),
+        progress: vec![LegProgress::default(); n],
     };
     if !itinerary {
         // The customer's own HoldSeat already did the local hold.
-        saga.line(now, StepAction::LocalHold(0).name(), "ok", "held by the customer's command");
+        saga.line(now, LogStep::Step(StepAction::LocalHold(0)), "ok", "held by the customer's command");
         saga.step = 1;
     }
     saga
@@ -402,7 +464,7 @@ fn orchestrate(
     // Sagas started this tick live here until they are spawned at the end.
     let mut fresh: Vec<Saga> = vec![];
     // 1. The orchestrator's queue.
-    let event = |seq: u64| store.row(seq).and_then(|e| events.get(e).ok()).map(|r| &r.0);
+    let event = |seq: u64| store.row(seq).and_then(|e| events.get(e).ok()).map(|r| &*r.0);
     if let Ok((mut consumer, mut queue)) = queue_q.single_mut() {
         let budget = consumer.budget(queue.queue.len(), 1);
         for _ in 0..budget {
@@ -412,10 +474,11 @@ fn orchestrate(
                 *d = d.saturating_sub(1);
             }
             let Ok(msg) = messages.get(m) else { continue };
-            let Some(env) = event(msg.seq) else { continue };
-            if let Receive::Apply(seqs) = consumer.receive(env, &ctx.mech) {
-                for seq in seqs.seqs() {
-                    let Some(env) = event(seq) else { continue };
+            let env = &*msg.event;
+            if let Receive::Apply(applies) = consumer.receive(env, &ctx.mech) {
+                // The delivered event, then any buffered successors it
+                // unblocked (read back from the store).
+                for env in std::iter::once(env).chain(applies.unblocked.iter().filter_map(|&seq| event(seq))) {
                     consumer.mark_applied(env);
                     on_event(&mut ctx, &mut sagas, &mut saga_q, &mut fresh, env);
                 }
@@ -563,7 +626,7 @@ fn compensate_late(ctx: &mut SagaCtx, sagas: &mut Sagas, saga: Option<&mut Saga>
         let now = ctx.clock.tick;
         s.line(
             now,
-            format!("late {} reply from {}", r.op.name(), r.vendor),
+            LogStep::LateReply { op: r.op.name(), vendor: r.vendor.clone() },
             "late reply compensated",
             format!("sent {op_name}"),
         );
@@ -582,7 +645,7 @@ fn on_event(
     if let Event::SeatHeld { customer, passenger, vendor, flight, seat, price_cents, .. } = &env.event {
         if let Some((saga, leg)) = sagas.commands.get(&env.causation_id).copied() {
             if let Some(s) = find(sagas, saga_q, fresh, saga) {
-                s.hold_version.insert(leg, env.version);
+                s.progress[leg].hold_version = Some(env.version);
             }
             return;
         }
@@ -596,7 +659,7 @@ fn on_event(
             passenger: passenger.clone(),
         };
         let mut s = new_saga(sagas, &mut ctx.ids, now, customer.clone(), vec![leg], env.correlation_id, false);
-        s.hold_version.insert(0, env.version);
+        s.progress[0].hold_version = Some(env.version);
         fresh.push(s);
         return;
     }
@@ -605,10 +668,10 @@ fn on_event(
         if let Some(s) = find(sagas, saga_q, fresh, saga) {
             let Some(leg) = s.legs.iter().position(|l| l.aggregate == env.aggregate_id) else { continue };
             // Only events after this saga's own hold count for it.
-            if let Some(hold) = s.hold_version.get(&leg)
-                && env.version > *hold
+            if let Some(hold) = s.progress[leg].hold_version
+                && env.version > hold
             {
-                s.seen.insert((leg, env.kind()));
+                s.progress[leg].seen |= 1 << env.kind() as u32;
                 sagas.awake.insert(saga);
             }
         }
@@ -639,10 +702,10 @@ fn advance(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga) {
     for _ in 0..32 {
         match s.state {
             SagaState::Running => {
-                let Some(&step) = s.steps.get(s.step) else {
+                let Some(step) = s.step_at(s.step) else {
                     s.state = SagaState::Completed;
-                    let pnrs: Vec<String> = s.pnrs.values().cloned().collect();
-                    s.line(now, "saga".into(), "ok", format!("completed, PNR {}", pnrs.join(" ")));
+                    let pnrs: Vec<&str> = s.progress.iter().filter_map(|p| p.pnr.as_deref()).collect();
+                    s.line(now, LogStep::Saga, "ok", format!("completed, PNR {}", pnrs.join(" ")));
                     ctx.signals.send(SimSignal::SagaStep {
                         saga: s.id,
                         outcome: "completed",
@@ -650,9 +713,8 @@ fn advance(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga) {
                     });
                     return;
                 };
-                let ops = s.forward_ops(step);
-                let Some(op) = ops.get(s.op).cloned() else {
-                    s.line(now, step.name(), "ok", "");
+                let Some(op) = s.forward_op(step, s.op) else {
+                    s.line(now, LogStep::Step(step), "ok", "");
                     ctx.signals.send(SimSignal::SagaStep { saga: s.id, outcome: "ok", correlation: s.correlation });
                     s.step += 1;
                     s.op = 0;
@@ -662,7 +724,7 @@ fn advance(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga) {
                     Poll::Pending => return,
                     Poll::Done(Ok(pnr)) => {
                         if let Some(pnr) = pnr {
-                            s.pnrs.insert(step.leg(), pnr);
+                            s.progress[step.leg()].pnr = Some(pnr);
                         }
                         s.op += 1;
                     }
@@ -672,7 +734,7 @@ fn advance(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga) {
             SagaState::Compensating => {
                 let Some(item) = s.comp.first().cloned() else {
                     s.state = SagaState::Compensated;
-                    s.line(now, "saga".into(), "compensate ok", "fully compensated");
+                    s.line(now, LogStep::Saga, "compensate ok", "fully compensated");
                     ctx.signals.send(SimSignal::SagaStep {
                         saga: s.id,
                         outcome: "compensated",
@@ -716,7 +778,7 @@ fn advance(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga) {
 /// Step `step` failed: record it, then compensate the steps before it.
 fn fail(ctx: &mut SagaCtx, s: &mut Saga, step: StepAction, reason: String, timeout: bool) {
     let now = ctx.clock.tick;
-    s.line(now, step.name(), if timeout { "timeout" } else { "fail" }, reason.clone());
+    s.line(now, LogStep::Step(step), if timeout { "timeout" } else { "fail" }, reason.clone());
     s.op_progress = s.op;
     ctx.signals.send(SimSignal::SagaStep {
         saga: s.id,
@@ -729,23 +791,23 @@ fn fail(ctx: &mut SagaCtx, s: &mut Saga, step: StepAction, reason: String, timeo
     let mut comp = vec![];
     if let StepAction::VendorIssue(l) = step {
         comp.push(CompItem {
-            label: format!("record issue failure (leg {})", l + 1),
+            label: LogStep::RecordIssueFailure(l),
             ops: vec![Op::Cmd(l, Command::FailIssue { reason })],
         });
     }
     if !ctx.mech.compensation {
         s.comp = comp;
         s.state = SagaState::Aborted;
-        s.line(now, "saga".into(), "fail", "aborted without compensation (safeguard off)");
+        s.line(now, LogStep::Saga, "fail", "aborted without compensation (safeguard off)");
         return;
     }
     if s.op_progress > 0 {
         // Part of this step happened (e.g. the vendor issued, the record
         // failed): undo that part first.
-        comp.push(CompItem { label: format!("undo {}", step.name()), ops: s.compensation(step) });
+        comp.push(CompItem { label: LogStep::Undo(step), ops: s.compensation(step) });
     }
-    for done in s.steps[..s.step].iter().rev() {
-        comp.push(CompItem { label: format!("undo {}", done.name()), ops: s.compensation(*done) });
+    for done in (0..s.step).rev().filter_map(|i| s.step_at(i)) {
+        comp.push(CompItem { label: LogStep::Undo(done), ops: s.compensation(done) });
     }
     s.comp = comp;
     s.state = SagaState::Compensating;
@@ -756,11 +818,12 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
     let now = ctx.clock.tick;
     match (&s.wait, op) {
         (_, Op::AwaitPayment(l)) => {
-            if s.seen.contains(&(l, EventKind::PaymentCaptured)) {
+            let leg = &s.progress[l];
+            if leg.saw(EventKind::PaymentCaptured) {
                 Poll::Done(Ok(None))
-            } else if s.seen.contains(&(l, EventKind::SeatHoldExpired)) {
+            } else if leg.saw(EventKind::SeatHoldExpired) {
                 Poll::Done(Err(("hold expired before payment".into(), false)))
-            } else if s.seen.contains(&(l, EventKind::SeatReleased)) {
+            } else if leg.saw(EventKind::SeatReleased) {
                 Poll::Done(Err(("seat released before payment".into(), false)))
             } else {
                 Poll::Pending
@@ -768,9 +831,9 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
         }
         (None, Op::Cmd(l, mut cmd)) => {
             if let Command::IssueTicket { pnr } = &mut cmd {
-                *pnr = s.pnrs.get(&l).cloned().unwrap_or_default();
+                *pnr = s.progress[l].pnr.clone().unwrap_or_default();
             }
-            let mut fence = s.hold_version.get(&l).copied();
+            let mut fence = s.progress[l].hold_version;
             if let Command::HoldSeat { hold_ttl_ticks, .. } = &mut cmd {
                 *hold_ttl_ticks = ticks(ctx.setup.world.timing.hold_ttl_ms);
                 fence = None;
@@ -806,7 +869,7 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
                         && rec.name == "HoldSeat"
                     {
                         // The hold cycle this saga opened: its fence.
-                        s.hold_version.insert(leg, v);
+                        s.progress[leg].hold_version = Some(v);
                     }
                     Poll::Done(Ok(None))
                 }
@@ -873,5 +936,49 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
             s.wait = None;
             Poll::Pending
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Passenger;
+
+    fn leg(seat: &str) -> Leg {
+        Leg {
+            aggregate: AggregateId::new(&format!("IB3166/{seat}")),
+            flight: FlightId::new("IB3166"),
+            seat: SeatNo::new(seat),
+            vendor: VendorId::new("V1"),
+            price_cents: 100,
+            passenger: Passenger { name: "Ana".into(), email: "ana@example.com".into() },
+        }
+    }
+
+    fn steps(s: &Saga) -> Vec<StepAction> {
+        (0..).map_while(|i| s.step_at(i)).collect()
+    }
+
+    #[test]
+    fn steps_run_holds_then_payments_then_issues() {
+        use StepAction::*;
+        let (mut sagas, mut ids) = (Sagas::default(), IdGen::default());
+        let trip = new_saga(&mut sagas, &mut ids, 0, CustomerId::new("ana"), vec![leg("1A"), leg("2B")], 1, true);
+        assert_eq!(
+            steps(&trip),
+            [
+                LocalHold(0),
+                VendorHold(0),
+                LocalHold(1),
+                VendorHold(1),
+                Capture(0),
+                Capture(1),
+                VendorIssue(0),
+                VendorIssue(1)
+            ]
+        );
+        let single = new_saga(&mut sagas, &mut ids, 0, CustomerId::new("ana"), vec![leg("3C")], 2, false);
+        assert_eq!(steps(&single), [LocalHold(0), VendorHold(0), AwaitPayment(0), VendorIssue(0)]);
+        assert_eq!(single.step, 1, "the customer's own command did the local hold");
     }
 }

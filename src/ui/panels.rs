@@ -483,7 +483,7 @@ pub fn vendors_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
                     ui.horizontal(|ui| {
                         ui.monospace(format!("t{:<5} {:<28}", l.tick, l.step));
                         ui.colored_label(c, l.outcome);
-                        ui.weak(&l.detail);
+                        ui.weak(l.detail.as_ref());
                     });
                 }
             });

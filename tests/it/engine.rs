@@ -185,7 +185,8 @@ fn failing_last_step_compensates_in_reverse_refund_then_release() {
     );
     let saga = &h.sagas()[0];
     assert_eq!(saga.state, SagaState::Compensated);
-    let comp: Vec<&str> = saga.log.iter().filter(|l| l.outcome == "compensate ok").map(|l| l.step.as_str()).collect();
+    let comp: Vec<String> =
+        saga.log.iter().filter(|l| l.outcome == "compensate ok").map(|l| l.step.to_string()).collect();
     let refund = comp.iter().position(|s| s.contains("await payment")).expect("refund ran");
     let release = comp.iter().position(|s| s.contains("hold seat")).expect("release ran");
     assert!(refund < release, "reverse order: {comp:?}");
