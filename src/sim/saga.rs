@@ -946,7 +946,7 @@ mod tests {
 
     fn leg(seat: &str) -> Leg {
         Leg {
-            aggregate: AggregateId::new(&format!("IB3166/{seat}")),
+            aggregate: AggregateId::new(format!("IB3166/{seat}")),
             flight: FlightId::new("IB3166"),
             seat: SeatNo::new(seat),
             vendor: VendorId::new("V1"),
