@@ -60,6 +60,9 @@ pub struct BusMessage {
     /// RabbitMQ consumer reads the body, instead of going back to the
     /// store for it (which cost a few more memory loads per delivery).
     pub event: Arc<EventEnvelope>,
+    /// The event's stream number in the store (consumers index their
+    /// per-stream logs by it).
+    pub stream: u32,
     pub consumer: ConsumerId,
     pub arrive_tick: Tick,
     pub duplicate: bool,
@@ -243,7 +246,9 @@ fn pump_outbox(
             signals.send(SimSignal::OutboxPublished { seq, ok: false, correlation });
             break;
         }
-        let Some(env) = store.row(seq).and_then(|e| events.get(e).ok()) else { break };
+        let Some((env, stream)) = store.row(seq).and_then(|e| events.get(e).ok()).zip(store.stream_of(seq)) else {
+            break;
+        };
         for &consumer in bus.route(env.0.kind()).iter() {
             let copies =
                 if knobs.duplicate_pct > 0 && rng.0.random_range(0..100u8) < knobs.duplicate_pct { 2 } else { 1 };
@@ -260,6 +265,7 @@ fn pump_outbox(
                     id: ids.next_id(),
                     seq,
                     event: env.0.clone(),
+                    stream,
                     consumer,
                     arrive_tick: arrive,
                     duplicate: copy == 1,

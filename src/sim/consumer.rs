@@ -9,7 +9,6 @@
 use super::bus::ConsumerId;
 use super::knobs::Mechanisms;
 use crate::domain::{AggregateId, EventEnvelope};
-use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
 use std::collections::{BTreeMap, VecDeque};
 
@@ -43,10 +42,14 @@ pub struct Consumer {
     /// log): the "exactly once" invariant counts these.
     pub double_applies: u64,
     pub ordered: bool,
-    /// The idempotency log and the ordering cursor, one entry per stream:
-    /// its size is bounded by the streams touched, not by the events
-    /// applied, and one probe answers both "seen it?" and "is it next?".
-    streams: HashMap<AggregateId, StreamLog>,
+    /// The idempotency log and the ordering cursor, one entry per stream,
+    /// by the store's stream number (see [`EventStore::stream_no`]): its
+    /// size is bounded by the streams touched (the seats of the world), not
+    /// by the events applied, and one array read answers both "seen it?"
+    /// and "is it next?".
+    ///
+    /// [`EventStore::stream_no`]: super::store::EventStore::stream_no
+    streams: Vec<StreamLog>,
     /// Distinct (aggregate_id, version) keys applied: the log's size.
     applied: u64,
     buffer: BTreeMap<AggregateId, BTreeMap<u32, u64>>,
@@ -134,7 +137,7 @@ impl Consumer {
             duplicates_skipped: 0,
             double_applies: 0,
             ordered,
-            streams: HashMap::default(),
+            streams: Vec::new(),
             applied: 0,
             buffer: BTreeMap::new(),
             buffered: 0,
@@ -146,9 +149,14 @@ impl Consumer {
         self.applied
     }
 
-    /// Whether the idempotency log holds (aggregate_id, version).
-    pub fn has_applied(&self, id: &AggregateId, version: u32) -> bool {
-        self.streams.get(id).is_some_and(|s| s.contains(version))
+    /// Whether the idempotency log holds (aggregate_id, version), given
+    /// the stream's number.
+    pub fn has_applied(&self, stream: Option<u32>, version: u32) -> bool {
+        self.log(stream).is_some_and(|s| s.contains(version))
+    }
+
+    fn log(&self, stream: Option<u32>) -> Option<&StreamLog> {
+        stream.and_then(|n| self.streams.get(n as usize))
     }
 
     /// Events (store head − applied) this consumer has still to apply.
@@ -168,12 +176,12 @@ impl Consumer {
         n as usize
     }
 
-    /// Decides what to do with a delivered event.
-    pub fn receive(&mut self, env: &EventEnvelope, mech: &Mechanisms) -> Receive {
+    /// Decides what to do with a delivered event of stream number `stream`.
+    pub fn receive(&mut self, env: &EventEnvelope, stream_no: u32, mech: &Mechanisms) -> Receive {
         self.processed += 1;
         let buffered_already =
             !self.buffer.is_empty() && self.buffer.get(&env.aggregate_id).is_some_and(|b| b.contains_key(&env.version));
-        let stream = self.streams.get(&env.aggregate_id);
+        let stream = self.log(Some(stream_no));
         if mech.idempotency && (buffered_already || stream.is_some_and(|s| s.contains(env.version))) {
             self.duplicates_skipped += 1;
             return Receive::Duplicate;
@@ -203,20 +211,22 @@ impl Consumer {
                     self.buffer.remove(&env.aggregate_id);
                 }
             }
-            self.stream_mut(&env.aggregate_id).next_version = next;
+            self.stream_mut(stream_no).next_version = next;
         }
         Receive::Apply(out)
     }
 
-    fn stream_mut(&mut self, id: &AggregateId) -> &mut StreamLog {
-        // One probe by the id's text: an id is built only on a stream's
-        // first event.
-        self.streams.entry_ref(id.as_str()).or_default()
+    fn stream_mut(&mut self, stream_no: u32) -> &mut StreamLog {
+        let i = stream_no as usize;
+        if i >= self.streams.len() {
+            self.streams.resize_with(i + 1, StreamLog::default);
+        }
+        &mut self.streams[i]
     }
 
-    /// Records that `env` was applied.
-    pub fn mark_applied(&mut self, env: &EventEnvelope) {
-        if self.stream_mut(&env.aggregate_id).insert(env.version) {
+    /// Records that `env` (of stream number `stream_no`) was applied.
+    pub fn mark_applied(&mut self, env: &EventEnvelope, stream_no: u32) {
+        if self.stream_mut(stream_no).insert(env.version) {
             self.applied += 1;
         } else {
             self.double_applies += 1;
@@ -238,9 +248,9 @@ impl Consumer {
         self.buffer.iter()
     }
 
-    /// The version an ordered consumer waits for on a stream.
-    pub fn waiting_for(&self, id: &AggregateId) -> u32 {
-        self.streams.get(id).map_or(1, |s| s.next_version)
+    /// The version an ordered consumer waits for on a stream (by number).
+    pub fn waiting_for(&self, stream: Option<u32>) -> u32 {
+        self.log(stream).map_or(1, |s| s.next_version)
     }
 }
 

@@ -165,12 +165,13 @@ fn project(
         if let Some(mut replay) = pv.replay.clone() {
             let budget = consumer.budget(usize::MAX, REPLAY_SPEEDUP);
             for _ in 0..budget {
-                let Some(env) = event(replay.cursor) else { break };
-                if let Receive::Apply(seqs) = consumer.receive(env, &mech) {
+                let Some((env, stream)) = event(replay.cursor).zip(store.stream_of(replay.cursor)) else { break };
+                if let Receive::Apply(seqs) = consumer.receive(env, stream, &mech) {
+                    // The successors it unblocked are of the same stream.
                     for seq in seqs.seqs() {
                         if let Some(env) = event(seq) {
                             pv.view.apply(env, &forgotten);
-                            consumer.mark_applied(env);
+                            consumer.mark_applied(env, stream);
                         }
                     }
                 }
@@ -200,15 +201,15 @@ fn project(
             }
             let Ok(msg) = messages.get(msg_entity) else { continue };
             let env = &*msg.event;
-            let outcome = match consumer.receive(env, &mech) {
+            let outcome = match consumer.receive(env, msg.stream, &mech) {
                 Receive::Duplicate => ApplyOutcome::DuplicateSkipped,
                 Receive::Buffered => ApplyOutcome::Buffered,
                 Receive::Apply(applies) => {
                     // The delivered event, then the buffered successors it
-                    // unblocked (those are read back from the store).
+                    // unblocked (of the same stream; read back from the store).
                     for env in std::iter::once(env).chain(applies.unblocked.iter().filter_map(|&seq| event(seq))) {
                         pv.view.apply(env, &forgotten);
-                        consumer.mark_applied(env);
+                        consumer.mark_applied(env, msg.stream);
                     }
                     ApplyOutcome::Applied
                 }

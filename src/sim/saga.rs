@@ -475,11 +475,11 @@ fn orchestrate(
             }
             let Ok(msg) = messages.get(m) else { continue };
             let env = &*msg.event;
-            if let Receive::Apply(applies) = consumer.receive(env, &ctx.mech) {
+            if let Receive::Apply(applies) = consumer.receive(env, msg.stream, &ctx.mech) {
                 // The delivered event, then any buffered successors it
-                // unblocked (read back from the store).
+                // unblocked (of the same stream; read back from the store).
                 for env in std::iter::once(env).chain(applies.unblocked.iter().filter_map(|&seq| event(seq))) {
-                    consumer.mark_applied(env);
+                    consumer.mark_applied(env, msg.stream);
                     on_event(&mut ctx, &mut sagas, &mut saga_q, &mut fresh, env);
                 }
             }

@@ -38,7 +38,14 @@ pub struct AggregateRow(pub Booking);
 #[derive(Resource, Debug, Default)]
 pub struct EventStore {
     rows: Vec<Entity>,
-    streams: HashMap<AggregateId, Vec<Entity>>,
+    /// Each stream's number: streams are numbered 0, 1, 2, … in the order
+    /// of their first event, so that consumers keep per-stream state in a
+    /// plain array instead of hashing the id of every event they see.
+    stream_nos: HashMap<AggregateId, u32>,
+    /// Row entities of each stream, by stream number, in version order.
+    streams: Vec<Vec<Entity>>,
+    /// The stream number of each event, by seq − 1.
+    stream_of_seq: Vec<u32>,
     head: Hash,
     /// Outbox rows not yet published, (seq, row entity), oldest first.
     outbox: VecDeque<(u64, Entity)>,
@@ -77,7 +84,15 @@ impl EventStore {
     }
     /// Row entities of one stream, in version order.
     pub fn stream(&self, id: &AggregateId) -> &[Entity] {
-        self.streams.get(id).map_or(&[], Vec::as_slice)
+        self.stream_no(id).map_or(&[], |n| &self.streams[n as usize])
+    }
+    /// The stream's number (None until its first event).
+    pub fn stream_no(&self, id: &AggregateId) -> Option<u32> {
+        self.stream_nos.get(id).copied()
+    }
+    /// The number of the stream event `seq` belongs to.
+    pub fn stream_of(&self, seq: u64) -> Option<u32> {
+        seq.checked_sub(1).and_then(|i| self.stream_of_seq.get(i as usize)).copied()
     }
     /// The stream's current version (0 = never touched).
     pub fn version(&self, id: &AggregateId) -> u32 {
@@ -118,7 +133,13 @@ impl EventStore {
         let outbox = commands.spawn((SimEntity, OutboxRow { seq, correlation: correlation_id, attempts: 0 })).id();
         self.outbox.push_back((seq, outbox));
         self.rows.push(row);
-        self.streams.entry(aggregate_id).or_default().push(row);
+        let next_no = self.streams.len() as u32;
+        let no = *self.stream_nos.entry(aggregate_id).or_insert(next_no);
+        if no == next_no {
+            self.streams.push(Vec::new());
+        }
+        self.streams[no as usize].push(row);
+        self.stream_of_seq.push(no);
         env
     }
 }

@@ -551,7 +551,8 @@ fn event_detail(ui: &mut egui::Ui, world: &World, env: &EventEnvelope) {
     ui.label(format!("{:?}", env.event));
     ui.strong("consumers");
     let consumers = all::<Consumer>(world);
-    for p in processing(env, consumers) {
+    let Some(store) = world.get_resource::<EventStore>() else { return };
+    for p in processing(env, store, consumers) {
         ui.monospace(format!("{:<17} {}", p.consumer, p.status));
     }
 }

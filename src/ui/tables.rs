@@ -5,6 +5,7 @@ use crate::domain::{EventEnvelope, hex};
 use crate::sim::bus::ConsumerId;
 use crate::sim::command_api::CommandLog;
 use crate::sim::consumer::Consumer;
+use crate::sim::store::EventStore;
 
 /// One line of the command log view.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,17 +75,22 @@ pub struct Processing {
 
 /// For the pinned event: which consumers applied it, hold it buffered, or
 /// have not seen it yet.
-pub fn processing<'a>(env: &EventEnvelope, consumers: impl IntoIterator<Item = &'a Consumer>) -> Vec<Processing> {
+pub fn processing<'a>(
+    env: &EventEnvelope,
+    store: &EventStore,
+    consumers: impl IntoIterator<Item = &'a Consumer>,
+) -> Vec<Processing> {
+    let stream = store.stream_no(&env.aggregate_id);
     let mut out: Vec<(ConsumerId, Processing)> = consumers
         .into_iter()
         .map(|c| {
-            let status = if c.has_applied(&env.aggregate_id, env.version) {
+            let status = if c.has_applied(stream, env.version) {
                 "applied".to_string()
             } else if c
                 .buffered_for()
                 .any(|(agg, versions)| *agg == env.aggregate_id && versions.contains_key(&env.version))
             {
-                format!("buffered (waiting for v{})", c.waiting_for(&env.aggregate_id))
+                format!("buffered (waiting for v{})", c.waiting_for(stream))
             } else {
                 "not yet".to_string()
             };

@@ -210,7 +210,11 @@ fn node_states(
         }
         if let Some((agg, waiting)) = c.buffered_for().next() {
             let first = waiting.keys().next().copied().unwrap_or(0);
-            line += &format!("\n{} buffered: {agg} v{first} waits for v{}", c.buffered, c.waiting_for(agg));
+            line += &format!(
+                "\n{} buffered: {agg} v{first} waits for v{}",
+                c.buffered,
+                c.waiting_for(store.stream_no(agg))
+            );
         }
         if c.id == ConsumerId::Orchestrator {
             line = format!("{} active  |  {} started  |  queue {}", sagas.active(), sagas.started, q.queue.len());

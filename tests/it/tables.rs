@@ -3,6 +3,7 @@
 use crate::engine::{harness, hold, race_for_last_seat};
 use cqrs_tickets::sim::command_api::CommandLog;
 use cqrs_tickets::sim::consumer::Consumer;
+use cqrs_tickets::sim::store::EventStore;
 use cqrs_tickets::ui::tables::{command_rows, event_row, processing};
 
 #[test]
@@ -30,11 +31,11 @@ fn a_pinned_event_shows_who_applied_it() {
     assert_eq!((row.seq, row.aggregate.as_str(), row.version, row.kind), (1, "IB3166/2C", 1, "SeatHeld"));
     assert!(!row.payload.contains("Ana"), "no PII in the preview");
     let mut q = h.world_mut().query::<&Consumer>();
-    let early = processing(&env, q.iter(h.world()));
+    let early = processing(&env, h.world().resource::<EventStore>(), q.iter(h.world()));
     assert_eq!(early.len(), 6);
     assert!(early.iter().any(|p| p.status == "not yet"), "{early:?}");
     h.run(100);
     let mut q = h.world_mut().query::<&Consumer>();
-    let late = processing(&env, q.iter(h.world()));
+    let late = processing(&env, h.world().resource::<EventStore>(), q.iter(h.world()));
     assert!(late.iter().all(|p| p.status == "applied"), "{late:?}");
 }
