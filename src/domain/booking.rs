@@ -11,7 +11,6 @@ use super::error::DomainError;
 use super::event::Event;
 use super::ids::{AggregateId, CustomerId, FlightId, SeatNo, Tick, VendorId};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeSet;
 
 /// Where a booking stands. `Available` is version 0 (never touched).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -83,10 +82,12 @@ pub struct Booking {
     /// The version of the SeatHeld that opened the current hold cycle
     /// (compensations name it, so they never undo a later customer's hold).
     pub hold_version: u32,
-    /// Every customer who ever held this seat (their PII is in the stream).
-    pub customers_seen: BTreeSet<CustomerId>,
-    /// Customers whose personal data must be forgotten.
-    pub tombstoned: BTreeSet<CustomerId>,
+    /// Every customer who ever held this seat (their PII is in the stream),
+    /// each once, in the order they first held it. A list, not a set: it
+    /// holds one or two names, and every load by fold rebuilds it.
+    pub customers_seen: Vec<CustomerId>,
+    /// Customers whose personal data must be forgotten (each once).
+    pub tombstoned: Vec<CustomerId>,
 }
 
 impl Booking {
@@ -104,8 +105,8 @@ impl Booking {
             refunded_cents: 0,
             pnr: None,
             hold_version: 0,
-            customers_seen: BTreeSet::new(),
-            tombstoned: BTreeSet::new(),
+            customers_seen: Vec::new(),
+            tombstoned: Vec::new(),
         }
     }
 
@@ -239,7 +240,9 @@ pub fn apply(mut state: Booking, event: &Event) -> Booking {
             state.status = Status::Held;
             state.hold_version = state.version;
             state.customer = Some(customer.clone());
-            state.customers_seen.insert(customer.clone());
+            if !state.customers_seen.contains(customer) {
+                state.customers_seen.push(customer.clone());
+            }
             state.vendor = Some(vendor.clone());
             state.price_cents = *price_cents;
             state.expires_tick = *expires_tick;
@@ -266,7 +269,9 @@ pub fn apply(mut state: Booking, event: &Event) -> Booking {
         Event::SeatReleased { .. } => state.status = Status::Released,
         Event::SeatHoldExpired { .. } => state.status = Status::Expired,
         Event::GdprTombstone { customer } => {
-            state.tombstoned.insert(customer.clone());
+            if !state.tombstoned.contains(customer) {
+                state.tombstoned.push(customer.clone());
+            }
         }
     }
     state

@@ -21,7 +21,7 @@ pub const TICK_MS: u64 = 50;
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Clone, Serialize, Deserialize)]
         #[serde(transparent)]
         pub struct $name(SmolStr);
 
@@ -29,8 +29,38 @@ macro_rules! string_id {
             pub fn new(s: impl AsRef<str>) -> Self {
                 Self(SmolStr::new(s.as_ref()))
             }
+            #[inline]
             pub fn as_str(&self) -> &str {
-                &self.0
+                self.0.as_str()
+            }
+        }
+        // Equality, order and hash are the text's (as `Borrow<str>`
+        // requires), written out so they inline: `SmolStr`'s own are not
+        // marked `#[inline]`, so every comparison in a sorted index's
+        // search was a call into another crate.
+        impl PartialEq for $name {
+            #[inline]
+            fn eq(&self, other: &Self) -> bool {
+                self.as_str() == other.as_str()
+            }
+        }
+        impl Eq for $name {}
+        impl PartialOrd for $name {
+            #[inline]
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+        impl Ord for $name {
+            #[inline]
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                self.as_str().cmp(other.as_str())
+            }
+        }
+        impl std::hash::Hash for $name {
+            #[inline]
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.as_str().hash(state)
             }
         }
         impl fmt::Display for $name {

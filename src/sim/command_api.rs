@@ -224,6 +224,10 @@ impl CommandLog {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Write {
     pub aggregate: AggregateId,
+    /// The stream's number in the store, as found when deciding (None for
+    /// a stream the store had never seen): the commit reads the version
+    /// and the snapshot row by it instead of looking the id up again.
+    pub stream: Option<u32>,
     pub expected_version: u32,
     pub events: Vec<Event>,
 }
@@ -346,7 +350,7 @@ fn commit(
         };
         let correlation = cmd.correlation;
         commands.entity(entity).despawn();
-        let clash = writes.iter().find(|w| store.version(&w.aggregate) != w.expected_version);
+        let clash = writes.iter().find(|w| current_version(&store, w) != w.expected_version);
         if let Some(w) = clash
             && mechanisms.optimistic_concurrency
         {
@@ -355,7 +359,7 @@ fn commit(
                 w.aggregate,
                 w.expected_version + 1,
                 w.expected_version,
-                store.version(&w.aggregate)
+                current_version(&store, w)
             );
             log.close(id, now, Outcome::Conflict, Some(reason), vec![]);
             signals.send(SimSignal::CommandDone { id, correlation, outcome: Outcome::Conflict });
@@ -364,7 +368,11 @@ fn commit(
         let mut seqs = vec![];
         let first_version = writes.first().map(|w| w.expected_version + 1);
         for w in writes {
-            let row = aggregates.by_id.get(&w.aggregate).and_then(|e| rows.get_mut(*e).ok());
+            let row = w
+                .stream
+                .and_then(|n| aggregates.by_stream.get(n as usize))
+                .or_else(|| aggregates.by_id.get(&w.aggregate))
+                .and_then(|e| rows.get_mut(*e).ok());
             let mut snapshot = row;
             for (i, event) in w.events.into_iter().enumerate() {
                 let version = w.expected_version + 1 + i as u32;
@@ -405,6 +413,11 @@ fn commit(
     }
 }
 
+/// The version the stream is at now (by its number when the decide found one).
+fn current_version(store: &EventStore, w: &Write) -> u32 {
+    w.stream.map_or_else(|| store.version(&w.aggregate), |n| store.version_of(n))
+}
+
 /// Decide stage: validate, load by fold, run the domain's `handle`.
 #[allow(clippy::too_many_arguments)]
 fn decide(
@@ -430,8 +443,11 @@ fn decide(
         .map(|(e, c)| (c.id, e))
         .collect();
     arrived.sort_unstable();
+    // Load by fold: the stream's events, and its number.
     let load = |id: &AggregateId| {
-        domain::fold(id.clone(), store.stream(id).iter().filter_map(|e| events.get(*e).ok()).map(|r| &r.0.event))
+        let no = store.stream_no(id);
+        let rows = no.map_or(&[][..], |n| store.stream_rows(n));
+        (domain::fold(id.clone(), rows.iter().filter_map(|e| events.get(*e).ok()).map(|r| &r.0.event)), no)
     };
     for (id, entity) in arrived {
         let Ok((_, mut cmd)) = inflight.get_mut(entity) else { continue };
@@ -461,12 +477,12 @@ fn decide(
                         let streams = customer_streams.by_customer.get(customer).cloned().unwrap_or_default();
                         let mut writes = vec![];
                         for agg in streams {
-                            let state = load(&agg);
+                            let (state, stream) = load(&agg);
                             if let Ok(events) =
                                 domain::handle(&state, &Command::Tombstone { customer: customer.clone() })
                                 && !events.is_empty()
                             {
-                                writes.push(Write { aggregate: agg, expected_version: state.version, events });
+                                writes.push(Write { aggregate: agg, stream, expected_version: state.version, events });
                             }
                         }
                         Ok(writes)
@@ -474,7 +490,7 @@ fn decide(
                 }
                 CustomerCommand::HoldSeat { customer, flight, seat, expected_version } => {
                     decide_on_seat(&catalog, &customers, customer, flight, seat).and_then(|(agg, info, passenger)| {
-                        let state = load(&agg);
+                        let (state, stream) = load(&agg);
                         if let Some(expected) = expected_version
                             && *expected != state.version
                         {
@@ -492,20 +508,20 @@ fn decide(
                             now,
                             hold_ttl_ticks: ticks(timing.hold_ttl_ms),
                         };
-                        run_domain(&state, &command, agg)
+                        run_domain(&state, &command, agg, stream)
                     })
                 }
                 CustomerCommand::Pay { customer, flight, seat }
                 | CustomerCommand::AuthorizePayment { customer, flight, seat } => {
                     let pay = matches!(c, CustomerCommand::Pay { .. });
                     decide_on_seat(&catalog, &customers, customer, flight, seat).and_then(|(agg, _, _)| {
-                        let state = load(&agg);
+                        let (state, stream) = load(&agg);
                         let command = if pay {
                             Command::Pay { customer: customer.clone(), now }
                         } else {
                             Command::AuthorizePayment { customer: customer.clone(), now }
                         };
-                        run_domain(&state, &command, agg)
+                        run_domain(&state, &command, agg, stream)
                     })
                 }
             },
@@ -521,7 +537,7 @@ fn decide(
                 if catalog.seat(&aggregate.flight(), &aggregate.seat_no()).is_err() {
                     Err((Outcome::Rejected, format!("unknown booking {aggregate}")))
                 } else {
-                    let state = load(aggregate);
+                    let (state, stream) = load(aggregate);
                     match fence {
                         Some(v) if *v != state.hold_version => {
                             let compensation = matches!(
@@ -544,7 +560,7 @@ fn decide(
                                 ))
                             }
                         }
-                        _ => run_domain(&state, &command, aggregate.clone()),
+                        _ => run_domain(&state, &command, aggregate.clone(), stream),
                     }
                 }
             }
@@ -565,10 +581,15 @@ fn decide(
     }
 }
 
-fn run_domain(state: &domain::Booking, command: &Command, agg: AggregateId) -> Result<Vec<Write>, (Outcome, String)> {
+fn run_domain(
+    state: &domain::Booking,
+    command: &Command,
+    agg: AggregateId,
+    stream: Option<u32>,
+) -> Result<Vec<Write>, (Outcome, String)> {
     match domain::handle(state, command) {
         Ok(events) if events.is_empty() => Ok(vec![]),
-        Ok(events) => Ok(vec![Write { aggregate: agg, expected_version: state.version, events }]),
+        Ok(events) => Ok(vec![Write { aggregate: agg, stream, expected_version: state.version, events }]),
         Err(e) => Err((Outcome::Rejected, e.to_string())),
     }
 }

@@ -67,10 +67,13 @@ impl FlightConfig {
     /// Every seat of the flight: the explicit ones, then the generated rows.
     pub fn all_seats(&self) -> Vec<SeatNo> {
         let mut seats = self.seats.clone();
+        // A set for the "already listed" test: a big plane has thousands
+        // of seats, and searching the list for each made start-up quadratic.
+        let mut listed: std::collections::HashSet<SeatNo> = seats.iter().cloned().collect();
         for row in 1..=self.rows {
             for letter in ['A', 'B', 'C', 'D', 'E', 'F'] {
                 let s = SeatNo::new(format!("{row}{letter}"));
-                if !seats.contains(&s) {
+                if listed.insert(s.clone()) {
                     seats.push(s);
                 }
             }

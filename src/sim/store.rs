@@ -38,9 +38,10 @@ pub struct AggregateRow(pub Booking);
 #[derive(Resource, Debug, Default)]
 pub struct EventStore {
     rows: Vec<Entity>,
-    /// Each stream's number: streams are numbered 0, 1, 2, … in the order
-    /// of their first event, so that consumers keep per-stream state in a
-    /// plain array instead of hashing the id of every event they see.
+    /// Each stream's number: every seat of the world gets one at start-up
+    /// (in catalog order; any other stream on its first event), so that
+    /// the write side and the consumers keep per-stream state in plain
+    /// arrays instead of hashing the id of every command and event.
     stream_nos: HashMap<AggregateId, u32>,
     /// Row entities of each stream, by stream number, in version order.
     streams: Vec<Vec<Entity>>,
@@ -84,9 +85,13 @@ impl EventStore {
     }
     /// Row entities of one stream, in version order.
     pub fn stream(&self, id: &AggregateId) -> &[Entity] {
-        self.stream_no(id).map_or(&[], |n| &self.streams[n as usize])
+        self.stream_no(id).map_or(&[], |n| self.stream_rows(n))
     }
-    /// The stream's number (None until its first event).
+    /// Row entities of stream number `no`, in version order.
+    pub fn stream_rows(&self, no: u32) -> &[Entity] {
+        self.streams.get(no as usize).map_or(&[], Vec::as_slice)
+    }
+    /// The stream's number (None for a stream the store has never seen).
     pub fn stream_no(&self, id: &AggregateId) -> Option<u32> {
         self.stream_nos.get(id).copied()
     }
@@ -97,6 +102,19 @@ impl EventStore {
     /// The stream's current version (0 = never touched).
     pub fn version(&self, id: &AggregateId) -> u32 {
         self.stream(id).len() as u32
+    }
+    /// The current version of stream number `no` (0 = never touched).
+    pub fn version_of(&self, no: u32) -> u32 {
+        self.streams.get(no as usize).map_or(0, |rows| rows.len() as u32)
+    }
+    /// The stream number of `id`, given one (an empty stream) if it has none.
+    pub fn register(&mut self, id: AggregateId) -> u32 {
+        let next = self.streams.len() as u32;
+        let no = *self.stream_nos.entry(id).or_insert(next);
+        if no == next {
+            self.streams.push(Vec::new());
+        }
+        no
     }
 
     /// Appends one event as version `version` of its stream, and its outbox
@@ -113,31 +131,18 @@ impl EventStore {
         correlation_id: u64,
         event: Event,
     ) -> Arc<EventEnvelope> {
-        if version <= self.version(&aggregate_id) {
+        let no = self.register(aggregate_id.clone());
+        if version <= self.version_of(no) {
             self.duplicate_keys.push((aggregate_id.clone(), version));
         }
         let seq = self.head_seq() + 1;
-        let env = EventEnvelope::seal(
-            seq,
-            aggregate_id.clone(),
-            version,
-            tick,
-            causation_id,
-            correlation_id,
-            event,
-            self.head,
-        );
+        let env = EventEnvelope::seal(seq, aggregate_id, version, tick, causation_id, correlation_id, event, self.head);
         self.head = env.hash;
         let env = Arc::new(env);
         let row = commands.spawn((SimEntity, StoredEvent(env.clone()))).id();
         let outbox = commands.spawn((SimEntity, OutboxRow { seq, correlation: correlation_id, attempts: 0 })).id();
         self.outbox.push_back((seq, outbox));
         self.rows.push(row);
-        let next_no = self.streams.len() as u32;
-        let no = *self.stream_nos.entry(aggregate_id).or_insert(next_no);
-        if no == next_no {
-            self.streams.push(Vec::new());
-        }
         self.streams[no as usize].push(row);
         self.stream_of_seq.push(no);
         env
@@ -149,6 +154,8 @@ impl EventStore {
 #[derive(Resource, Debug, Default)]
 pub struct Aggregates {
     pub by_id: BTreeMap<AggregateId, Entity>,
+    /// The same entities by stream number (see [`EventStore::register`]).
+    pub by_stream: Vec<Entity>,
 }
 
 /// Write-side index: the streams a customer ever held (for GDPR erasure).
@@ -165,7 +172,7 @@ pub struct Forgotten {
 }
 
 pub(super) fn reset(world: &mut World, cfg: &WorldConfig) {
-    world.insert_resource(EventStore { head: ZERO_HASH, ..default() });
+    let mut store = EventStore { head: ZERO_HASH, ..default() };
     world.insert_resource(CustomerStreams::default());
     world.insert_resource(Forgotten::default());
     let mut aggregates = Aggregates::default();
@@ -173,8 +180,13 @@ pub(super) fn reset(world: &mut World, cfg: &WorldConfig) {
         for seat in flight.all_seats() {
             let id = AggregateId::seat(&flight.id, &seat);
             let e = world.spawn((SimEntity, AggregateRow(Booking::new(id.clone())))).id();
+            let no = store.register(id.clone());
+            if no as usize == aggregates.by_stream.len() {
+                aggregates.by_stream.push(e);
+            }
             aggregates.by_id.insert(id, e);
         }
     }
+    world.insert_resource(store);
     world.insert_resource(aggregates);
 }
