@@ -28,6 +28,7 @@ use crate::domain::{
 use bevy::ecs::system::SystemParam;
 use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
+use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -333,7 +334,9 @@ pub struct Sagas {
     pub by_id: BTreeMap<u64, Entity>,
     /// The live sagas with a leg on each stream (each keeps only the
     /// events of its own hold cycle).
-    pub attached: HashMap<AggregateId, BTreeSet<u64>>,
+    /// Ids ascending (a saga's id is larger than every saga's before it,
+    /// so attaching appends); nearly always one per stream.
+    pub attached: HashMap<AggregateId, SmallVec<[u64; 2]>>,
     /// Commands sent by sagas (so their SeatHeld does not start a new saga):
     /// command id → (saga id, leg).
     commands: HashMap<u64, (u64, usize)>,
@@ -377,7 +380,11 @@ pub fn new_saga(
     let id = ids.next_id();
     let n = legs.len();
     for leg in &legs {
-        sagas.attached.entry(leg.aggregate.clone()).or_default().insert(id);
+        let ids = sagas.attached.entry(leg.aggregate.clone()).or_default();
+        if !ids.contains(&id) {
+            ids.push(id);
+            ids.sort_unstable();
+        }
     }
     sagas.started += 1;
     sagas.awake.insert(id);
@@ -389,7 +396,7 @@ pub fn new_saga(
         state: SagaState::Running,
         step: 0,
         // A single booking writes five lines: one allocation, not three.
-        log: Vec::with_capacity(8),
+        log: Vec::with_capacity(5),
         correlation,
         started_tick: now,
         ended_tick: None,
@@ -560,7 +567,7 @@ fn finish(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, entity: Option<Ent
     s.ended_tick = Some(ctx.clock.tick);
     for leg in &s.legs {
         if let Some(set) = sagas.attached.get_mut(&leg.aggregate) {
-            set.remove(&s.id);
+            set.retain(|id| *id != s.id);
             if set.is_empty() {
                 sagas.attached.remove(&leg.aggregate);
             }
@@ -663,7 +670,7 @@ fn on_event(
         fresh.push(s);
         return;
     }
-    let ids: Vec<u64> = sagas.attached.get(&env.aggregate_id).map(|s| s.iter().copied().collect()).unwrap_or_default();
+    let ids: SmallVec<[u64; 2]> = sagas.attached.get(&env.aggregate_id).cloned().unwrap_or_default();
     for saga in ids {
         if let Some(s) = find(sagas, saga_q, fresh, saga) {
             let Some(leg) = s.legs.iter().position(|l| l.aggregate == env.aggregate_id) else { continue };
