@@ -190,7 +190,10 @@ pub struct Saga {
     pub id: u64,
     pub itinerary: bool,
     pub customer: CustomerId,
-    pub legs: Vec<Leg>,
+    /// Inline for a single booking (the common case): a woken saga reads
+    /// its leg without a second trip to memory, and a saga costs one
+    /// allocation less.
+    pub legs: SmallVec<[Leg; 1]>,
     pub state: SagaState,
     /// The current forward step.
     pub step: usize,
@@ -207,7 +210,7 @@ pub struct Saga {
     timed_out: bool,
     comp: Vec<CompItem>,
     /// Per leg (same index as `legs`): what the saga learnt about it.
-    progress: Vec<LegProgress>,
+    progress: SmallVec<[LegProgress; 1]>,
 }
 
 /// What a saga knows about one of its legs. A plain row per leg rather
@@ -392,7 +395,7 @@ pub fn new_saga(
         id,
         itinerary,
         customer,
-        legs,
+        legs: legs.into_iter().collect(),
         state: SagaState::Running,
         step: 0,
         // A single booking writes five lines: one allocation, not three.
@@ -407,7 +410,7 @@ pub fn new_saga(
         reply: None,
         timed_out: false,
         comp: vec![],
-        progress: vec![LegProgress::default(); n],
+        progress: std::iter::repeat_n(LegProgress::default(), n).collect(),
     };
     if !itinerary {
         // The customer's own HoldSeat already did the local hold.
