@@ -13,7 +13,7 @@ use cqrs_tickets::domain::EventEnvelope;
 use cqrs_tickets::sim::config::WorldConfig;
 use cqrs_tickets::sim::{KnobChange, SimRequest};
 use cqrs_tickets::testing::Harness;
-use cqrs_tickets::ui::panels::{PanelState, events_table};
+use cqrs_tickets::ui::panels::{FILTER_SCAN_PER_FRAME, PanelState, events_table};
 use std::time::Instant;
 
 fn real_events() -> Vec<EventEnvelope> {
@@ -93,7 +93,7 @@ fn main() {
         state.filter.customer = customer.clone();
         let (mean, max) = measure(&store, 60, false, &mut state);
         println!(
-            "events view, {n:>8} events, filter customer={customer} (scans ≤ 50 000 rows/frame until done): {mean:>6.0} µs mean, {max:>6.0} µs max"
+            "events view, {n:>8} events, filter customer={customer} (scans ≤ {FILTER_SCAN_PER_FRAME} rows/frame until done): {mean:>6.0} µs mean, {max:>6.0} µs max"
         );
     }
 }
