@@ -13,7 +13,7 @@ use super::consumer::{Consumer, ConsumerQueue};
 use super::knobs::Knobs;
 use super::projectors::{Projection, ProjectorView};
 use super::signals::{Signals, SimSignal};
-use super::store::{EventStore, OutboxRow, StoredEvent};
+use super::store::{EventStore, OutboxRow};
 use super::world::{IdGen, SimClock, SimEntity, SimSetup};
 use super::{SimRng, SimSet};
 use crate::domain::{EventEnvelope, EventKind, Tick};
@@ -216,7 +216,6 @@ fn pump_outbox(
     mut commands: Commands,
     mut rows: Query<&mut OutboxRow>,
     mut messages: Query<&mut BusMessage>,
-    events: Query<&StoredEvent>,
     mut store: ResMut<EventStore>,
     mut bus: ResMut<Bus>,
     knobs: Res<Knobs>,
@@ -246,10 +245,8 @@ fn pump_outbox(
             signals.send(SimSignal::OutboxPublished { seq, ok: false, correlation });
             break;
         }
-        let Some((env, stream)) = store.row(seq).and_then(|e| events.get(e).ok()).zip(store.stream_of(seq)) else {
-            break;
-        };
-        for &consumer in bus.route(env.0.kind()).iter() {
+        let Some((env, stream)) = store.event_shared(seq).zip(store.stream_of(seq)) else { break };
+        for &consumer in bus.route(env.kind()).iter() {
             let copies =
                 if knobs.duplicate_pct > 0 && rng.0.random_range(0..100u8) < knobs.duplicate_pct { 2 } else { 1 };
             for copy in 0..copies {
@@ -264,7 +261,7 @@ fn pump_outbox(
                 let msg = BusMessage {
                     id: ids.next_id(),
                     seq,
-                    event: env.0.clone(),
+                    event: env.clone(),
                     stream,
                     consumer,
                     arrive_tick: arrive,

@@ -15,7 +15,7 @@ use super::knobs::Mechanisms;
 use super::query_api::{self, BookingSummary};
 use super::saga::{self, Leg};
 use super::signals::{Signals, SimSignal};
-use super::store::{AggregateRow, Aggregates, CustomerStreams, EventStore, Forgotten, StoredEvent};
+use super::store::{AggregateRow, Aggregates, CustomerStreams, EventStore, Forgotten};
 use super::timers::{self, TimerKind, TimerWheel};
 use super::world::{Customers, IdGen, SimClock, SimEntity, SimSetup};
 use crate::domain::{self, AggregateId, Command, CustomerId, Event, FlightId, SeatNo, Tick};
@@ -423,7 +423,6 @@ fn current_version(store: &EventStore, w: &Write) -> u32 {
 fn decide(
     mut commands: Commands,
     mut inflight: Query<(Entity, &mut CommandInFlight)>,
-    events: Query<&StoredEvent>,
     store: Res<EventStore>,
     catalog: Res<Catalog>,
     customers: Res<Customers>,
@@ -446,8 +445,8 @@ fn decide(
     // Load by fold: the stream's events, and its number.
     let load = |id: &AggregateId| {
         let no = store.stream_no(id);
-        let rows = no.map_or(&[][..], |n| store.stream_rows(n));
-        (domain::fold(id.clone(), rows.iter().filter_map(|e| events.get(*e).ok()).map(|r| &r.0.event)), no)
+        let stream = no.map_or(&[][..], |n| store.stream_events(n));
+        (domain::fold(id.clone(), stream.iter().map(|env| &env.event)), no)
     };
     for (id, entity) in arrived {
         let Ok((_, mut cmd)) = inflight.get_mut(entity) else { continue };

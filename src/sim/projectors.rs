@@ -10,7 +10,7 @@ use super::config::{ProjectorRates, WorldConfig};
 use super::consumer::{Consumer, ConsumerQueue, Receive};
 use super::knobs::{Knobs, Mechanisms};
 use super::signals::{ApplyOutcome, Signals, SimSignal};
-use super::store::{EventStore, Forgotten, StoredEvent};
+use super::store::{EventStore, Forgotten};
 use super::views::View;
 use super::world::{PendingReplays, SimClock};
 use crate::domain::{Hash, Tick};
@@ -145,7 +145,6 @@ fn start_replays(
 fn project(
     mut projectors: Query<(&mut ProjectorView, &mut Consumer, &mut ConsumerQueue)>,
     messages: Query<&BusMessage>,
-    events: Query<&StoredEvent>,
     store: Res<EventStore>,
     mut bus: ResMut<Bus>,
     knobs: Res<Knobs>,
@@ -154,7 +153,7 @@ fn project(
     clock: Res<SimClock>,
     mut signals: Signals,
 ) {
-    let event = |seq: u64| store.row(seq).and_then(|e| events.get(e).ok()).map(|r| &*r.0);
+    let event = |seq: u64| store.event(seq);
     let mut all: Vec<_> = projectors.iter_mut().collect();
     all.sort_by_key(|(pv, _, _)| pv.projection);
     for (mut pv, mut consumer, mut queue) in all {

@@ -17,7 +17,7 @@ use super::config::ticks;
 use super::consumer::{Consumer, ConsumerQueue, Receive};
 use super::knobs::{Knobs, Mechanisms};
 use super::signals::{Signals, SimSignal};
-use super::store::{EventStore, StoredEvent};
+use super::store::EventStore;
 use super::timers::{FiredTimers, TimerKind, TimerWheel};
 use super::vendors::{self, Caller, Reply, VendorOp, VendorReplies, Vendors};
 use super::world::{IdGen, SimClock, SimEntity, SimSetup};
@@ -465,7 +465,6 @@ fn orchestrate(
     mut done_q: Query<&mut Saga, With<SagaDone>>,
     mut queue_q: Query<(&mut Consumer, &mut ConsumerQueue), Without<super::projectors::ProjectorView>>,
     messages: Query<&BusMessage>,
-    events: Query<&StoredEvent>,
     store: Res<EventStore>,
     mut bus: ResMut<Bus>,
     replies: Res<VendorReplies>,
@@ -474,7 +473,7 @@ fn orchestrate(
     // Sagas started this tick live here until they are spawned at the end.
     let mut fresh: Vec<Saga> = vec![];
     // 1. The orchestrator's queue.
-    let event = |seq: u64| store.row(seq).and_then(|e| events.get(e).ok()).map(|r| &*r.0);
+    let event = |seq: u64| store.event(seq);
     if let Ok((mut consumer, mut queue)) = queue_q.single_mut() {
         let budget = consumer.budget(queue.queue.len(), 1);
         for _ in 0..budget {

@@ -45,6 +45,13 @@ pub struct EventStore {
     stream_nos: HashMap<AggregateId, u32>,
     /// Row entities of each stream, by stream number, in version order.
     streams: Vec<Vec<Entity>>,
+    /// The same rows' envelopes (shared with the rows): loading a stream
+    /// by fold reads them here instead of through each row's entity (three
+    /// memory loads per event instead of one).
+    stream_events: Vec<Vec<Arc<EventEnvelope>>>,
+    /// Every envelope by seq − 1 (shared with the rows), for the pumper and
+    /// the consumers.
+    events: Vec<Arc<EventEnvelope>>,
     /// The stream number of each event, by seq − 1.
     stream_of_seq: Vec<u32>,
     head: Hash,
@@ -87,6 +94,18 @@ impl EventStore {
     pub fn stream(&self, id: &AggregateId) -> &[Entity] {
         self.stream_no(id).map_or(&[], |n| self.stream_rows(n))
     }
+    /// The envelope of event `seq` (the one its row holds).
+    pub fn event(&self, seq: u64) -> Option<&EventEnvelope> {
+        seq.checked_sub(1).and_then(|i| self.events.get(i as usize)).map(|e| &**e)
+    }
+    /// The envelope of event `seq`, shared (for a message that carries it).
+    pub fn event_shared(&self, seq: u64) -> Option<Arc<EventEnvelope>> {
+        seq.checked_sub(1).and_then(|i| self.events.get(i as usize)).cloned()
+    }
+    /// The envelopes of stream number `no`, in version order.
+    pub fn stream_events(&self, no: u32) -> &[Arc<EventEnvelope>] {
+        self.stream_events.get(no as usize).map_or(&[], Vec::as_slice)
+    }
     /// Row entities of stream number `no`, in version order.
     pub fn stream_rows(&self, no: u32) -> &[Entity] {
         self.streams.get(no as usize).map_or(&[], Vec::as_slice)
@@ -113,6 +132,7 @@ impl EventStore {
         let no = *self.stream_nos.entry(id).or_insert(next);
         if no == next {
             self.streams.push(Vec::new());
+            self.stream_events.push(Vec::new());
         }
         no
     }
@@ -144,6 +164,8 @@ impl EventStore {
         self.outbox.push_back((seq, outbox));
         self.rows.push(row);
         self.streams[no as usize].push(row);
+        self.stream_events[no as usize].push(env.clone());
+        self.events.push(env.clone());
         self.stream_of_seq.push(no);
         env
     }
