@@ -84,10 +84,13 @@ pub struct Bus {
     pub consumers: BTreeMap<ConsumerId, Entity>,
     /// Messages in transit or queued, per consumer.
     pub depth: BTreeMap<ConsumerId, usize>,
-    /// The messages still travelling, by (arrival tick, message id): the
-    /// order they join their queues in. Delivery takes them off the front,
-    /// so a tick never looks at messages that are not due.
-    in_transit: BTreeMap<(Tick, u64), Entity>,
+    /// The messages still travelling, by arrival tick, each tick's sorted
+    /// by message id: the order they join their queues in. Delivery takes
+    /// whole due ticks off the front, so a tick never looks at messages
+    /// that are not due; a publish appends to its tick's list (ids only
+    /// grow, except for a message the reorder knob held back) instead of
+    /// inserting into one tree of every message on the wire.
+    in_transit: BTreeMap<Tick, Vec<(u64, Entity)>>,
     /// Message entities whose message was consumed, ready to carry the
     /// next one. Spawning six entities per event and despawning them a few
     /// ticks later was the largest single cost of a busy tick; the pool
@@ -133,13 +136,13 @@ impl Bus {
     /// The entities of the messages still travelling, in arrival order
     /// (consumed messages' entities wait in the pool: see [`Bus::recycle`]).
     pub fn in_transit_messages(&self) -> impl Iterator<Item = Entity> + '_ {
-        self.in_transit.values().copied()
+        self.in_transit.values().flatten().map(|(_, e)| *e)
     }
 
     /// Puts a message on the wire: an entity (a consumed one reused, or a
     /// new one), indexed by its arrival.
     fn send(&mut self, commands: &mut Commands, messages: &mut Query<&mut BusMessage>, msg: BusMessage) {
-        let key = (msg.arrive_tick, msg.id);
+        let (tick, id) = (msg.arrive_tick, msg.id);
         let reused = self.free.pop().and_then(|e| messages.get_mut(e).ok().map(|m| (e, m)));
         let e = match reused {
             Some((e, mut m)) => {
@@ -148,7 +151,11 @@ impl Bus {
             }
             None => commands.spawn((SimEntity, msg)).id(),
         };
-        self.in_transit.insert(key, e);
+        let due = self.in_transit.entry(tick).or_default();
+        // Nearly always the largest id so far: append. A held-back message
+        // (reorder knob) is older: it goes to its place by id.
+        let at = due.iter().rposition(|(other, _)| *other < id).map_or(0, |i| i + 1);
+        due.insert(at, (id, e));
     }
 
     /// A consumer took message `e` off its queue: its entity goes back to
@@ -332,21 +339,22 @@ fn deliver(
     mut signals: Signals,
 ) {
     while let Some(entry) = bus.in_transit.first_entry() {
-        if entry.key().0 > clock.tick {
+        if *entry.key() > clock.tick {
             break;
         }
-        let e = entry.remove();
-        let Ok(m) = messages.get(e) else { continue };
-        if let Some(mut q) = bus.consumers.get(&m.consumer).and_then(|c| queues.get_mut(*c).ok()) {
-            q.queue.push_back(e);
-            q.delivered += 1;
+        for (_, e) in entry.remove() {
+            let Ok(m) = messages.get(e) else { continue };
+            if let Some(mut q) = bus.consumers.get(&m.consumer).and_then(|c| queues.get_mut(*c).ok()) {
+                q.queue.push_back(e);
+                q.delivered += 1;
+            }
+            signals.send(SimSignal::Delivered {
+                seq: m.seq,
+                consumer: m.consumer,
+                duplicate: m.duplicate,
+                correlation: m.correlation,
+            });
         }
-        signals.send(SimSignal::Delivered {
-            seq: m.seq,
-            consumer: m.consumer,
-            duplicate: m.duplicate,
-            correlation: m.correlation,
-        });
     }
 }
 
