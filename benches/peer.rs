@@ -671,53 +671,75 @@ fn ours(n: usize) -> (u64, usize, f64, u64) {
     (head(&h) - start, issued, secs, h.tick() - tick0)
 }
 
-/// Runs `f` (which returns seconds, among other things) `RUNS` times and
-/// keeps the fastest, with the slowest time for the spread: the other core
-/// of this machine moves single runs by up to 2x.
-fn best_of<T>(mut f: impl FnMut() -> (T, f64)) -> (T, f64, f64) {
-    const RUNS: usize = 5;
-    let mut best: Option<(T, f64)> = None;
-    let mut worst: f64 = 0.0;
-    for _ in 0..RUNS {
-        let (out, secs) = f();
-        eprintln!("    run: {secs:.3} s");
-        worst = worst.max(secs);
-        if best.as_ref().is_none_or(|(_, b)| secs < *b) {
-            best = Some((out, secs));
+/// The fastest of several runs (and the slowest, for the spread): the
+/// other core of this machine moves single runs by up to 2x.
+struct Best<T> {
+    best: Option<(T, f64)>,
+    worst: f64,
+}
+
+impl<T> Best<T> {
+    fn new() -> Self {
+        Best { best: None, worst: 0.0 }
+    }
+    fn add(&mut self, out: T, secs: f64) {
+        self.worst = self.worst.max(secs);
+        if self.best.as_ref().is_none_or(|(_, b)| secs < *b) {
+            self.best = Some((out, secs));
         }
     }
-    let (out, secs) = best.expect("RUNS > 0");
-    (out, secs, worst)
+    /// (output of the fastest run, its seconds, the slowest run's seconds).
+    fn get(self) -> (T, f64, f64) {
+        let (out, secs) = self.best.expect("at least one run");
+        (out, secs, self.worst)
+    }
 }
+
+/// Runs per side. The two sides alternate, run for run, so that a slow
+/// spell of the machine (they last seconds here) slows both, not one.
+const RUNS: usize = 5;
 
 fn main() {
     let n = if std::env::var("BENCH_QUICK").is_ok() { 2_000 } else { 10_000 };
+    // Profiling our side: the peer's figures are not wanted.
+    let only_ours = std::env::var("BENCH_ONLY").is_ok_and(|v| v == "ours");
     let cores = std::thread::available_parallelism().map_or(0, |c| c.get());
-    println!("machine: {cores} cores; workload: {n} seats, hold -> pay -> issue; best of 5 runs (slowest in brackets)");
-    let ((events, issued, ticks), secs, worst) = best_of(|| {
+    println!(
+        "machine: {cores} cores; workload: {n} seats, hold -> pay -> issue; best of {RUNS} runs per side, alternating (slowest in brackets)"
+    );
+    let mut ours_runs = Best::new();
+    let mut quiet_runs = Best::new();
+    for run in 1..=RUNS {
         let (events, issued, secs, ticks) = ours(n);
-        ((events, issued, ticks), secs)
-    });
+        ours_runs.add((events, issued, ticks), secs);
+        if only_ours {
+            eprintln!("    run {run}: ours {secs:.3} s");
+            continue;
+        }
+        let (quiet_events, quiet_secs) = cqrs_es_quiet_events_per_s(n);
+        quiet_runs.add(quiet_events, quiet_secs);
+        eprintln!("    run {run}: ours {secs:.3} s, cqrs-es (quiet) {quiet_secs:.3} s");
+    }
+    let ((events, issued, ticks), secs, worst) = ours_runs.get();
     let ours_rate = events as f64 / secs;
     let ours_bookings = issued as f64 / secs;
     println!(
         "ours: {events} events ({issued} tickets issued) in {secs:.3} s [{worst:.3} s] over {ticks} ticks = {ours_rate:.0} events/s, {ours_bookings:.0} bookings/s"
     );
-    if std::env::var("BENCH_ONLY").is_ok_and(|v| v == "ours") {
-        // Profiling our side: the peer's figures are not wanted.
+    if only_ours {
         return;
     }
-    // The shipped MemStore prints a line per load and per commit: once is
-    // enough.
-    let (events, secs) = cqrs_es_events_per_s(n);
-    let shipped = events as f64 / secs;
-    println!("cqrs-es: {events} events in {secs:.3} s = {shipped:.0} events/s (one run)");
-    let (events, secs, worst) = best_of(|| cqrs_es_quiet_events_per_s(n));
+    let (events, secs, worst) = quiet_runs.get();
     let quiet = events as f64 / secs;
     let quiet_bookings = (events / 3) as f64 / secs;
     println!(
         "cqrs-es (MemStore without its println!s): {events} events in {secs:.3} s [{worst:.3} s] = {quiet:.0} events/s, {quiet_bookings:.0} bookings/s"
     );
+    // The shipped MemStore prints a line per load and per commit: once is
+    // enough.
+    let (events, secs) = cqrs_es_events_per_s(n);
+    let shipped = events as f64 / secs;
+    println!("cqrs-es: {events} events in {secs:.3} s = {shipped:.0} events/s (one run)");
     println!(
         "ratio ours / cqrs-es: {:.2}x events/s against the shipped MemStore, {:.2}x against the quiet one; {:.2}x bookings/s against the quiet one",
         ours_rate / shipped,
