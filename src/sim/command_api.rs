@@ -325,7 +325,7 @@ fn commit(
     mut inflight: Query<(Entity, &mut CommandInFlight)>,
     mut store: ResMut<EventStore>,
     mut rows: Query<&mut AggregateRow>,
-    aggregates: Res<Aggregates>,
+    mut aggregates: ResMut<Aggregates>,
     mut customer_streams: ResMut<CustomerStreams>,
     mut forgotten: ResMut<Forgotten>,
     mut log: ResMut<CommandLog>,
@@ -368,16 +368,20 @@ fn commit(
         let mut seqs = vec![];
         let first_version = writes.first().map(|w| w.expected_version + 1);
         for w in writes {
-            let row = w
-                .stream
-                .and_then(|n| aggregates.by_stream.get(n as usize))
-                .or_else(|| aggregates.by_id.get(&w.aggregate))
-                .and_then(|e| rows.get_mut(*e).ok());
-            let mut snapshot = row;
+            // The snapshot row: by stream number once the stream has one;
+            // on a stream's first write, by id, linked to its new number.
+            let linked = w.stream.and_then(|n| aggregates.by_stream(n));
+            let entity = linked.or_else(|| aggregates.by_id.get(&w.aggregate).copied());
+            let mut snapshot = entity.and_then(|e| rows.get_mut(e).ok());
             for (i, event) in w.events.into_iter().enumerate() {
                 let version = w.expected_version + 1 + i as u32;
                 let env = store.append(&mut commands, w.aggregate.clone(), version, now, id, correlation, event);
                 seqs.push(env.seq);
+                if linked.is_none()
+                    && let Some((e, no)) = entity.zip(store.stream_of(env.seq))
+                {
+                    aggregates.link(no, e);
+                }
                 signals.send(SimSignal::EventAppended { seq: env.seq, kind: env.kind(), correlation });
                 if let Some(row) = snapshot.as_mut() {
                     let state = std::mem::replace(&mut row.0, domain::Booking::new(w.aggregate.clone()));

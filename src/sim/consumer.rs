@@ -43,10 +43,11 @@ pub struct Consumer {
     pub double_applies: u64,
     pub ordered: bool,
     /// The idempotency log and the ordering cursor, one entry per stream,
-    /// by the store's stream number (see [`EventStore::stream_no`]): its
-    /// size is bounded by the streams touched (the seats of the world), not
-    /// by the events applied, and one array read answers both "seen it?"
-    /// and "is it next?".
+    /// by the store's stream number (see [`EventStore::stream_no`]; numbers
+    /// are given in the order of the streams' first events, so they are
+    /// dense): its size is bounded by the streams touched, not by the
+    /// events applied, and one array read answers both "seen it?" and "is
+    /// it next?".
     ///
     /// [`EventStore::stream_no`]: super::store::EventStore::stream_no
     streams: Vec<StreamLog>,

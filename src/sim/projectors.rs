@@ -200,6 +200,7 @@ fn project(
             }
             let Ok(msg) = messages.get(msg_entity) else { continue };
             let env = &*msg.event;
+            debug_assert_eq!(store.stream_of(env.seq), Some(msg.stream), "a message names its event's stream");
             let outcome = match consumer.receive(env, msg.stream, &mech) {
                 Receive::Duplicate => ApplyOutcome::DuplicateSkipped,
                 Receive::Buffered => ApplyOutcome::Buffered,

@@ -385,8 +385,8 @@ pub fn new_saga(
     for leg in &legs {
         let ids = sagas.attached.entry(leg.aggregate.clone()).or_default();
         if !ids.contains(&id) {
+            // The newest saga: its id is the largest, the list stays sorted.
             ids.push(id);
-            ids.sort_unstable();
         }
     }
     sagas.started += 1;
@@ -484,6 +484,7 @@ fn orchestrate(
             }
             let Ok(msg) = messages.get(m) else { continue };
             let env = &*msg.event;
+            debug_assert_eq!(store.stream_of(env.seq), Some(msg.stream), "a message names its event's stream");
             if let Receive::Apply(applies) = consumer.receive(env, msg.stream, &ctx.mech) {
                 // The delivered event, then any buffered successors it
                 // unblocked (of the same stream; read back from the store).

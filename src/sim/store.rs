@@ -38,10 +38,11 @@ pub struct AggregateRow(pub Booking);
 #[derive(Resource, Debug, Default)]
 pub struct EventStore {
     rows: Vec<Entity>,
-    /// Each stream's number: every seat of the world gets one at start-up
-    /// (in catalog order; any other stream on its first event), so that
-    /// the write side and the consumers keep per-stream state in plain
-    /// arrays instead of hashing the id of every command and event.
+    /// Each stream's number: streams are numbered 0, 1, 2, … in the order
+    /// of their first event (so the numbers stay as dense as the streams
+    /// touched), and the write side and the consumers keep per-stream
+    /// state in plain arrays instead of hashing the id of every command
+    /// and event.
     stream_nos: HashMap<AggregateId, u32>,
     /// Row entities of each stream, by stream number, in version order.
     streams: Vec<Vec<Entity>>,
@@ -126,8 +127,9 @@ impl EventStore {
     pub fn version_of(&self, no: u32) -> u32 {
         self.streams.get(no as usize).map_or(0, |rows| rows.len() as u32)
     }
-    /// The stream number of `id`, given one (an empty stream) if it has none.
-    pub fn register(&mut self, id: AggregateId) -> u32 {
+    /// The stream number of `id`, given the next one if it has none (on
+    /// its first event).
+    fn register(&mut self, id: AggregateId) -> u32 {
         let next = self.streams.len() as u32;
         let no = *self.stream_nos.entry(id).or_insert(next);
         if no == next {
@@ -176,8 +178,24 @@ impl EventStore {
 #[derive(Resource, Debug, Default)]
 pub struct Aggregates {
     pub by_id: BTreeMap<AggregateId, Entity>,
-    /// The same entities by stream number (see [`EventStore::register`]).
-    pub by_stream: Vec<Entity>,
+    /// The same entities by stream number, filled in by the commit of each
+    /// stream's first event (see [`EventStore::stream_no`]).
+    by_stream: Vec<Option<Entity>>,
+}
+
+impl Aggregates {
+    /// The aggregate entity of stream number `no`, once linked.
+    pub fn by_stream(&self, no: u32) -> Option<Entity> {
+        self.by_stream.get(no as usize).copied().flatten()
+    }
+    /// Records that stream number `no` is the aggregate `entity`.
+    pub fn link(&mut self, no: u32, entity: Entity) {
+        let i = no as usize;
+        if i >= self.by_stream.len() {
+            self.by_stream.resize(i + 1, None);
+        }
+        self.by_stream[i] = Some(entity);
+    }
 }
 
 /// Write-side index: the streams a customer ever held (for GDPR erasure).
@@ -194,21 +212,20 @@ pub struct Forgotten {
 }
 
 pub(super) fn reset(world: &mut World, cfg: &WorldConfig) {
-    let mut store = EventStore { head: ZERO_HASH, ..default() };
+    world.insert_resource(EventStore { head: ZERO_HASH, ..default() });
     world.insert_resource(CustomerStreams::default());
     world.insert_resource(Forgotten::default());
     let mut aggregates = Aggregates::default();
     for flight in &cfg.flights {
         for seat in flight.all_seats() {
             let id = AggregateId::seat(&flight.id, &seat);
-            let e = world.spawn((SimEntity, AggregateRow(Booking::new(id.clone())))).id();
-            let no = store.register(id.clone());
-            if no as usize == aggregates.by_stream.len() {
-                aggregates.by_stream.push(e);
+            if aggregates.by_id.contains_key(&id) {
+                // A seat listed twice is one seat: one aggregate row.
+                continue;
             }
+            let e = world.spawn((SimEntity, AggregateRow(Booking::new(id.clone())))).id();
             aggregates.by_id.insert(id, e);
         }
     }
-    world.insert_resource(store);
     world.insert_resource(aggregates);
 }

@@ -420,3 +420,21 @@ fn unknown_flight_seat_customer_or_booking_is_rejected_with_a_reason() {
     }
     assert!(h.events().is_empty());
 }
+
+#[test]
+fn a_seat_listed_twice_is_one_aggregate_whose_row_follows_its_stream() {
+    let mut world = WorldConfig::default();
+    let flight = world.flights.iter_mut().find(|f| f.id.as_str() == "IB3166").expect("IB3166 in the default world");
+    // Listed twice by hand (and generated again from its rows).
+    let seat = cqrs_tickets::domain::SeatNo::new("14C");
+    flight.seats.extend([seat.clone(), seat.clone()]);
+    let mut h = Harness::new(world, 1);
+    h.command("hold", hold("ana", "IB3166", seat.as_str()));
+    h.run(10);
+    h.command("pay", pay("ana", "IB3166", seat.as_str()));
+    assert!(h.run_to_drain(DRAIN));
+    let id = format!("IB3166/{seat}");
+    assert_eq!(kinds(&h, &id), ["SeatHeld", "PaymentCaptured", "TicketIssued"]);
+    assert_eq!(h.booking(&id).map(|b| (b.status, b.version)), Some((Status::Issued, 3)), "the row the UI reads");
+    assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
+}
