@@ -271,7 +271,7 @@ fn evaluate(world: &mut World, base: &Baseline, check: &Check) -> Result<String,
         }
         Check::Events { aggregate, kinds } => {
             let store = world.resource::<EventStore>();
-            let rows: Vec<Entity> = store.stream(&AggregateId::new(aggregate)).to_vec();
+            let rows: Vec<Entity> = store.stream(&AggregateId::new(aggregate)).collect();
             let got: Vec<&'static str> =
                 rows.iter().filter_map(|e| world.get::<StoredEvent>(*e)).map(|r| r.0.kind().name()).collect();
             pass(got.iter().copied().eq(kinds.iter().map(String::as_str)), got.join(" → "))

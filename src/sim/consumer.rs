@@ -122,8 +122,16 @@ pub struct Applies {
 }
 
 impl Applies {
-    pub fn seqs(&self) -> impl Iterator<Item = u64> + '_ {
-        std::iter::once(self.seq).chain(self.unblocked.iter().copied())
+    /// The events to apply, in order: `delivered` (the event of `seq`),
+    /// then the buffered successors it unblocked, found with `lookup`
+    /// (they are of the same stream).
+    pub fn events<'s, 'e: 's>(
+        &'s self,
+        delivered: &'e EventEnvelope,
+        lookup: impl Fn(u64) -> Option<&'e EventEnvelope> + 's,
+    ) -> impl Iterator<Item = &'e EventEnvelope> + 's {
+        debug_assert_eq!(delivered.seq, self.seq, "the delivered event is the one received");
+        std::iter::once(delivered).chain(self.unblocked.iter().filter_map(move |&seq| lookup(seq)))
     }
 }
 

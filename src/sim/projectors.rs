@@ -165,13 +165,10 @@ fn project(
             let budget = consumer.budget(usize::MAX, REPLAY_SPEEDUP);
             for _ in 0..budget {
                 let Some((env, stream)) = event(replay.cursor).zip(store.stream_of(replay.cursor)) else { break };
-                if let Receive::Apply(seqs) = consumer.receive(env, stream, &mech) {
-                    // The successors it unblocked are of the same stream.
-                    for seq in seqs.seqs() {
-                        if let Some(env) = event(seq) {
-                            pv.view.apply(env, &forgotten);
-                            consumer.mark_applied(env, stream);
-                        }
+                if let Receive::Apply(applies) = consumer.receive(env, stream, &mech) {
+                    for env in applies.events(env, event) {
+                        pv.view.apply(env, &forgotten);
+                        consumer.mark_applied(env, stream);
                     }
                 }
                 replay.cursor += 1;
@@ -205,9 +202,7 @@ fn project(
                 Receive::Duplicate => ApplyOutcome::DuplicateSkipped,
                 Receive::Buffered => ApplyOutcome::Buffered,
                 Receive::Apply(applies) => {
-                    // The delivered event, then the buffered successors it
-                    // unblocked (of the same stream; read back from the store).
-                    for env in std::iter::once(env).chain(applies.unblocked.iter().filter_map(|&seq| event(seq))) {
+                    for env in applies.events(env, event) {
                         pv.view.apply(env, &forgotten);
                         consumer.mark_applied(env, msg.stream);
                     }

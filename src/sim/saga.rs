@@ -282,7 +282,6 @@ impl Saga {
         let l = step.leg();
         let leg = &self.legs[l];
         let holder = self.id;
-        let (flight, seat) = (leg.flight.clone(), leg.seat.clone());
         let op = match (step, i) {
             (StepAction::LocalHold(_), 0) => Op::Cmd(
                 l,
@@ -296,10 +295,14 @@ impl Saga {
                     hold_ttl_ticks: 0,
                 },
             ),
-            (StepAction::VendorHold(_), 0) => Op::Vendor(l, VendorOp::Hold { flight, seat, holder }),
+            (StepAction::VendorHold(_), 0) => {
+                Op::Vendor(l, VendorOp::Hold { flight: leg.flight.clone(), seat: leg.seat.clone(), holder })
+            }
             (StepAction::AwaitPayment(_), 0) => Op::AwaitPayment(l),
             (StepAction::Capture(_), 0) => Op::Cmd(l, Command::Pay { customer: self.customer.clone(), now: 0 }),
-            (StepAction::VendorIssue(_), 0) => Op::Vendor(l, VendorOp::Issue { flight, seat, holder }),
+            (StepAction::VendorIssue(_), 0) => {
+                Op::Vendor(l, VendorOp::Issue { flight: leg.flight.clone(), seat: leg.seat.clone(), holder })
+            }
             (StepAction::VendorIssue(_), 1) => Op::Cmd(l, Command::IssueTicket { pnr: String::new() }),
             _ => return None,
         };
@@ -486,9 +489,7 @@ fn orchestrate(
             let env = &*msg.event;
             debug_assert_eq!(store.stream_of(env.seq), Some(msg.stream), "a message names its event's stream");
             if let Receive::Apply(applies) = consumer.receive(env, msg.stream, &ctx.mech) {
-                // The delivered event, then any buffered successors it
-                // unblocked (of the same stream; read back from the store).
-                for env in std::iter::once(env).chain(applies.unblocked.iter().filter_map(|&seq| event(seq))) {
+                for env in applies.events(env, event) {
                     consumer.mark_applied(env, msg.stream);
                     on_event(&mut ctx, &mut sagas, &mut saga_q, &mut fresh, env);
                 }

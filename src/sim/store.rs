@@ -44,11 +44,10 @@ pub struct EventStore {
     /// state in plain arrays instead of hashing the id of every command
     /// and event.
     stream_nos: HashMap<AggregateId, u32>,
-    /// Row entities of each stream, by stream number, in version order.
-    streams: Vec<Vec<Entity>>,
-    /// The same rows' envelopes (shared with the rows): loading a stream
-    /// by fold reads them here instead of through each row's entity (three
-    /// memory loads per event instead of one).
+    /// Each stream's envelopes (shared with its rows), by stream number, in
+    /// version order: loading a stream by fold reads them here instead of
+    /// through each row's entity (one memory load per event instead of
+    /// three). A row's entity is `rows[seq - 1]`.
     stream_events: Vec<Vec<Arc<EventEnvelope>>>,
     /// Every envelope by seq − 1 (shared with the rows), for the pumper and
     /// the consumers.
@@ -92,8 +91,9 @@ impl EventStore {
         self.outbox.pop_front();
     }
     /// Row entities of one stream, in version order.
-    pub fn stream(&self, id: &AggregateId) -> &[Entity] {
-        self.stream_no(id).map_or(&[], |n| self.stream_rows(n))
+    pub fn stream(&self, id: &AggregateId) -> impl DoubleEndedIterator<Item = Entity> + '_ {
+        let events = self.stream_no(id).map_or(&[][..], |n| self.stream_events(n));
+        events.iter().filter_map(|env| self.row(env.seq))
     }
     /// The envelope of event `seq` (the one its row holds).
     pub fn event(&self, seq: u64) -> Option<&EventEnvelope> {
@@ -107,10 +107,6 @@ impl EventStore {
     pub fn stream_events(&self, no: u32) -> &[Arc<EventEnvelope>] {
         self.stream_events.get(no as usize).map_or(&[], Vec::as_slice)
     }
-    /// Row entities of stream number `no`, in version order.
-    pub fn stream_rows(&self, no: u32) -> &[Entity] {
-        self.streams.get(no as usize).map_or(&[], Vec::as_slice)
-    }
     /// The stream's number (None for a stream the store has never seen).
     pub fn stream_no(&self, id: &AggregateId) -> Option<u32> {
         self.stream_nos.get(id).copied()
@@ -121,19 +117,18 @@ impl EventStore {
     }
     /// The stream's current version (0 = never touched).
     pub fn version(&self, id: &AggregateId) -> u32 {
-        self.stream(id).len() as u32
+        self.stream_no(id).map_or(0, |n| self.version_of(n))
     }
     /// The current version of stream number `no` (0 = never touched).
     pub fn version_of(&self, no: u32) -> u32 {
-        self.streams.get(no as usize).map_or(0, |rows| rows.len() as u32)
+        self.stream_events(no).len() as u32
     }
     /// The stream number of `id`, given the next one if it has none (on
     /// its first event).
     fn register(&mut self, id: AggregateId) -> u32 {
-        let next = self.streams.len() as u32;
+        let next = self.stream_events.len() as u32;
         let no = *self.stream_nos.entry(id).or_insert(next);
         if no == next {
-            self.streams.push(Vec::new());
             self.stream_events.push(Vec::new());
         }
         no
@@ -165,7 +160,6 @@ impl EventStore {
         let outbox = commands.spawn((SimEntity, OutboxRow { seq, correlation: correlation_id, attempts: 0 })).id();
         self.outbox.push_back((seq, outbox));
         self.rows.push(row);
-        self.streams[no as usize].push(row);
         self.stream_events[no as usize].push(env.clone());
         self.events.push(env.clone());
         self.stream_of_seq.push(no);

@@ -195,7 +195,7 @@ pub fn command_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
                     for r in &rows[range] {
                         let b = &r.0;
                         let last_corr = store
-                            .and_then(|s| s.stream(&b.id).last().copied())
+                            .and_then(|s| s.stream(&b.id).next_back())
                             .and_then(|e| world.get::<StoredEvent>(e))
                             .map(|e| e.0.correlation_id);
                         let hot = last_corr.is_some() && pinned.correlation == last_corr;
@@ -580,7 +580,7 @@ fn aggregate_detail(ui: &mut egui::Ui, world: &World, id: &AggregateId, state: &
     ui.strong("stream");
     let Some(store) = world.get_resource::<EventStore>() else { return };
     for e in store.stream(id) {
-        let Some(env) = world.get::<StoredEvent>(*e).map(|s| &s.0) else { continue };
+        let Some(env) = world.get::<StoredEvent>(e).map(|s| &s.0) else { continue };
         let hot = state.pinned.correlation == Some(env.correlation_id);
         ui.label(cell(
             format!("v{} seq {} {} — {}", env.version, env.seq, env.kind().name(), env.event.preview()),
