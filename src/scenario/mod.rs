@@ -399,6 +399,12 @@ impl Scenario {
             if f.seats.iter().any(|s| s.as_str().is_empty() || s.as_str().contains('/')) {
                 return world(&format!("flights[{i}].seats"), "a seat name is empty or contains `/`".into());
             }
+            // A seat listed twice is almost surely a typo for another seat;
+            // the engine would treat the two as one seat.
+            let mut listed = BTreeSet::new();
+            if let Some((k, s)) = f.seats.iter().enumerate().find(|(_, s)| !listed.insert(*s)) {
+                return world(&format!("flights[{i}].seats[{k}]"), format!("seat {s} of flight {} listed twice", f.id));
+            }
         }
         let mut customers = BTreeSet::new();
         for (i, c) in w.customers.iter().enumerate() {

@@ -175,6 +175,15 @@ fn malformed_files_exit_2_with_a_location() {
             ),
             "unknown vendor `V9`",
         ),
+        (
+            "seats.ron",
+            text.replacen(
+                "world: (),",
+                "world: (flights: [(id: \"IB0001\", vendor: \"V1\", route: \"MAD-BCN\", price_cents: 9900, seats: [\"1A\", \"1B\", \"1A\"])]),",
+                1,
+            ),
+            "world.flights[0].seats[2]: seat 1A of flight IB0001 listed twice",
+        ),
     ];
     for (name, body, needle) in cases {
         assert_ne!(body, text, "{name}: the mutation applied");
