@@ -301,7 +301,6 @@ fn pump_outbox(
         }
         bus.published += 1;
         signals.send(SimSignal::OutboxPublished { seq, ok: true, correlation });
-        commands.entity(entity).despawn();
         store.outbox_pop();
     }
     release_held_back(&mut commands, &mut messages, &mut bus, now, knobs.reorder);

@@ -15,7 +15,7 @@ use super::knobs::Mechanisms;
 use super::query_api::{self, BookingSummary};
 use super::saga::{self, Leg};
 use super::signals::{Signals, SimSignal};
-use super::store::{AggregateRow, Aggregates, CustomerStreams, EventStore, Forgotten};
+use super::store::{AggregateRow, Aggregates, CustomerStreams, EventStore, Forgotten, OutboxRow};
 use super::timers::{self, TimerKind, TimerWheel};
 use super::world::{Customers, IdGen, SimClock, SimEntity, SimSetup};
 use crate::domain::{self, AggregateId, Command, CustomerId, Event, FlightId, SeatNo, Tick};
@@ -324,6 +324,8 @@ fn commit(
     mut commands: Commands,
     mut inflight: Query<(Entity, &mut CommandInFlight)>,
     mut store: ResMut<EventStore>,
+    mut outbox_rows: Query<&mut OutboxRow>,
+    mut timers: Query<&mut timers::Timer>,
     mut rows: Query<&mut AggregateRow>,
     mut aggregates: ResMut<Aggregates>,
     mut customer_streams: ResMut<CustomerStreams>,
@@ -375,7 +377,16 @@ fn commit(
             let mut snapshot = entity.and_then(|e| rows.get_mut(e).ok());
             for (i, event) in w.events.into_iter().enumerate() {
                 let version = w.expected_version + 1 + i as u32;
-                let env = store.append(&mut commands, w.aggregate.clone(), version, now, id, correlation, event);
+                let env = store.append(
+                    &mut commands,
+                    &mut outbox_rows,
+                    w.aggregate.clone(),
+                    version,
+                    now,
+                    id,
+                    correlation,
+                    event,
+                );
                 seqs.push(env.seq);
                 if linked.is_none()
                     && let Some((e, no)) = entity.zip(store.stream_of(env.seq))
@@ -394,6 +405,7 @@ fn commit(
                         timers::schedule(
                             &mut commands,
                             &mut wheel,
+                            &mut timers,
                             *expires_tick,
                             TimerKind::HoldExpiry { aggregate: w.aggregate.clone(), correlation },
                         );

@@ -225,8 +225,13 @@ pub fn pending_work(world: &mut World) -> Option<String> {
     if let Some((c, _)) = q.iter(world).find(|(c, pv)| c.buffered > 0 || pv.is_some_and(|p| p.replay.is_some())) {
         return Some(format!("{} buffering or replaying", c.id.name()));
     }
-    let mut q = world.query::<&super::timers::Timer>();
-    if let Some(t) = q.iter(world).find(|t| !matches!(t.kind, super::timers::TimerKind::CacheTtl { .. })) {
+    // Through the wheel: a fired timer's entity stays, pooled, until reused.
+    let wheel = world.resource::<super::timers::TimerWheel>();
+    let first = wheel
+        .pending()
+        .filter_map(|e| world.get::<super::timers::Timer>(e))
+        .find(|t| !matches!(t.kind, super::timers::TimerKind::CacheTtl { .. }));
+    if let Some(t) = first {
         return Some(format!("timer {:?} due at t{}", t.kind, t.fire_tick));
     }
     None

@@ -16,7 +16,7 @@ use super::config::ticks;
 use super::knobs::{Knobs, Mechanisms};
 use super::projectors::{Projection, ProjectorView};
 use super::signals::{Signals, SimSignal};
-use super::timers::{self, FiredTimers, TimerKind, TimerWheel};
+use super::timers::{self, FiredTimers, Timer, TimerKind, TimerWheel};
 use super::vendors::{self, Caller, Offer, Reply, VendorOp, VendorReplies, Vendors};
 use super::views::View;
 use super::world::{IdGen, SimClock, SimEntity, SimSetup};
@@ -215,12 +215,14 @@ fn evict(
 
 /// The command side's write-through upserts and GDPR evictions (runs in
 /// the Commands set, right after the commits that asked for them).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn apply_cache_writes(
     mut commands: Commands,
     mut writes: ResMut<CacheWrites>,
     mut redis: ResMut<Redis>,
     mut entries: Query<&mut CacheEntry>,
     mut wheel: ResMut<TimerWheel>,
+    mut timers: Query<&mut Timer>,
     setup: Res<SimSetup>,
     clock: Res<SimClock>,
 ) {
@@ -261,7 +263,13 @@ pub(super) fn apply_cache_writes(
         let expires = entry.expires_tick;
         let e = commands.spawn((SimEntity, entry)).id();
         redis.entries.insert(key.clone(), e);
-        timers::schedule(&mut commands, &mut wheel, expires, TimerKind::CacheTtl { key, expires_tick: expires });
+        timers::schedule(
+            &mut commands,
+            &mut wheel,
+            &mut timers,
+            expires,
+            TimerKind::CacheTtl { key, expires_tick: expires },
+        );
     }
 }
 
@@ -460,6 +468,7 @@ fn populate(
     replies: Res<VendorReplies>,
     mut redis: ResMut<Redis>,
     mut wheel: ResMut<TimerWheel>,
+    mut timers: Query<&mut Timer>,
     setup: Res<SimSetup>,
 ) {
     let now = serve.clock.tick;
@@ -531,6 +540,7 @@ fn populate(
                 timers::schedule(
                     &mut serve.commands,
                     &mut wheel,
+                    &mut timers,
                     now + ttl,
                     TimerKind::CacheTtl { key: p.key.clone(), expires_tick: now + ttl },
                 );

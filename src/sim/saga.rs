@@ -18,7 +18,7 @@ use super::consumer::{Consumer, ConsumerQueue, Receive};
 use super::knobs::{Knobs, Mechanisms};
 use super::signals::{Signals, SimSignal};
 use super::store::EventStore;
-use super::timers::{FiredTimers, TimerKind, TimerWheel};
+use super::timers::{FiredTimers, Timer, TimerKind, TimerWheel};
 use super::vendors::{self, Caller, Reply, VendorOp, VendorReplies, Vendors};
 use super::world::{IdGen, SimClock, SimEntity, SimSetup};
 use super::{SimRng, SimSet};
@@ -454,6 +454,7 @@ pub struct SagaCtx<'w, 's> {
     rng: ResMut<'w, SimRng>,
     knobs: Res<'w, Knobs>,
     wheel: ResMut<'w, TimerWheel>,
+    timers: Query<'w, 's, &'static mut Timer>,
     mech: Res<'w, Mechanisms>,
     setup: Res<'w, SimSetup>,
     clock: Res<'w, SimClock>,
@@ -916,6 +917,7 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
                 super::timers::schedule(
                     &mut ctx.commands,
                     &mut ctx.wheel,
+                    &mut ctx.timers,
                     now + timeout,
                     TimerKind::SagaTimeout { saga: s.id, token },
                 );

@@ -57,6 +57,11 @@ pub struct EventStore {
     head: Hash,
     /// Outbox rows not yet published, (seq, row entity), oldest first.
     outbox: VecDeque<(u64, Entity)>,
+    /// Entities of published outbox rows, ready to carry the next row: as
+    /// the bus pools its messages, an append reuses one instead of
+    /// spawning (and the pumper despawning) an entity per event. Bounded
+    /// by the most rows ever pending at once. Only `outbox` reaches a row.
+    outbox_free: Vec<Entity>,
     /// Keys appended twice: only possible with the unique key turned off.
     pub duplicate_keys: Vec<(AggregateId, u32)>,
 }
@@ -86,9 +91,12 @@ impl EventStore {
     pub(super) fn outbox_front(&self) -> Option<(u64, Entity)> {
         self.outbox.front().copied()
     }
-    /// The oldest outbox row was published (or is gone).
+    /// The oldest outbox row was published: its entity waits in the pool
+    /// for the next append.
     pub(super) fn outbox_pop(&mut self) {
-        self.outbox.pop_front();
+        if let Some((_, e)) = self.outbox.pop_front() {
+            self.outbox_free.push(e);
+        }
     }
     /// Row entities of one stream, in version order.
     pub fn stream(&self, id: &AggregateId) -> impl DoubleEndedIterator<Item = Entity> + '_ {
@@ -141,6 +149,7 @@ impl EventStore {
     pub fn append(
         &mut self,
         commands: &mut Commands,
+        outbox_rows: &mut Query<&mut OutboxRow>,
         aggregate_id: AggregateId,
         version: u32,
         tick: Tick,
@@ -157,7 +166,15 @@ impl EventStore {
         self.head = env.hash;
         let env = Arc::new(env);
         let row = commands.spawn((SimEntity, StoredEvent(env.clone()))).id();
-        let outbox = commands.spawn((SimEntity, OutboxRow { seq, correlation: correlation_id, attempts: 0 })).id();
+        let row_of_outbox = OutboxRow { seq, correlation: correlation_id, attempts: 0 };
+        let reused = self.outbox_free.pop().and_then(|e| outbox_rows.get_mut(e).ok().map(|r| (e, r)));
+        let outbox = match reused {
+            Some((e, mut r)) => {
+                *r = row_of_outbox;
+                e
+            }
+            None => commands.spawn((SimEntity, row_of_outbox)).id(),
+        };
         self.outbox.push_back((seq, outbox));
         self.rows.push(row);
         self.stream_events[no as usize].push(env.clone());

@@ -1,6 +1,7 @@
 //! Timers: hold expiry, saga step timeouts, cache TTL. Each pending timer
 //! is an entity; a wheel (tick → timers) finds the due ones without
-//! looking at the others. Firing only *asks*: an expiry becomes an
+//! looking at the others, and is the only way to a timer: a fired timer's
+//! entity waits in the wheel's pool for the next one, stale until reused. Firing only *asks*: an expiry becomes an
 //! `ExpireHold` command (which loses harmlessly if the seat was paid), a
 //! TTL becomes an eviction request, a timeout a note for the orchestrator.
 
@@ -29,6 +30,11 @@ pub enum TimerKind {
 pub struct TimerWheel {
     due: BTreeMap<(Tick, u64), Entity>,
     next: u64,
+    /// Entities of fired timers, ready to carry the next one: a booking
+    /// sets three timers, and spawning then despawning an entity for each
+    /// cost more than the timer's work. Bounded by the most timers ever
+    /// pending at once.
+    free: Vec<Entity>,
 }
 
 impl TimerWheel {
@@ -38,12 +44,9 @@ impl TimerWheel {
     pub fn is_empty(&self) -> bool {
         self.due.is_empty()
     }
-    /// Timers that keep business work pending (all but cache TTLs).
-    pub fn pending_work(&self, timers: &Query<&Timer>) -> usize {
-        self.due
-            .values()
-            .filter(|e| timers.get(**e).is_ok_and(|t| !matches!(t.kind, TimerKind::CacheTtl { .. })))
-            .count()
+    /// The pending timers' entities, soonest first.
+    pub fn pending(&self) -> impl Iterator<Item = Entity> + '_ {
+        self.due.values().copied()
     }
 }
 
@@ -54,9 +57,24 @@ pub struct FiredTimers {
     pub cache_expiries: Vec<(String, Tick)>,
 }
 
-pub fn schedule(commands: &mut Commands, wheel: &mut TimerWheel, fire_tick: Tick, kind: TimerKind) {
+/// Sets a timer: a fired timer's entity reused, or a new one.
+pub fn schedule(
+    commands: &mut Commands,
+    wheel: &mut TimerWheel,
+    timers: &mut Query<&mut Timer>,
+    fire_tick: Tick,
+    kind: TimerKind,
+) {
     wheel.next += 1;
-    let e = commands.spawn((SimEntity, Timer { fire_tick, kind })).id();
+    let timer = Timer { fire_tick, kind };
+    let reused = wheel.free.pop().and_then(|e| timers.get_mut(e).ok().map(|t| (e, t)));
+    let e = match reused {
+        Some((e, mut t)) => {
+            *t = timer;
+            e
+        }
+        None => commands.spawn((SimEntity, timer)).id(),
+    };
     wheel.due.insert((fire_tick, wheel.next), e);
 }
 
@@ -106,6 +124,6 @@ fn fire(
             TimerKind::CacheTtl { key, expires_tick } => fired.cache_expiries.push((key.clone(), *expires_tick)),
             TimerKind::SagaTimeout { saga, token } => fired.saga_timeouts.push((*saga, *token)),
         }
-        commands.entity(e).despawn();
+        wheel.free.push(e);
     }
 }
