@@ -50,8 +50,9 @@ fn head(h: &Harness) -> u64 {
     h.world().resource::<OurStore>().head_seq()
 }
 
-/// A cheap-to-clone id, as ours (`Arc<str>`, serialised as a string).
-type Id = Arc<str>;
+/// A cheap-to-clone id, as ours (an inline string up to 23 bytes,
+/// `SmolStr`, serialised as a string).
+type Id = smol_str::SmolStr;
 
 const SEATS_PER_FLIGHT: usize = 200 * 6; // 200 rows, seats A–F, as the engine bench's flights
 const PRICE_CENTS: u64 = 10_000;
@@ -63,8 +64,8 @@ const VENDORS: [&str; 3] = ["V1", "V2", "V3"];
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Passenger {
-    pub name: String,
-    pub email: String,
+    pub name: smol_str::SmolStr,
+    pub email: smol_str::SmolStr,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -562,7 +563,10 @@ fn workload(n_seats: usize, order: Order) -> Vec<(String, SeatCommand)> {
             aggregate_id.clone(),
             SeatCommand::HoldSeat {
                 customer: customer.clone(),
-                passenger: Passenger { name: format!("Passenger {i}"), email: format!("burst-{i}@example.com") },
+                passenger: Passenger {
+                    name: smol_str::format_smolstr!("Passenger {i}"),
+                    email: smol_str::format_smolstr!("burst-{i}@example.com"),
+                },
                 vendor: Id::from(VENDORS[f % VENDORS.len()]),
                 flight,
                 seat,

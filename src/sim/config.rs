@@ -93,7 +93,7 @@ pub struct CustomerConfig {
 
 impl CustomerConfig {
     pub fn passenger(&self) -> Passenger {
-        Passenger { name: self.name.clone(), email: self.email.clone() }
+        Passenger { name: self.name.as_str().into(), email: self.email.as_str().into() }
     }
 }
 

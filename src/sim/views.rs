@@ -63,7 +63,7 @@ pub struct CustomerBookings {
 pub struct CustomerBookingRow {
     pub status: Option<Status>,
     pub status_version: u32,
-    pub passenger_name: Option<String>,
+    pub passenger_name: Option<smol_str::SmolStr>,
     pub price_cents: u64,
     pub hold_version: u32,
 }

@@ -114,8 +114,8 @@ impl Customers {
         self.by_id.insert(
             id.clone(),
             Passenger {
-                name: format!("Traveller {}", self.synthetic),
-                email: format!("traveller{}@example.net", self.synthetic),
+                name: smol_str::format_smolstr!("Traveller {}", self.synthetic),
+                email: smol_str::format_smolstr!("traveller{}@example.net", self.synthetic),
             },
         );
         id
