@@ -78,7 +78,7 @@ pub struct Booking {
     pub expires_tick: Tick,
     pub captured_cents: u64,
     pub refunded_cents: u64,
-    pub pnr: Option<String>,
+    pub pnr: Option<smol_str::SmolStr>,
     /// The version of the SeatHeld that opened the current hold cycle
     /// (compensations name it, so they never undo a later customer's hold).
     pub hold_version: u32,

@@ -23,7 +23,7 @@ pub enum Command {
     /// Capture the money for the held seat.
     Pay { customer: CustomerId, now: Tick },
     /// Record the vendor's ticket (saga step).
-    IssueTicket { pnr: String },
+    IssueTicket { pnr: smol_str::SmolStr },
     /// Record the vendor's refusal to issue (saga step).
     FailIssue { reason: String },
     /// Void an issued ticket (saga compensation).

@@ -37,7 +37,7 @@ pub enum Event {
     /// Money was taken from the customer.
     PaymentCaptured { customer: CustomerId, amount_cents: u64 },
     /// The vendor issued the ticket; `pnr` is its record locator.
-    TicketIssued { customer: CustomerId, pnr: String },
+    TicketIssued { customer: CustomerId, pnr: SmolStr },
     /// The vendor refused or failed to issue the ticket.
     TicketIssueFailed { customer: CustomerId, reason: String },
     /// An issued ticket was voided (a saga compensating a later failure).

@@ -21,6 +21,7 @@ use super::world::{Customers, IdGen, SimClock, SimEntity, SimSetup};
 use crate::domain::{self, AggregateId, Command, CustomerId, Event, FlightId, SeatNo, Tick};
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
+use smol_str::{SmolStr, format_smolstr};
 use std::collections::BTreeMap;
 
 /// A seat of an itinerary.
@@ -57,15 +58,17 @@ impl CustomerCommand {
         }
     }
 
-    fn target(&self) -> String {
+    /// What the command is about, for the log (an inline string: every
+    /// command writes one).
+    fn target(&self) -> SmolStr {
         match self {
             CustomerCommand::HoldSeat { flight, seat, .. }
             | CustomerCommand::AuthorizePayment { flight, seat, .. }
-            | CustomerCommand::Pay { flight, seat, .. } => format!("{flight}/{seat}"),
+            | CustomerCommand::Pay { flight, seat, .. } => format_smolstr!("{flight}/{seat}"),
             CustomerCommand::BookItinerary { legs, .. } => {
-                legs.iter().map(|l| format!("{}/{}", l.flight, l.seat)).collect::<Vec<_>>().join("+")
+                legs.iter().map(|l| format!("{}/{}", l.flight, l.seat)).collect::<Vec<_>>().join("+").into()
             }
-            CustomerCommand::GdprDelete { customer } => format!("customer {customer}"),
+            CustomerCommand::GdprDelete { customer } => format_smolstr!("customer {customer}"),
         }
     }
 
@@ -134,7 +137,7 @@ pub struct CommandRecord {
     pub tick: Tick,
     pub done_tick: Option<Tick>,
     pub name: &'static str,
-    pub target: String,
+    pub target: SmolStr,
     pub customer: Option<CustomerId>,
     pub expected_version: Option<u32>,
     pub outcome: Outcome,
@@ -273,7 +276,7 @@ pub fn submit(
             };
             (c.name(), c.target(), Some(c.customer().clone()), ev)
         }
-        CommandRequest::Internal { aggregate, command, .. } => (command.name(), aggregate.to_string(), None, None),
+        CommandRequest::Internal { aggregate, command, .. } => (command.name(), aggregate.as_str().into(), None, None),
     };
     log.open(CommandRecord {
         id,

@@ -60,7 +60,7 @@ pub struct Offer {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reply {
     Done,
-    Pnr(String),
+    Pnr(smol_str::SmolStr),
     Offers(Vec<Offer>),
 }
 
@@ -339,13 +339,13 @@ fn act(v: &mut Vendor, op: &VendorOp, knobs: &Knobs, call_id: u64) -> Result<Rep
 }
 
 /// A record locator: deterministic from the vendor and the call.
-fn pnr(vendor: &VendorId, call_id: u64) -> String {
+fn pnr(vendor: &VendorId, call_id: u64) -> smol_str::SmolStr {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut n = call_id.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ vendor.as_str().len() as u64;
-    let mut s = String::with_capacity(6);
-    for _ in 0..6 {
-        s.push(ALPHABET[(n % 32) as usize] as char);
+    let mut s = [0u8; 6];
+    for b in &mut s {
+        *b = ALPHABET[(n % 32) as usize];
         n /= 32;
     }
-    s
+    s.iter().map(|&b| char::from(b)).collect()
 }

@@ -124,7 +124,7 @@ pub struct Detail {
     pub price_cents: u64,
     pub captured_cents: u64,
     pub refunded_cents: u64,
-    pub pnr: Option<String>,
+    pub pnr: Option<smol_str::SmolStr>,
     /// (version, type, first 8 bytes of the event hash), in apply order.
     pub history: Vec<(u32, EventKind, [u8; 8])>,
 }

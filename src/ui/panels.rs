@@ -206,7 +206,7 @@ pub fn command_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
                             b.vendor.as_ref().map(|v| v.to_string()).unwrap_or_default(),
                             b.id.flight().to_string(),
                             b.customer.as_ref().map(|c| c.to_string()).unwrap_or_default(),
-                            b.pnr.clone().unwrap_or_default(),
+                            b.pnr.as_deref().unwrap_or_default().to_string(),
                         ];
                         if row(ui, cells, &widths, hot, pinned.detail == Some(Detail::Aggregate(b.id.clone()))) {
                             pinned.toggle(Detail::Aggregate(b.id.clone()), last_corr);

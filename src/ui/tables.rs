@@ -30,7 +30,7 @@ pub fn command_rows(log: &CommandLog, n: usize) -> Vec<CommandRow> {
             id: r.id,
             tick: r.tick,
             command: r.name,
-            target: r.target.clone(),
+            target: r.target.to_string(),
             expected_version: r.expected_version,
             outcome: r.outcome.name(),
             reason: r.reason.clone().unwrap_or_default(),
