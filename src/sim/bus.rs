@@ -14,7 +14,7 @@ use super::knobs::Knobs;
 use super::projectors::{Projection, ProjectorView};
 use super::signals::{Signals, SimSignal};
 use super::store::{EventStore, OutboxRow};
-use super::world::{IdGen, SimClock, SimEntity, SimSetup};
+use super::world::{IdGen, SimClock, SimEntity, SimSetup, reuse_or_spawn};
 use super::{SimRng, SimSet};
 use crate::domain::{EventEnvelope, EventKind, Tick};
 use bevy::prelude::*;
@@ -143,14 +143,7 @@ impl Bus {
     /// new one), indexed by its arrival.
     fn send(&mut self, commands: &mut Commands, messages: &mut Query<&mut BusMessage>, msg: BusMessage) {
         let (tick, id) = (msg.arrive_tick, msg.id);
-        let reused = self.free.pop().and_then(|e| messages.get_mut(e).ok().map(|m| (e, m)));
-        let e = match reused {
-            Some((e, mut m)) => {
-                *m = msg;
-                e
-            }
-            None => commands.spawn((SimEntity, msg)).id(),
-        };
+        let e = reuse_or_spawn(&mut self.free, messages, commands, msg);
         let due = self.in_transit.entry(tick).or_default();
         // Nearly always the largest id so far: append. A held-back message
         // (reorder knob) is older: it goes to its place by id.

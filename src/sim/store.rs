@@ -7,7 +7,7 @@
 //! indexes kept as resources, so no per-tick work scans the history.
 
 use super::config::WorldConfig;
-use super::world::SimEntity;
+use super::world::{SimEntity, reuse_or_spawn};
 use crate::domain::{AggregateId, Booking, CustomerId, Event, EventEnvelope, Hash, Tick, ZERO_HASH};
 use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
@@ -57,10 +57,8 @@ pub struct EventStore {
     head: Hash,
     /// Outbox rows not yet published, (seq, row entity), oldest first.
     outbox: VecDeque<(u64, Entity)>,
-    /// Entities of published outbox rows, ready to carry the next row: as
-    /// the bus pools its messages, an append reuses one instead of
-    /// spawning (and the pumper despawning) an entity per event. Bounded
-    /// by the most rows ever pending at once. Only `outbox` reaches a row.
+    /// Entities of published outbox rows, ready to carry the next row (see
+    /// [`reuse_or_spawn`]). Only `outbox` reaches a row.
     outbox_free: Vec<Entity>,
     /// Keys appended twice: only possible with the unique key turned off.
     pub duplicate_keys: Vec<(AggregateId, u32)>,
@@ -167,14 +165,7 @@ impl EventStore {
         let env = Arc::new(env);
         let row = commands.spawn((SimEntity, StoredEvent(env.clone()))).id();
         let row_of_outbox = OutboxRow { seq, correlation: correlation_id, attempts: 0 };
-        let reused = self.outbox_free.pop().and_then(|e| outbox_rows.get_mut(e).ok().map(|r| (e, r)));
-        let outbox = match reused {
-            Some((e, mut r)) => {
-                *r = row_of_outbox;
-                e
-            }
-            None => commands.spawn((SimEntity, row_of_outbox)).id(),
-        };
+        let outbox = reuse_or_spawn(&mut self.outbox_free, outbox_rows, commands, row_of_outbox);
         self.outbox.push_back((seq, outbox));
         self.rows.push(row);
         self.stream_events[no as usize].push(env.clone());

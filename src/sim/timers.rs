@@ -1,13 +1,14 @@
 //! Timers: hold expiry, saga step timeouts, cache TTL. Each pending timer
 //! is an entity; a wheel (tick → timers) finds the due ones without
 //! looking at the others, and is the only way to a timer: a fired timer's
-//! entity waits in the wheel's pool for the next one, stale until reused. Firing only *asks*: an expiry becomes an
-//! `ExpireHold` command (which loses harmlessly if the seat was paid), a
-//! TTL becomes an eviction request, a timeout a note for the orchestrator.
+//! entity waits in the wheel's pool for the next one, stale until reused.
+//! Firing only *asks*: an expiry becomes an `ExpireHold` command (which
+//! loses harmlessly if the seat was paid), a TTL becomes an eviction
+//! request, a timeout a note for the orchestrator.
 
 use super::SimSet;
 use super::command_api::{self, CommandLog, CommandRequest, Origin};
-use super::world::{IdGen, SimClock, SimEntity};
+use super::world::{IdGen, SimClock, reuse_or_spawn};
 use crate::domain::{AggregateId, Command, Tick};
 use bevy::prelude::*;
 use std::collections::BTreeMap;
@@ -30,10 +31,8 @@ pub enum TimerKind {
 pub struct TimerWheel {
     due: BTreeMap<(Tick, u64), Entity>,
     next: u64,
-    /// Entities of fired timers, ready to carry the next one: a booking
-    /// sets three timers, and spawning then despawning an entity for each
-    /// cost more than the timer's work. Bounded by the most timers ever
-    /// pending at once.
+    /// Entities of fired timers, ready to carry the next one (a booking
+    /// sets three timers): see [`reuse_or_spawn`].
     free: Vec<Entity>,
 }
 
@@ -66,15 +65,7 @@ pub fn schedule(
     kind: TimerKind,
 ) {
     wheel.next += 1;
-    let timer = Timer { fire_tick, kind };
-    let reused = wheel.free.pop().and_then(|e| timers.get_mut(e).ok().map(|t| (e, t)));
-    let e = match reused {
-        Some((e, mut t)) => {
-            *t = timer;
-            e
-        }
-        None => commands.spawn((SimEntity, timer)).id(),
-    };
+    let e = reuse_or_spawn(&mut wheel.free, timers, commands, Timer { fire_tick, kind });
     wheel.due.insert((fire_tick, wheel.next), e);
 }
 

@@ -66,6 +66,29 @@ impl IdGen {
 #[derive(Component, Clone, Copy, Debug, Default)]
 pub struct SimEntity;
 
+/// Puts `value` on an entity from `free` (entities whose `C` is done with)
+/// or, when the pool is empty, on a new one. Things made and dropped for
+/// every event (bus messages, timers, outbox rows) are pooled this way:
+/// spawning and despawning an entity each time cost more than their work.
+/// A pooled entity keeps its stale `C`, so its owner must reach its
+/// entities only through its own index, never by a query over all `C`;
+/// the pool is bounded by the most of them ever live at once.
+pub fn reuse_or_spawn<C: Component<Mutability = bevy::ecs::component::Mutable>>(
+    free: &mut Vec<Entity>,
+    pooled: &mut Query<&mut C>,
+    commands: &mut Commands,
+    value: C,
+) -> Entity {
+    // An id that is gone (a reset despawned it) is dropped, not reused.
+    while let Some(e) = free.pop() {
+        if let Ok(mut c) = pooled.get_mut(e) {
+            *c = value;
+            return e;
+        }
+    }
+    commands.spawn((SimEntity, value)).id()
+}
+
 /// One input to the engine.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SimRequest {
