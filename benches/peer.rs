@@ -808,7 +808,7 @@ fn main() {
         "ours: {events} events ({issued} tickets issued) in {secs:.3} s [{worst:.3} s] over {ticks} ticks = {ours_rate:.0} events/s, {ours_bookings:.0} bookings/s"
     );
     println!(
-        "ours, in that run: the last saga finished at tick {done_tick}, {done_secs:.3} s in; after it, until quiescence: the sagas' step-timeout timers firing stale, the holds' expiry timers firing and their ExpireHold commands rejected, and idle ticks (counted: the engine owes that work)"
+        "ours, in that run: the last saga finished at tick {done_tick}, {done_secs:.3} s in; after it, until quiescence: the holds' expiry timers firing and their ExpireHold commands rejected, and idle ticks (counted: the engine owes that work)"
     );
     let ours_events = events;
     let ((), views_secs, views_worst) = views_runs.get();

@@ -18,7 +18,7 @@ use super::consumer::{Consumer, ConsumerQueue, Receive};
 use super::knobs::{Knobs, Mechanisms};
 use super::signals::{Signals, SimSignal};
 use super::store::EventStore;
-use super::timers::{FiredTimers, Timer, TimerKind, TimerWheel};
+use super::timers::{FiredTimers, Timer, TimerKey, TimerKind, TimerWheel};
 use super::vendors::{self, Caller, Reply, VendorOp, VendorReplies, Vendors};
 use super::world::{IdGen, SimClock, SimEntity, SimSetup};
 use super::{SimRng, SimSet};
@@ -208,6 +208,10 @@ pub struct Saga {
     wait: Option<Wait>,
     reply: Option<Result<Reply, String>>,
     timed_out: bool,
+    /// The pending vendor op's step-timeout timer, cancelled when the
+    /// reply is taken: left on the wheel it would fire stale, and the
+    /// run would not be quiescent until it had.
+    timeout_timer: Option<TimerKey>,
     comp: Vec<CompItem>,
     /// Per leg (same index as `legs`): what the saga learnt about it.
     progress: SmallVec<[LegProgress; 1]>,
@@ -415,6 +419,7 @@ pub fn new_saga(
         wait: None,
         reply: None,
         timed_out: false,
+        timeout_timer: None,
         comp: vec![],
         progress: std::iter::repeat_n(LegProgress::default(), n).collect(),
     };
@@ -917,13 +922,13 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
             );
             if forward {
                 let timeout = ticks(ctx.setup.world.timing.saga_step_timeout_ms);
-                super::timers::schedule(
+                s.timeout_timer = Some(super::timers::schedule(
                     &mut ctx.commands,
                     &mut ctx.wheel,
                     &mut ctx.timers,
                     now + timeout,
                     TimerKind::SagaTimeout { saga: s.id, token },
-                );
+                ));
             }
             s.wait = Some(Wait::Vendor { token });
             s.reply = None;
@@ -933,6 +938,9 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
         (Some(Wait::Vendor { .. }), Op::Vendor(..)) => {
             if let Some(result) = s.reply.take() {
                 s.wait = None;
+                if let Some(key) = s.timeout_timer.take() {
+                    ctx.wheel.cancel(key);
+                }
                 match result {
                     Ok(Reply::Pnr(pnr)) => Poll::Done(Ok(Some(pnr))),
                     Ok(_) => Poll::Done(Ok(None)),
@@ -941,6 +949,7 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
             } else if s.timed_out {
                 s.wait = None;
                 s.timed_out = false;
+                s.timeout_timer = None;
                 let ms = ctx.setup.world.timing.saga_step_timeout_ms;
                 Poll::Done(Err((format!("no vendor reply within {ms} ms"), true)))
             } else {

@@ -4,7 +4,8 @@
 //! entity waits in the wheel's pool for the next one, stale until reused.
 //! Firing only *asks*: an expiry becomes an `ExpireHold` command (which
 //! loses harmlessly if the seat was paid), a TTL becomes an eviction
-//! request, a timeout a note for the orchestrator.
+//! request, a timeout a note for the orchestrator. A saga cancels its
+//! step's timeout when the vendor's reply comes, so that none fires stale.
 
 use super::SimSet;
 use super::command_api::{self, CommandLog, CommandRequest, Origin};
@@ -47,6 +48,24 @@ impl TimerWheel {
     pub fn pending(&self) -> impl Iterator<Item = Entity> + '_ {
         self.due.values().copied()
     }
+    /// Takes a timer off the wheel before it fires (its entity goes to the
+    /// pool). False if it already fired or was cancelled.
+    pub fn cancel(&mut self, key: TimerKey) -> bool {
+        match self.due.remove(&(key.fire_tick, key.n)) {
+            Some(e) => {
+                self.free.push(e);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Names one scheduled timer, for [`TimerWheel::cancel`].
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct TimerKey {
+    fire_tick: Tick,
+    n: u64,
 }
 
 /// Fired timeouts and TTLs, for the orchestrator and Redis to pick up.
@@ -63,10 +82,11 @@ pub fn schedule(
     timers: &mut Query<&mut Timer>,
     fire_tick: Tick,
     kind: TimerKind,
-) {
+) -> TimerKey {
     wheel.next += 1;
     let e = reuse_or_spawn(&mut wheel.free, timers, commands, Timer { fire_tick, kind });
     wheel.due.insert((fire_tick, wheel.next), e);
+    TimerKey { fire_tick, n: wheel.next }
 }
 
 pub(super) fn plugin(app: &mut App) {

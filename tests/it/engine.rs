@@ -7,6 +7,7 @@ use cqrs_tickets::sim::command_api::{CustomerCommand, Outcome, SeatRef};
 use cqrs_tickets::sim::projectors::Projection;
 use cqrs_tickets::sim::query_api::{CacheValue, CustomerQuery, QueryLog};
 use cqrs_tickets::sim::saga::SagaState;
+use cqrs_tickets::sim::timers::{Timer, TimerKind, TimerWheel};
 use cqrs_tickets::sim::views::View;
 use cqrs_tickets::sim::{KnobChange, Mechanisms, SimRequest, WorldConfig};
 use cqrs_tickets::testing::Harness;
@@ -75,6 +76,38 @@ fn happy_path_hold_pay_issue_is_v1_v2_v3_and_everything_settles() {
     assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
     let v1 = h.vendor("V1");
     assert_eq!(v1.inventory["IB3166"].sold.len(), 1);
+}
+
+/// The saga's step-timeout timers pending on the wheel.
+fn saga_timeouts(h: &Harness) -> usize {
+    let w = h.world();
+    w.resource::<TimerWheel>()
+        .pending()
+        .filter(|e| w.get::<Timer>(*e).is_some_and(|t| matches!(t.kind, TimerKind::SagaTimeout { .. })))
+        .count()
+}
+
+#[test]
+fn a_vendor_reply_cancels_its_step_timeout() {
+    let mut h = harness(1);
+    h.command("hold", hold("ana", "IB3166", "14C"));
+    h.run(10);
+    h.command("pay", pay("ana", "IB3166", "14C"));
+    let (mut ticks, mut most) = (0, 0);
+    while h.sagas().first().map(|s| s.state) != Some(SagaState::Completed) {
+        most = most.max(saga_timeouts(&h));
+        h.run(1);
+        ticks += 1;
+        assert!(ticks < DRAIN, "the saga completes");
+    }
+    assert!(most > 0, "a vendor op waits under a step timeout");
+    // Left on the wheel, each would fire 2.5 s after its call, stale, and
+    // hold off quiescence until it had.
+    assert_eq!(saga_timeouts(&h), 0, "every step's timeout went when its reply came");
+    // The hold's expiry stays: it fires, and its ExpireHold loses.
+    assert!(!h.world().resource::<TimerWheel>().is_empty());
+    assert!(h.run_to_drain(DRAIN));
+    assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
 }
 
 #[test]
