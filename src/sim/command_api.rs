@@ -17,7 +17,7 @@ use super::saga::{self, Leg};
 use super::signals::{Signals, SimSignal};
 use super::store::{AggregateRow, Aggregates, CustomerStreams, EventStore, Forgotten, OutboxRow};
 use super::timers::{self, TimerKind, TimerWheel};
-use super::world::{Customers, IdGen, SimClock, SimEntity, SimSetup};
+use super::world::{Customers, DueQueue, IdGen, SimClock, SimEntity, SimSetup};
 use crate::domain::{self, AggregateId, Command, CustomerId, Event, FlightId, SeatNo, Tick};
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -162,6 +162,11 @@ pub struct CommandLog {
     /// Commands answered since the orchestrator last looked (it wakes the
     /// sagas waiting on them instead of polling every saga every tick).
     pub closed_recently: Vec<u64>,
+    /// Commands in flight by the tick they arrive, then by the tick they
+    /// commit: decide and commit take the due ones without looking at the
+    /// others in flight.
+    arriving: DueQueue,
+    committing: DueQueue,
 }
 
 /// Finished, unlabelled records older than this many are dropped from the
@@ -294,10 +299,10 @@ pub fn submit(
         seqs: vec![],
         first_version: None,
     });
-    commands.spawn((
-        SimEntity,
-        CommandInFlight { id, correlation, request, stage: Stage::Travelling { arrive_tick: now + delay_ticks } },
-    ));
+    let arrive_tick = now + delay_ticks;
+    let e = commands
+        .spawn((SimEntity, CommandInFlight { id, correlation, request, stage: Stage::Travelling { arrive_tick } }));
+    log.arriving.push(arrive_tick, id, e.id());
     id
 }
 
@@ -341,13 +346,7 @@ fn commit(
     mut signals: Signals,
 ) {
     let now = clock.tick;
-    let mut due: Vec<(u64, Entity)> = inflight
-        .iter()
-        .filter(|(_, c)| matches!(c.stage, Stage::Committing { commit_tick, .. } if commit_tick <= now))
-        .map(|(e, c)| (c.id, e))
-        .collect();
-    due.sort_unstable();
-    for (id, entity) in due {
+    for (id, entity) in log.committing.take_due(now) {
         let Ok((_, mut cmd)) = inflight.get_mut(entity) else { continue };
         let Stage::Committing { writes, .. } = std::mem::replace(&mut cmd.stage, Stage::Travelling { arrive_tick: 0 })
         else {
@@ -455,12 +454,7 @@ fn decide(
 ) {
     let now = clock.tick;
     let timing = &setup.world.timing;
-    let mut arrived: Vec<(u64, Entity)> = inflight
-        .iter()
-        .filter(|(_, c)| matches!(c.stage, Stage::Travelling { arrive_tick } if arrive_tick <= now))
-        .map(|(e, c)| (c.id, e))
-        .collect();
-    arrived.sort_unstable();
+    let arrived = log.arriving.take_due(now);
     // Load by fold: the stream's events, and its number.
     let load = |id: &AggregateId| {
         let no = store.stream_no(id);
@@ -589,7 +583,11 @@ fn decide(
                 signals.send(SimSignal::CommandDone { id, correlation, outcome: Outcome::Ok });
                 commands.entity(entity).despawn();
             }
-            Ok(writes) => cmd.stage = Stage::Committing { commit_tick: now + ticks(timing.db_ms), writes },
+            Ok(writes) => {
+                let commit_tick = now + ticks(timing.db_ms);
+                cmd.stage = Stage::Committing { commit_tick, writes };
+                log.committing.push(commit_tick, id, entity);
+            }
             Err((outcome, reason)) => {
                 log.close(id, now, outcome, Some(reason), vec![]);
                 signals.send(SimSignal::CommandDone { id, correlation, outcome });

@@ -9,7 +9,7 @@
 use super::config::{WorldConfig, ticks};
 use super::knobs::Knobs;
 use super::signals::{Signals, SimSignal};
-use super::world::{IdGen, SimClock, SimEntity};
+use super::world::{DueQueue, IdGen, SimClock, SimEntity};
 use super::{SimRng, SimSet};
 use crate::domain::{FlightId, SeatNo, Tick, VendorId};
 use bevy::prelude::*;
@@ -131,6 +131,8 @@ pub struct Vendors {
     pub latency_ms: BTreeMap<VendorId, (u32, u32)>,
     pub calls_total: u64,
     pub pending: usize,
+    /// Calls in flight, each at its apply tick and its reply tick.
+    due: DueQueue,
 }
 
 pub(super) fn plugin(app: &mut App) {
@@ -201,20 +203,25 @@ pub fn call(
     vendors.calls_total += 1;
     vendors.pending += 1;
     signals.send(SimSignal::VendorCalled { vendor: vendor.clone(), op: op.name(), correlation });
-    commands.spawn((
-        SimEntity,
-        VendorCall {
-            id,
-            vendor: vendor.clone(),
-            op,
-            caller,
-            correlation,
-            sent_tick: now,
-            apply_tick: now + (total / 2).max(1),
-            reply_tick: now + total,
-            result: None,
-        },
-    ));
+    let (apply_tick, reply_tick) = (now + (total / 2).max(1), now + total);
+    let e = commands
+        .spawn((
+            SimEntity,
+            VendorCall {
+                id,
+                vendor: vendor.clone(),
+                op,
+                caller,
+                correlation,
+                sent_tick: now,
+                apply_tick,
+                reply_tick,
+                result: None,
+            },
+        ))
+        .id();
+    vendors.due.push(apply_tick, id, e);
+    vendors.due.push(reply_tick, id, e);
     id
 }
 
@@ -229,13 +236,7 @@ fn process(
 ) {
     let now = clock.tick;
     replies.0.clear();
-    let mut due: Vec<(u64, Entity)> = calls
-        .iter()
-        .filter(|(_, c)| (c.result.is_none() && c.apply_tick <= now) || c.reply_tick <= now)
-        .map(|(e, c)| (c.id, e))
-        .collect();
-    due.sort_unstable();
-    for (_, e) in due {
+    for (_, e) in vendors.due.take_due(now) {
         let Ok((_, mut c)) = calls.get_mut(e) else { continue };
         if c.result.is_none() {
             let Some(mut v) = vendors.by_id.get(&c.vendor).and_then(|v| vendor_q.get_mut(*v).ok()) else {

@@ -89,6 +89,42 @@ pub fn reuse_or_spawn<C: Component<Mutability = bevy::ecs::component::Mutable>>(
     commands.spawn((SimEntity, value)).id()
 }
 
+/// Live work by the tick it is due (a command's arrival or commit, a
+/// vendor call's apply or reply): a system takes what is due without
+/// looking at the rest, however much is in flight.
+#[derive(Clone, Debug, Default)]
+pub struct DueQueue {
+    at: BTreeMap<Tick, Vec<(u64, Entity)>>,
+}
+
+impl DueQueue {
+    /// `e` (work number `id`) is due at `tick`.
+    pub fn push(&mut self, tick: Tick, id: u64, e: Entity) {
+        self.at.entry(tick).or_default().push((id, e));
+    }
+
+    /// Everything due by `now`, in id order (the order the systems work
+    /// in), each id once (an entry pushed at two due ticks that have both
+    /// come appears once). The caller checks that the work is still there.
+    pub fn take_due(&mut self, now: Tick) -> Vec<(u64, Entity)> {
+        let mut due: Vec<(u64, Entity)> = vec![];
+        while let Some(entry) = self.at.first_entry() {
+            if *entry.key() > now {
+                break;
+            }
+            let list = entry.remove();
+            if due.is_empty() {
+                due = list;
+            } else {
+                due.extend(list);
+            }
+        }
+        due.sort_unstable();
+        due.dedup_by_key(|(id, _)| *id);
+        due
+    }
+}
+
 /// One input to the engine.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SimRequest {
