@@ -180,6 +180,7 @@ pub fn quiescent(world: &mut World) -> bool {
         || world.resource::<super::saga::Sagas>().active() > 0
         || world.resource::<super::vendors::Vendors>().pending > 0
         || !world.resource::<super::query_api::Redis>().populators.is_empty()
+        || world.resource::<super::timers::TimerWheel>().asks() > 0
     {
         return false;
     }
@@ -227,6 +228,9 @@ pub fn pending_work(world: &mut World) -> Option<String> {
     }
     // Through the wheel: a fired timer's entity stays, pooled, until reused.
     let wheel = world.resource::<super::timers::TimerWheel>();
+    if wheel.asks() == 0 {
+        return None;
+    }
     let first = wheel
         .pending()
         .filter_map(|e| world.get::<super::timers::Timer>(e))

@@ -30,8 +30,13 @@ pub enum TimerKind {
 /// Pending timers by due tick.
 #[derive(Resource, Debug, Default)]
 pub struct TimerWheel {
-    due: BTreeMap<(Tick, u64), Entity>,
+    /// Each timer's entity, and whether its firing is work the run waits
+    /// for (a hold expiry, a step timeout) rather than a cache TTL.
+    due: BTreeMap<(Tick, u64), (Entity, bool)>,
     next: u64,
+    /// How many pending timers are work the run waits for: quiescence
+    /// asks this instead of walking past every cache entry's TTL.
+    asks: usize,
     /// Entities of fired timers, ready to carry the next one (a booking
     /// sets three timers): see [`reuse_or_spawn`].
     free: Vec<Entity>,
@@ -46,14 +51,24 @@ impl TimerWheel {
     }
     /// The pending timers' entities, soonest first.
     pub fn pending(&self) -> impl Iterator<Item = Entity> + '_ {
-        self.due.values().copied()
+        self.due.values().map(|(e, _)| *e)
+    }
+    /// Pending timers other than cache TTLs: a run is not over while one
+    /// is (its firing decides a command or wakes a saga).
+    pub fn asks(&self) -> usize {
+        self.asks
+    }
+    /// A timer left the wheel (fired or cancelled).
+    fn gone(&mut self, e: Entity, ask: bool) {
+        self.asks -= usize::from(ask);
+        self.free.push(e);
     }
     /// Takes a timer off the wheel before it fires (its entity goes to the
     /// pool). False if it already fired or was cancelled.
     pub fn cancel(&mut self, key: TimerKey) -> bool {
         match self.due.remove(&(key.fire_tick, key.n)) {
-            Some(e) => {
-                self.free.push(e);
+            Some((e, ask)) => {
+                self.gone(e, ask);
                 true
             }
             None => false,
@@ -84,8 +99,10 @@ pub fn schedule(
     kind: TimerKind,
 ) -> TimerKey {
     wheel.next += 1;
+    let ask = !matches!(kind, TimerKind::CacheTtl { .. });
+    wheel.asks += usize::from(ask);
     let e = reuse_or_spawn(&mut wheel.free, timers, commands, Timer { fire_tick, kind });
-    wheel.due.insert((fire_tick, wheel.next), e);
+    wheel.due.insert((fire_tick, wheel.next), (e, ask));
     TimerKey { fire_tick, n: wheel.next }
 }
 
@@ -112,8 +129,11 @@ fn fire(
         if entry.key().0 > now {
             break;
         }
-        let e = entry.remove();
-        let Ok(timer) = timers.get(e) else { continue };
+        let (e, ask) = entry.remove();
+        let Ok(timer) = timers.get(e) else {
+            wheel.asks -= usize::from(ask);
+            continue;
+        };
         match &timer.kind {
             TimerKind::HoldExpiry { aggregate, correlation } => {
                 command_api::submit(
@@ -135,6 +155,6 @@ fn fire(
             TimerKind::CacheTtl { key, expires_tick } => fired.cache_expiries.push((key.clone(), *expires_tick)),
             TimerKind::SagaTimeout { saga, token } => fired.saga_timeouts.push((*saga, *token)),
         }
-        wheel.free.push(e);
+        wheel.gone(e, ask);
     }
 }
