@@ -1,7 +1,9 @@
 //! UI benchmark (`cargo bench --bench ui`): the CPU cost per frame of egui
 //! building the Events view (layout and tessellation, no GPU) over stores
 //! of 10^2, 10^4 and 10^6 events, scrolled to the top and to the middle,
-//! and of a frame that scans for a new filter. Figures go to
+//! and of a frame that scans for a new filter; and the Queries view (the
+//! consumers' table, with each view's hash) while a burst changes the
+//! views every frame, over histories of growing size. Figures go to
 //! docs/PERFORMANCE.md; nothing here asserts on time.
 //!
 //! The rows are real envelopes from a simulated burst, repeated with fresh
@@ -11,9 +13,10 @@
 use bevy_egui::egui;
 use cqrs_tickets::domain::EventEnvelope;
 use cqrs_tickets::sim::config::WorldConfig;
+use cqrs_tickets::sim::store::EventStore;
 use cqrs_tickets::sim::{KnobChange, SimRequest};
-use cqrs_tickets::testing::Harness;
-use cqrs_tickets::ui::panels::{FILTER_SCAN_PER_FRAME, PanelState, events_table};
+use cqrs_tickets::testing::{Harness, big_world};
+use cqrs_tickets::ui::panels::{FILTER_SCAN_PER_FRAME, PanelState, events_table, queries_view};
 use std::time::Instant;
 
 fn real_events() -> Vec<EventEnvelope> {
@@ -62,14 +65,69 @@ fn measure(store: &[EventEnvelope], frames: u32, scroll_to_middle: bool, state: 
     (total / frames as f64, max)
 }
 
+/// The Queries view, one frame per tick of a running burst (so every
+/// view changes between frames), over a history of about `events` events
+/// built by bursts first. Returns (events in the store, mean µs, max µs).
+fn queries_frames(events: u64, frames: u32) -> (u64, f64, f64) {
+    // Seats to spare (a burst picks seats at random): a sold-out world
+    // would stop the history from growing.
+    let mut h = Harness::new(big_world(events as usize / 1_000 + 2), 1);
+    while h.world().resource::<EventStore>().head_seq() < events {
+        // A booking is about three events: a burst of a third of the size.
+        let per_s = (events / 30).clamp(10, 2_000) as u32;
+        h.submit(SimRequest::Knob(KnobChange::Burst { per_s, duration_ms: 10_000 }));
+        assert!(h.run_to_drain(1_000_000), "the burst drains");
+    }
+    h.submit(SimRequest::Knob(KnobChange::Burst { per_s: 200, duration_ms: 60_000 }));
+    h.run(40);
+    let ctx = egui::Context::default();
+    let mut state = PanelState::default();
+    let input = || egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1600.0, 1000.0))),
+        ..Default::default()
+    };
+    let (mut total, mut max) = (0.0, 0.0f64);
+    for f in 0..frames + 5 {
+        h.run(1);
+        let t = Instant::now();
+        ctx.begin_pass(input());
+        egui::Window::new("Queries").default_size([780.0, 540.0]).show(&ctx, |ui| {
+            queries_view(ui, h.world(), &mut state);
+        });
+        let mut out = ctx.end_pass();
+        let prims = ctx.tessellate(std::mem::take(&mut out.shapes), out.pixels_per_point);
+        std::hint::black_box(prims);
+        out.textures_delta.clear();
+        let us = t.elapsed().as_secs_f64() * 1e6;
+        if f >= 5 {
+            total += us;
+            max = max.max(us);
+        }
+    }
+    (h.world().resource::<EventStore>().head_seq(), total / frames as f64, max)
+}
+
 fn main() {
+    let quick = std::env::var("BENCH_QUICK").is_ok();
+    let only = std::env::var("BENCH_ONLY").unwrap_or_default();
+    if only.is_empty() || only == "queries" {
+        let sizes: &[u64] = if quick { &[1_000, 10_000] } else { &[1_000, 10_000, 100_000] };
+        for &n in sizes {
+            let (events, mean, max) = queries_frames(n, 30);
+            println!(
+                "queries view, {events:>8} events, every view changing each frame: {mean:>7.0} µs mean, {max:>7.0} µs max per frame"
+            );
+        }
+        if only == "queries" {
+            return;
+        }
+    }
     let base = real_events();
     println!(
         "machine: {} cores; {} real events from a burst, repeated",
         std::thread::available_parallelism().map_or(0, |n| n.get()),
         base.len()
     );
-    let quick = std::env::var("BENCH_QUICK").is_ok();
     let sizes: &[usize] = if quick { &[100, 10_000, 100_000] } else { &[100, 10_000, 1_000_000] };
     let mut first = None;
     for &n in sizes {

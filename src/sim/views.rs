@@ -266,6 +266,95 @@ pub fn status_after(kind: EventKind) -> Status {
     }
 }
 
+/// A [`View::hash`] under way: where it got to, and the SHA-256 so far.
+#[derive(Clone, Debug)]
+pub struct HashInProgress {
+    sha: Sha256,
+    /// The part of [`View::parts`] under way, and its rows already hashed.
+    part: usize,
+    done: usize,
+    /// Rows hashed so far, over all parts.
+    rows: usize,
+    buf: Vec<u8>,
+}
+
+impl HashInProgress {
+    pub fn rows_done(&self) -> usize {
+        self.rows
+    }
+}
+
+enum Part<'a> {
+    Text(&'static str),
+    Rows(&'a dyn Rows),
+}
+
+/// A table (a map: a JSON object; a set: a JSON array) written a few rows
+/// at a time, byte for byte as `serde_json` writes it whole.
+trait Rows {
+    fn len(&self) -> usize;
+    /// Rows `from .. from + n`, with the opening bracket before row 0.
+    fn write(&self, from: usize, n: usize, out: &mut Vec<u8>);
+    fn close(&self) -> u8;
+}
+
+/// One map entry, serialised as a one-entry map: `serde_json` then writes
+/// its key exactly as in the whole map (quoted even when not a string).
+struct Entry<'a, K, V>(&'a K, &'a V);
+
+impl<K: Serialize, V: Serialize> Serialize for Entry<'_, K, V> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(1))?;
+        m.serialize_entry(self.0, self.1)?;
+        m.end()
+    }
+}
+
+impl<K: Serialize, V: Serialize> Rows for BTreeMap<K, V> {
+    fn len(&self) -> usize {
+        BTreeMap::len(self)
+    }
+    fn write(&self, from: usize, n: usize, out: &mut Vec<u8>) {
+        if from == 0 {
+            out.push(b'{');
+        }
+        for (i, (k, v)) in self.iter().skip(from).take(n).enumerate() {
+            if from + i > 0 {
+                out.push(b',');
+            }
+            // `{"key":value}` without its braces.
+            let start = out.len();
+            serde_json::to_writer(&mut *out, &Entry(k, v)).expect("a view serialises");
+            out.remove(start);
+            out.pop();
+        }
+    }
+    fn close(&self) -> u8 {
+        b'}'
+    }
+}
+
+impl<K: Serialize> Rows for BTreeSet<K> {
+    fn len(&self) -> usize {
+        BTreeSet::len(self)
+    }
+    fn write(&self, from: usize, n: usize, out: &mut Vec<u8>) {
+        if from == 0 {
+            out.push(b'[');
+        }
+        for (i, k) in self.iter().skip(from).take(n).enumerate() {
+            if from + i > 0 {
+                out.push(b',');
+            }
+            serde_json::to_writer(&mut *out, k).expect("a view serialises");
+        }
+    }
+    fn close(&self) -> u8 {
+        b']'
+    }
+}
+
 /// One projection's table.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub enum View {
@@ -324,8 +413,99 @@ impl View {
 
     /// SHA-256 of the table's canonical JSON (BTreeMaps: sorted keys).
     pub fn hash(&self) -> Hash {
-        let bytes = serde_json::to_vec(self).unwrap_or_default();
-        Sha256::digest(&bytes).into()
+        let mut h = self.start_hash();
+        loop {
+            if let Some(hash) = self.continue_hash(&mut h, usize::MAX) {
+                return hash;
+            }
+        }
+    }
+
+    /// Starts working out [`View::hash`] a bounded number of rows at a time
+    /// (see [`View::continue_hash`]).
+    pub fn start_hash(&self) -> HashInProgress {
+        HashInProgress { sha: Sha256::new(), part: 0, done: 0, rows: 0, buf: vec![] }
+    }
+
+    /// Hashes up to `rows` more rows; the hash once the last is in. Every
+    /// call must see the view unchanged since [`View::start_hash`] (start
+    /// again otherwise). A UI frame cannot afford a large view's whole
+    /// canonical JSON, and nothing else needs it all at once.
+    pub fn continue_hash(&self, h: &mut HashInProgress, rows: usize) -> Option<Hash> {
+        let parts = self.parts();
+        let mut left = rows;
+        while let Some(part) = parts.get(h.part) {
+            h.buf.clear();
+            match part {
+                Part::Text(t) => h.buf.extend_from_slice(t.as_bytes()),
+                Part::Rows(r) => {
+                    if left == 0 && h.done < r.len() {
+                        // Out of rows for this call: nothing of this part
+                        // written yet (its opening bracket comes with row 0).
+                        return None;
+                    }
+                    let n = left.min(r.len() - h.done);
+                    r.write(h.done, n, &mut h.buf);
+                    h.done += n;
+                    h.rows += n;
+                    left -= n;
+                    if h.done < r.len() {
+                        h.sha.update(&h.buf);
+                        return None;
+                    }
+                    h.buf.push(r.close());
+                }
+            }
+            h.sha.update(&h.buf);
+            h.part += 1;
+            h.done = 0;
+        }
+        Some(std::mem::take(&mut h.sha).finalize().into())
+    }
+
+    /// The canonical JSON (`serde_json`'s, of the derived `Serialize`) cut
+    /// into fixed text and rows of tables.
+    fn parts(&self) -> Vec<Part<'_>> {
+        use Part::{Rows, Text};
+        match self {
+            View::AvailableFlights(v) => vec![
+                Text(r#"{"AvailableFlights":{"total":"#),
+                Rows(&v.total),
+                Text(r#","taken":"#),
+                Rows(&v.taken),
+                Text(r#","seats":"#),
+                Rows(&v.seats),
+                Text("}}"),
+            ],
+            View::CustomerBookings(v) => vec![
+                Text(r#"{"CustomerBookings":{"rows":"#),
+                Rows(&v.rows),
+                Text(r#","erased":"#),
+                Rows(&v.erased),
+                Text("}}"),
+            ],
+            View::BookingDetail(v) => vec![
+                Text(r#"{"BookingDetail":{"bookings":"#),
+                Rows(&v.bookings),
+                Text(r#","pii":"#),
+                Rows(&v.pii),
+                Text("}}"),
+            ],
+            View::VendorLedger(v) => vec![
+                Text(r#"{"VendorLedger":{"vendors":"#),
+                Rows(&v.vendors),
+                Text(r#","flight_vendor":"#),
+                Rows(&v.flight_vendor),
+                Text("}}"),
+            ],
+            View::Revenue(v) => vec![
+                Text(r#"{"Revenue":{"flights":"#),
+                Rows(&v.flights),
+                Text(r#","flight_vendor":"#),
+                Rows(&v.flight_vendor),
+                Text("}}"),
+            ],
+        }
     }
 
     pub fn new_available(totals: BTreeMap<FlightId, u32>) -> View {

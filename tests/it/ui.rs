@@ -78,6 +78,83 @@ fn the_queries_and_vendors_views_show_consumers_redis_and_inventory() {
 }
 
 #[test]
+fn the_queries_view_hashes_large_views_a_bounded_number_of_rows_per_frame() {
+    use cqrs_tickets::sim::projectors::Projection;
+    use cqrs_tickets::sim::{KnobChange, SimRequest};
+    use cqrs_tickets::ui::panels::VIEW_HASH_ROWS_PER_FRAME;
+    let mut h = cqrs_tickets::testing::Harness::new(cqrs_tickets::testing::big_world(10), 6);
+    h.submit(SimRequest::Knob(KnobChange::Burst { per_s: 2_000, duration_ms: 3_000 }));
+    assert!(h.run_to_drain(100_000));
+    // Rows as the hash counts them: every table of every view.
+    let rows: usize = Projection::ALL
+        .iter()
+        .map(|p| {
+            let v = h.view(*p);
+            let mut work = v.start_hash();
+            assert!(v.continue_hash(&mut work, usize::MAX).is_some());
+            work.rows_done()
+        })
+        .sum();
+    assert!(rows > 4 * VIEW_HASH_ROWS_PER_FRAME, "views large enough to need several frames: {rows} rows");
+    let want = |h: &mut cqrs_tickets::testing::Harness| -> Vec<String> {
+        Projection::ALL.iter().map(|p| h.projector(*p).view_hash.unwrap()[..12].to_string()).collect()
+    };
+    let ctx = egui::Context::default();
+    let mut state = PanelState::default();
+    // Each call draws three frames; count the calls until every view's
+    // hash is shown.
+    let settle = |h: &mut cqrs_tickets::testing::Harness, state: &mut PanelState| {
+        let hashes = want(h);
+        for calls in 1..=100 {
+            let texts = egui_texts(&ctx, |ctx| panels::show(ctx, h.world(), ViewMode::Queries, state));
+            if hashes.iter().all(|x| texts.contains(x)) {
+                return (calls, texts);
+            }
+        }
+        panic!("the view hashes never showed");
+    };
+    let (calls, _) = settle(&mut h, &mut state);
+    // No frame hashed more rows than its budget.
+    assert!(calls * 3 * VIEW_HASH_ROWS_PER_FRAME >= rows, "{calls} calls of 3 frames for {rows} rows");
+    // A change: the old hash is shown, marked, until the new one is done.
+    let old = want(&mut h);
+    for row in 1..=200 {
+        h.command("more", hold("ana", "BX0009", &format!("{row}F")));
+        assert!(h.run_to_drain(100_000));
+        if h.record("more").unwrap().outcome == cqrs_tickets::sim::command_api::Outcome::Ok {
+            break;
+        }
+    }
+    let first = egui_texts(&ctx, |ctx| panels::show(ctx, h.world(), ViewMode::Queries, &mut state));
+    assert!(
+        old.iter().any(|x| first.contains(&format!("{x}…"))),
+        "an old hash marked while the new one is worked out: {first:?}"
+    );
+    let (_, texts) = settle(&mut h, &mut state);
+    assert_ne!(want(&mut h), old);
+    assert!(!texts.iter().any(|t| t.ends_with('…')), "{texts:?}");
+    // A view that stops changing gets its hash while the others change
+    // every frame (a stalled projector during a burst).
+    let stall = |on| SimRequest::Knob(KnobChange::StallProjector { projection: Projection::BookingDetail, on });
+    h.submit(stall(true));
+    h.submit(SimRequest::Knob(KnobChange::Burst { per_s: 2_000, duration_ms: 60_000 }));
+    h.run(20);
+    let mut frames = 0;
+    let mut state = PanelState::default();
+    loop {
+        h.run(1);
+        frames += 1;
+        let want = h.projector(Projection::BookingDetail).view_hash.unwrap()[..12].to_string();
+        let texts = egui_texts(&ctx, |ctx| panels::show(ctx, h.world(), ViewMode::Queries, &mut state));
+        if texts.contains(&want) {
+            break;
+        }
+        assert!(frames < 100, "the stalled view's hash never showed");
+    }
+    assert!(h.projector(Projection::AvailableFlights).lag > 0, "the others kept changing");
+}
+
+#[test]
 fn the_events_filter_scans_a_bounded_number_of_events_per_frame() {
     use cqrs_tickets::ui::panels::{EventFilter, FILTER_SCAN_PER_FRAME};
     let mut h = harness(4);
