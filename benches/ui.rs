@@ -1,9 +1,9 @@
 //! UI benchmark (`cargo bench --bench ui`): the CPU cost per frame of egui
 //! building the Events view (layout and tessellation, no GPU) over stores
 //! of 10^2, 10^4 and 10^6 events, scrolled to the top and to the middle,
-//! and of a frame that scans for a new filter; and the Queries view (the
-//! consumers' table, with each view's hash) while a burst changes the
-//! views every frame, over histories of growing size. Figures go to
+//! and of a frame that scans for a new filter; and the Command, Queries and
+//! Vendors views while a burst changes what they show every frame, over
+//! histories of growing size (`BENCH_ONLY=views`; `events` for the rest). Figures go to
 //! docs/PERFORMANCE.md; nothing here asserts on time.
 //!
 //! The rows are real envelopes from a simulated burst, repeated with fresh
@@ -16,7 +16,8 @@ use cqrs_tickets::sim::config::WorldConfig;
 use cqrs_tickets::sim::store::EventStore;
 use cqrs_tickets::sim::{KnobChange, SimRequest};
 use cqrs_tickets::testing::{Harness, big_world};
-use cqrs_tickets::ui::panels::{FILTER_SCAN_PER_FRAME, PanelState, events_table, queries_view};
+use cqrs_tickets::ui::controls::ViewMode;
+use cqrs_tickets::ui::panels::{self, FILTER_SCAN_PER_FRAME, PanelState, events_table};
 use std::time::Instant;
 
 fn real_events() -> Vec<EventEnvelope> {
@@ -65,10 +66,9 @@ fn measure(store: &[EventEnvelope], frames: u32, scroll_to_middle: bool, state: 
     (total / frames as f64, max)
 }
 
-/// The Queries view, one frame per tick of a running burst (so every
-/// view changes between frames), over a history of about `events` events
-/// built by bursts first. Returns (events in the store, mean µs, max µs).
-fn queries_frames(events: u64, frames: u32) -> (u64, f64, f64) {
+/// A history of about `events` events, built by bursts, with a burst still
+/// running (every view changes between frames).
+fn busy_history(events: u64) -> Harness {
     // Seats to spare (a burst picks seats at random): a sold-out world
     // would stop the history from growing.
     let mut h = Harness::new(big_world(events as usize / 1_000 + 2), 1);
@@ -80,6 +80,12 @@ fn queries_frames(events: u64, frames: u32) -> (u64, f64, f64) {
     }
     h.submit(SimRequest::Knob(KnobChange::Burst { per_s: 200, duration_ms: 60_000 }));
     h.run(40);
+    h
+}
+
+/// One view as the app shows it (`panels::show`), one frame per tick of
+/// the running burst. Returns (mean µs, max µs) per frame.
+fn view_frames(h: &mut Harness, view: ViewMode, frames: u32) -> (f64, f64) {
     let ctx = egui::Context::default();
     let mut state = PanelState::default();
     let input = || egui::RawInput {
@@ -91,9 +97,7 @@ fn queries_frames(events: u64, frames: u32) -> (u64, f64, f64) {
         h.run(1);
         let t = Instant::now();
         ctx.begin_pass(input());
-        egui::Window::new("Queries").default_size([780.0, 540.0]).show(&ctx, |ui| {
-            queries_view(ui, h.world(), &mut state);
-        });
+        panels::show(&ctx, h.world(), view, &mut state);
         let mut out = ctx.end_pass();
         let prims = ctx.tessellate(std::mem::take(&mut out.shapes), out.pixels_per_point);
         std::hint::black_box(prims);
@@ -104,21 +108,26 @@ fn queries_frames(events: u64, frames: u32) -> (u64, f64, f64) {
             max = max.max(us);
         }
     }
-    (h.world().resource::<EventStore>().head_seq(), total / frames as f64, max)
+    (total / frames as f64, max)
 }
 
 fn main() {
     let quick = std::env::var("BENCH_QUICK").is_ok();
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
-    if only.is_empty() || only == "queries" {
+    if only.is_empty() || only == "views" {
         let sizes: &[u64] = if quick { &[1_000, 10_000] } else { &[1_000, 10_000, 100_000] };
         for &n in sizes {
-            let (events, mean, max) = queries_frames(n, 30);
-            println!(
-                "queries view, {events:>8} events, every view changing each frame: {mean:>7.0} µs mean, {max:>7.0} µs max per frame"
-            );
+            let mut h = busy_history(n);
+            for view in [ViewMode::Command, ViewMode::Queries, ViewMode::Vendors] {
+                let (mean, max) = view_frames(&mut h, view, 30);
+                let events = h.world().resource::<EventStore>().head_seq();
+                println!(
+                    "{:<8} view, {events:>8} events, a burst changing it each frame: {mean:>7.0} µs mean, {max:>7.0} µs max per frame",
+                    view.name()
+                );
+            }
         }
-        if only == "queries" {
+        if only == "views" {
             return;
         }
     }

@@ -155,6 +155,57 @@ fn the_queries_view_hashes_large_views_a_bounded_number_of_rows_per_frame() {
 }
 
 #[test]
+fn the_command_view_lists_touched_aggregates_in_id_order_and_starts_over_on_a_new_run() {
+    let ctx = egui::Context::default();
+    let mut state = PanelState::default();
+    let pos = |texts: &[String], s: &str| texts.iter().position(|t| t == s);
+    let mut h = harness(7);
+    h.command("a", hold("ana", "IB3166", "3A"));
+    h.run(10);
+    h.command("b", hold("bob", "IB3166", "2C"));
+    h.run(10);
+    let first = egui_texts(&ctx, |ctx| panels::show(ctx, h.world(), ViewMode::Command, &mut state));
+    let (c, a) = (pos(&first, "IB3166/2C").expect("2C listed"), pos(&first, "IB3166/3A").expect("3A listed"));
+    assert!(c < a, "in id order, not commit order: {first:?}");
+    assert!(pos(&first, "IB3166/1A").is_none(), "an untouched seat is not listed");
+    h.command("c", hold("chen", "IB3166", "1B"));
+    h.run(10);
+    let more = egui_texts(&ctx, |ctx| panels::show(ctx, h.world(), ViewMode::Command, &mut state));
+    assert!(pos(&more, "IB3166/1B").unwrap() < pos(&more, "IB3166/2C").unwrap(), "a new stream takes its place");
+    // A new run (a fresh store, with more streams than the old one had),
+    // drawn with the same panel state.
+    let mut h = harness(8);
+    for (who, seat) in [("ana", "5B"), ("bob", "6B"), ("chen", "7B"), ("ana", "8B")] {
+        h.command(seat, hold(who, "IB3166", seat));
+    }
+    h.run(10);
+    let next = egui_texts(&ctx, |ctx| panels::show(ctx, h.world(), ViewMode::Command, &mut state));
+    let at: Vec<Option<usize>> = ["5B", "6B", "7B", "8B"].iter().map(|s| pos(&next, &format!("IB3166/{s}"))).collect();
+    assert!(at.iter().all(Option::is_some) && at.is_sorted(), "the new run's seats, in id order: {next:?}");
+    assert!(pos(&next, "IB3166/2C").is_none() && pos(&next, "IB3166/3A").is_none(), "{next:?}");
+}
+
+#[test]
+fn the_saga_timeline_shows_the_latest_sagas_newest_first() {
+    let mut h = harness(9);
+    for row in 1..=20 {
+        let who = ["ana", "bob", "chen"][row % 3];
+        h.command(&format!("h{row}"), hold(who, "IB3166", &format!("{row}D")));
+    }
+    h.run(20);
+    let mut ids: Vec<u64> = h.sagas().iter().map(|s| s.id).collect();
+    assert!(ids.len() > 8, "{} sagas", ids.len());
+    ids.sort_unstable_by(|a, b| b.cmp(a));
+    let ctx = egui::Context::default();
+    let mut state = PanelState::default();
+    let texts = egui_texts(&ctx, |ctx| panels::show(ctx, h.world(), ViewMode::Vendors, &mut state));
+    // "#<id> <state> · <customer>", as many as the window has room for.
+    let shown: Vec<u64> = texts.iter().filter_map(|t| t.strip_prefix('#')?.split(' ').next()?.parse().ok()).collect();
+    assert!(!shown.is_empty() && shown.len() <= 8, "{texts:?}");
+    assert_eq!(shown, ids[..shown.len()], "{texts:?}");
+}
+
+#[test]
 fn the_events_filter_scans_a_bounded_number_of_events_per_frame() {
     use cqrs_tickets::ui::panels::{EventFilter, FILTER_SCAN_PER_FRAME};
     let mut h = harness(4);
