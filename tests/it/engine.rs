@@ -371,6 +371,10 @@ fn a_view_hashed_a_few_rows_at_a_time_hashes_exactly_its_whole_json() {
     for _ in 0..2 {
         for p in Projection::ALL {
             let v = h.view(p);
+            if let View::CustomerBookings(c) = &v {
+                let sum: usize = c.rows.values().map(|r| r.len()).sum();
+                assert_eq!(c.row_count(), sum, "the kept count is the rows' count");
+            }
             let whole = reference_hash(&v);
             assert_eq!(v.hash(), whole, "{p:?}");
             for rows in [1, 2, 3, 1_000] {
@@ -391,6 +395,8 @@ fn a_view_hashed_a_few_rows_at_a_time_hashes_exactly_its_whole_json() {
         assert!(h.run_to_drain(DRAIN));
     }
     assert!(nonempty >= 8, "the views had rows to cut: {nonempty}");
+    let View::CustomerBookings(c) = h.view(Projection::CustomerBookings) else { unreachable!() };
+    assert_eq!(c.row_count(), 3, "ana's two and bob's one; chen's erased");
 }
 
 #[test]
