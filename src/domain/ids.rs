@@ -124,7 +124,7 @@ impl std::error::Error for IdError {}
 impl AggregateId {
     /// The stream id of one seat.
     pub fn seat(flight: &FlightId, seat: &SeatNo) -> Self {
-        Self::new(smol_str::format_smolstr!("{flight}/{seat}"))
+        Self(smol_str::format_smolstr!("{flight}/{seat}"))
     }
 
     /// Parses `FLIGHT/SEAT`; both halves must be non-empty.

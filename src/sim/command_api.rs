@@ -347,7 +347,10 @@ fn commit(
 ) {
     let now = clock.tick;
     for (id, entity) in log.committing.take_due(now) {
-        let Ok((_, mut cmd)) = inflight.get_mut(entity) else { continue };
+        let Ok((_, mut cmd)) = inflight.get_mut(entity) else {
+            debug_assert!(false, "command {id} due to commit has no entity");
+            continue;
+        };
         let Stage::Committing { writes, .. } = std::mem::replace(&mut cmd.stage, Stage::Travelling { arrive_tick: 0 })
         else {
             continue;
@@ -462,7 +465,12 @@ fn decide(
         (domain::fold(id.clone(), stream.iter().map(|env| &env.event)), no)
     };
     for (id, entity) in arrived {
-        let Ok((_, mut cmd)) = inflight.get_mut(entity) else { continue };
+        // Spawned by a system before this one, with a sync point between
+        // (the queue hands each command over once: a miss would lose it).
+        let Ok((_, mut cmd)) = inflight.get_mut(entity) else {
+            debug_assert!(false, "command {id} arrived without its entity");
+            continue;
+        };
         let correlation = cmd.correlation;
         signals.send(SimSignal::CommandSent { id, correlation });
         let decision: Result<Vec<Write>, (Outcome, String)> = match &cmd.request {

@@ -113,17 +113,15 @@ impl EventStore {
     pub fn stream_events(&self, no: u32) -> &[Arc<EventEnvelope>] {
         self.stream_events.get(no as usize).map_or(&[], Vec::as_slice)
     }
-    /// The stream's number (None for a stream the store has never seen).
     /// How many streams have events (numbered `0 .. streams()`).
     pub fn streams(&self) -> u32 {
         self.stream_events.len() as u32
     }
-
     /// The aggregate of stream number `no`.
     pub fn stream_id(&self, no: u32) -> Option<&AggregateId> {
         self.stream_events(no).first().map(|env| &env.aggregate_id)
     }
-
+    /// The stream's number (None for a stream the store has never seen).
     pub fn stream_no(&self, id: &AggregateId) -> Option<u32> {
         self.stream_nos.get(id).copied()
     }

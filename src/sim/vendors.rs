@@ -236,8 +236,13 @@ fn process(
 ) {
     let now = clock.tick;
     replies.0.clear();
-    for (_, e) in vendors.due.take_due(now) {
-        let Ok((_, mut c)) = calls.get_mut(e) else { continue };
+    for (id, e) in vendors.due.take_due(now) {
+        // A call is despawned at its reply, its last due tick (the apply
+        // tick is never later), so a due call always has its entity.
+        let Ok((_, mut c)) = calls.get_mut(e) else {
+            debug_assert!(false, "vendor call {id} due without its entity");
+            continue;
+        };
         if c.result.is_none() {
             let Some(mut v) = vendors.by_id.get(&c.vendor).and_then(|v| vendor_q.get_mut(*v).ok()) else {
                 c.result = Some(Err(format!("unknown vendor {}", c.vendor)));

@@ -13,6 +13,7 @@ use crate::domain::{
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
+use std::ops::Bound::{Excluded, Unbounded};
 
 /// Seats left per flight. Tolerates out-of-order delivery: per seat it
 /// keeps the highest version seen.
@@ -281,16 +282,24 @@ pub fn status_after(kind: EventKind) -> Status {
 }
 
 /// A [`View::hash`] under way: where it got to, and the SHA-256 so far.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct HashInProgress {
     sha: Sha256,
-    /// The part of [`View::parts`] under way, and its rows already hashed.
+    /// The part of [`View::parts`] under way, its rows already hashed, and
+    /// the key of the last one (the next call resumes after it, instead of
+    /// walking the table from its first row).
     part: usize,
     done: usize,
+    after: Option<Cursor>,
     /// Rows hashed so far, over all parts.
     rows: usize,
     buf: Vec<u8>,
+    /// The hash, once the last row is in.
+    finished: Option<Hash>,
 }
+
+/// A table's key (the last one hashed), whatever the table's key type.
+type Cursor = Box<dyn std::any::Any + Send + Sync>;
 
 impl HashInProgress {
     pub fn rows_done(&self) -> usize {
@@ -307,8 +316,10 @@ enum Part<'a> {
 /// at a time, byte for byte as `serde_json` writes it whole.
 trait Rows {
     fn len(&self) -> usize;
-    /// Rows `from .. from + n`, with the opening bracket before row 0.
-    fn write(&self, from: usize, n: usize, out: &mut Vec<u8>);
+    /// The `n` rows after the key in `after` (from the first row when
+    /// None), moving `after` to the last one written; the opening bracket
+    /// before the table's first row.
+    fn write(&self, after: &mut Option<Cursor>, n: usize, out: &mut Vec<u8>);
     fn close(&self) -> u8;
 }
 
@@ -325,16 +336,30 @@ impl<K: Serialize, V: Serialize> Serialize for Entry<'_, K, V> {
     }
 }
 
-impl<K: Serialize, V: Serialize> Rows for BTreeMap<K, V> {
+/// The key in `after`, if it is one of this table's.
+fn cursor<K: 'static>(after: &Option<Cursor>) -> Option<&K> {
+    after.as_ref().and_then(|a| a.downcast_ref::<K>())
+}
+
+impl<K, V> Rows for BTreeMap<K, V>
+where
+    K: Serialize + Ord + Clone + Send + Sync + 'static,
+    V: Serialize,
+{
     fn len(&self) -> usize {
         BTreeMap::len(self)
     }
-    fn write(&self, from: usize, n: usize, out: &mut Vec<u8>) {
-        if from == 0 {
-            out.push(b'{');
-        }
-        for (i, (k, v)) in self.iter().skip(from).take(n).enumerate() {
-            if from + i > 0 {
+    fn write(&self, after: &mut Option<Cursor>, n: usize, out: &mut Vec<u8>) {
+        let rows: Box<dyn Iterator<Item = (&K, &V)>> = match cursor::<K>(after) {
+            Some(k) => Box::new(self.range((Excluded(k), Unbounded))),
+            None => {
+                out.push(b'{');
+                Box::new(self.iter())
+            }
+        };
+        let mut last = None;
+        for (k, v) in rows.take(n) {
+            if last.is_some() || after.is_some() {
                 out.push(b',');
             }
             // `{"key":value}` without its braces.
@@ -342,6 +367,10 @@ impl<K: Serialize, V: Serialize> Rows for BTreeMap<K, V> {
             serde_json::to_writer(&mut *out, &Entry(k, v)).expect("a view serialises");
             out.remove(start);
             out.pop();
+            last = Some(k);
+        }
+        if let Some(k) = last {
+            *after = Some(Box::new(k.clone()));
         }
     }
     fn close(&self) -> u8 {
@@ -349,19 +378,31 @@ impl<K: Serialize, V: Serialize> Rows for BTreeMap<K, V> {
     }
 }
 
-impl<K: Serialize> Rows for BTreeSet<K> {
+impl<K> Rows for BTreeSet<K>
+where
+    K: Serialize + Ord + Clone + Send + Sync + 'static,
+{
     fn len(&self) -> usize {
         BTreeSet::len(self)
     }
-    fn write(&self, from: usize, n: usize, out: &mut Vec<u8>) {
-        if from == 0 {
-            out.push(b'[');
-        }
-        for (i, k) in self.iter().skip(from).take(n).enumerate() {
-            if from + i > 0 {
+    fn write(&self, after: &mut Option<Cursor>, n: usize, out: &mut Vec<u8>) {
+        let rows: Box<dyn Iterator<Item = &K>> = match cursor::<K>(after) {
+            Some(k) => Box::new(self.range((Excluded(k), Unbounded))),
+            None => {
+                out.push(b'[');
+                Box::new(self.iter())
+            }
+        };
+        let mut last = None;
+        for k in rows.take(n) {
+            if last.is_some() || after.is_some() {
                 out.push(b',');
             }
             serde_json::to_writer(&mut *out, k).expect("a view serialises");
+            last = Some(k);
+        }
+        if let Some(k) = last {
+            *after = Some(Box::new(k.clone()));
         }
     }
     fn close(&self) -> u8 {
@@ -438,7 +479,7 @@ impl View {
     /// Starts working out [`View::hash`] a bounded number of rows at a time
     /// (see [`View::continue_hash`]).
     pub fn start_hash(&self) -> HashInProgress {
-        HashInProgress { sha: Sha256::new(), part: 0, done: 0, rows: 0, buf: vec![] }
+        HashInProgress { sha: Sha256::new(), part: 0, done: 0, after: None, rows: 0, buf: vec![], finished: None }
     }
 
     /// Hashes up to `rows` more rows; the hash once the last is in. Every
@@ -446,6 +487,9 @@ impl View {
     /// again otherwise). A UI frame cannot afford a large view's whole
     /// canonical JSON, and nothing else needs it all at once.
     pub fn continue_hash(&self, h: &mut HashInProgress, rows: usize) -> Option<Hash> {
+        if h.finished.is_some() {
+            return h.finished;
+        }
         let parts = self.parts();
         let mut left = rows;
         while let Some(part) = parts.get(h.part) {
@@ -459,7 +503,7 @@ impl View {
                         return None;
                     }
                     let n = left.min(r.len() - h.done);
-                    r.write(h.done, n, &mut h.buf);
+                    r.write(&mut h.after, n, &mut h.buf);
                     h.done += n;
                     h.rows += n;
                     left -= n;
@@ -473,8 +517,10 @@ impl View {
             h.sha.update(&h.buf);
             h.part += 1;
             h.done = 0;
+            h.after = None;
         }
-        Some(std::mem::take(&mut h.sha).finalize().into())
+        h.finished = Some(std::mem::take(&mut h.sha).finalize().into());
+        h.finished
     }
 
     /// The canonical JSON (`serde_json`'s, of the derived `Serialize`) cut

@@ -349,3 +349,29 @@ pub fn drain_inbox(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::DueQueue;
+    use bevy::prelude::Entity;
+
+    fn e(i: u32) -> Entity {
+        Entity::from_raw_u32(i).expect("a valid index")
+    }
+
+    #[test]
+    fn due_work_comes_out_by_id_each_once_and_nothing_early() {
+        let mut q = DueQueue::default();
+        q.push(5, 30, e(3));
+        q.push(4, 20, e(2));
+        q.push(5, 10, e(1));
+        // Work 20 is due at 4 and again at 7 (a vendor call's apply and reply).
+        q.push(7, 20, e(2));
+        assert_eq!(q.take_due(3), vec![], "nothing is due before its tick");
+        // Ticks 4 and 5 both due: by id, not by tick.
+        assert_eq!(q.take_due(5), vec![(10, e(1)), (20, e(2)), (30, e(3))]);
+        assert_eq!(q.take_due(6), vec![], "taken once");
+        q.push(8, 20, e(2));
+        assert_eq!(q.take_due(9), vec![(20, e(2))], "two due ticks of one work: once");
+    }
+}

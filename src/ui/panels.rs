@@ -9,7 +9,7 @@
 use super::controls::ViewMode;
 use super::plots::{self, Metrics};
 use super::tables::{command_rows, event_row, processing};
-use crate::domain::{AggregateId, EventEnvelope, EventKind, hex};
+use crate::domain::{AggregateId, EventEnvelope, EventKind, Hash, hex};
 use crate::sim::command_api::CommandLog;
 use crate::sim::consumer::{Consumer, ConsumerQueue};
 use crate::sim::projectors::ProjectorView;
@@ -138,27 +138,33 @@ pub struct PanelState {
 #[derive(Debug, Default)]
 struct Touched {
     ids: Vec<(AggregateId, u32)>,
-    /// Streams taken in so far, and the last one's id (a reset starts a new
-    /// store: the id at that number changes or the count drops).
+    /// Streams taken in so far, and the hash of the last one's first
+    /// event: that hash covers the whole history before it (the chain), so
+    /// while it is unchanged, so are the streams numbered before it. A
+    /// reset starts a new store, where it differs (or the count drops).
     seen: u32,
-    last: Option<AggregateId>,
+    last: Option<Hash>,
 }
 
 impl Touched {
     fn refresh(&mut self, store: &EventStore) {
         let n = store.streams();
-        let same = self.seen <= n && (self.seen == 0 || store.stream_id(self.seen - 1) == self.last.as_ref());
+        let first_hash = |no: u32| store.stream_events(no).first().map(|env| env.hash);
+        let same = self.seen <= n && (self.seen == 0 || first_hash(self.seen - 1) == self.last);
         if !same {
             *self = Touched::default();
         }
         if self.seen == n {
             return;
         }
-        self.ids.extend((self.seen..n).filter_map(|no| store.stream_id(no).map(|id| (id.clone(), no))));
-        // Two sorted runs: the stable sort merges them in one pass.
+        let mut new: Vec<(AggregateId, u32)> =
+            (self.seen..n).filter_map(|no| store.stream_id(no).map(|id| (id.clone(), no))).collect();
+        new.sort_unstable();
+        // Two sorted runs now: the stable sort merges them in one pass.
+        self.ids.append(&mut new);
         self.ids.sort();
         self.seen = n;
-        self.last = store.stream_id(n - 1).cloned();
+        self.last = first_hash(n - 1);
     }
 }
 

@@ -96,6 +96,7 @@ fn a_vendor_reply_cancels_its_step_timeout() {
     let (mut ticks, mut most) = (0, 0);
     while h.sagas().first().map(|s| s.state) != Some(SagaState::Completed) {
         most = most.max(saga_timeouts(&h));
+        assert_eq!(h.world().resource::<TimerWheel>().asks(), asks_walked(&h), "the wheel's count at tick {ticks}");
         h.run(1);
         ticks += 1;
         assert!(ticks < DRAIN, "the saga completes");
@@ -106,8 +107,19 @@ fn a_vendor_reply_cancels_its_step_timeout() {
     assert_eq!(saga_timeouts(&h), 0, "every step's timeout went when its reply came");
     // The hold's expiry stays: it fires, and its ExpireHold loses.
     assert!(!h.world().resource::<TimerWheel>().is_empty());
+    assert_eq!(h.world().resource::<TimerWheel>().asks(), asks_walked(&h));
     assert!(h.run_to_drain(DRAIN));
+    assert_eq!(h.world().resource::<TimerWheel>().asks(), 0, "drained: nothing left to wait for");
     assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
+}
+
+/// The pending timers other than cache TTLs, walked.
+fn asks_walked(h: &Harness) -> usize {
+    let w = h.world();
+    w.resource::<TimerWheel>()
+        .pending()
+        .filter(|e| w.get::<Timer>(*e).is_some_and(|t| !matches!(t.kind, TimerKind::CacheTtl { .. })))
+        .count()
 }
 
 #[test]
@@ -387,6 +399,7 @@ fn a_view_hashed_a_few_rows_at_a_time_hashes_exactly_its_whole_json() {
                     }
                 };
                 assert_eq!(hash, whole, "{p:?} at {rows} rows per call");
+                assert_eq!(v.continue_hash(&mut work, rows), Some(whole), "asked again once done");
                 if rows == 1 && calls > 2 {
                     nonempty += 1;
                 }
