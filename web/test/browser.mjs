@@ -82,7 +82,12 @@ const attr = (page, name) => page.$eval('#bevy', (c, n) => c.getAttribute(n), na
 try {
   // 1. Plain page: first frame, input, screenshots.
   const { page, errors, firstFrameMs } = await open('');
-  console.log(`first frame ${firstFrameMs} ms after navigation`);
+  // Two clocks: this script's, from before `page.goto` until it sees the
+  // attribute (it includes the browser's start-up work for the page), and
+  // the page's own, from navigation start to the first frame (the figure
+  // `first-frame.mjs` reports and docs/PERFORMANCE.md holds to 3 s).
+  const inPageMs = await page.evaluate(() => window.firstFrameMs);
+  console.log(`first frame ${firstFrameMs} ms from page.goto (${Math.round(inPageMs)} ms after navigation, in the page)`);
   writeFileSync(`${OUT}/first-frame-ms.txt`, `${firstFrameMs}\n`);
   check(await page.$eval('#overlay', o => o.className === 'hidden'), 'the loading overlay is gone after the first frame');
   await page.waitForTimeout(1500);
