@@ -27,43 +27,56 @@ fn real_events() -> Vec<EventEnvelope> {
     h.events()
 }
 
-/// Mean and max µs per frame over `frames` frames.
-fn measure(store: &[EventEnvelope], frames: u32, scroll_to_middle: bool, state: &mut PanelState) -> (f64, f64) {
+/// Mean and max µs per frame of `frames` egui frames on a 1600×1000
+/// screen: `between` runs untimed before each frame, `draw` builds it
+/// (layout, then tessellation, timed). Five frames go first, untimed: the
+/// first frames build the font atlas, not a steady frame.
+fn timed_frames(frames: u32, mut between: impl FnMut(), mut draw: impl FnMut(&egui::Context, u32)) -> (f64, f64) {
     let ctx = egui::Context::default();
-    let head = store.len() as u64;
-    let row = |seq: u64| store.get(seq.checked_sub(1)? as usize);
     let input = || egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1600.0, 1000.0))),
         ..Default::default()
     };
-    let mut total = 0.0;
-    let mut max: f64 = 0.0;
+    let (mut total, mut max) = (0.0, 0.0f64);
     for f in 0..frames + 5 {
+        between();
         let t = Instant::now();
         ctx.begin_pass(input());
-        // The same window the app shows the view in.
-        egui::Window::new("Events").default_size([780.0, 540.0]).vscroll(false).show(&ctx, |ui| {
-            if scroll_to_middle && f == 2 {
-                // Jump to the middle of the store, as dragging the scroll bar does.
-                ui.scroll_to_rect(
-                    egui::Rect::from_min_size(egui::pos2(0.0, head as f32 * 10.0), egui::vec2(1.0, 1.0)),
-                    None,
-                );
-            }
-            events_table(ui, head, row, state);
-        });
+        draw(&ctx, f);
         let mut out = ctx.end_pass();
         let prims = ctx.tessellate(std::mem::take(&mut out.shapes), out.pixels_per_point);
         std::hint::black_box(prims);
         out.textures_delta.clear();
         let us = t.elapsed().as_secs_f64() * 1e6;
         if f >= 5 {
-            // The first frames build the font atlas: not a steady frame.
             total += us;
             max = max.max(us);
         }
     }
     (total / frames as f64, max)
+}
+
+/// The Events view over `store`: mean and max µs per frame.
+fn measure(store: &[EventEnvelope], frames: u32, scroll_to_middle: bool, state: &mut PanelState) -> (f64, f64) {
+    let head = store.len() as u64;
+    let row = |seq: u64| store.get(seq.checked_sub(1)? as usize);
+    timed_frames(
+        frames,
+        || {},
+        |ctx, f| {
+            // The same window the app shows the view in.
+            egui::Window::new("Events").default_size([780.0, 540.0]).vscroll(false).show(ctx, |ui| {
+                if scroll_to_middle && f == 2 {
+                    // Jump to the middle of the store, as dragging the scroll bar does.
+                    ui.scroll_to_rect(
+                        egui::Rect::from_min_size(egui::pos2(0.0, head as f32 * 10.0), egui::vec2(1.0, 1.0)),
+                        None,
+                    );
+                }
+                events_table(ui, head, row, state);
+            });
+        },
+    )
 }
 
 /// A history of about `events` events, built by bursts, with a burst still
@@ -86,29 +99,9 @@ fn busy_history(events: u64) -> Harness {
 /// One view as the app shows it (`panels::show`), one frame per tick of
 /// the running burst. Returns (mean µs, max µs) per frame.
 fn view_frames(h: &mut Harness, view: ViewMode, frames: u32) -> (f64, f64) {
-    let ctx = egui::Context::default();
     let mut state = PanelState::default();
-    let input = || egui::RawInput {
-        screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1600.0, 1000.0))),
-        ..Default::default()
-    };
-    let (mut total, mut max) = (0.0, 0.0f64);
-    for f in 0..frames + 5 {
-        h.run(1);
-        let t = Instant::now();
-        ctx.begin_pass(input());
-        panels::show(&ctx, h.world(), view, &mut state);
-        let mut out = ctx.end_pass();
-        let prims = ctx.tessellate(std::mem::take(&mut out.shapes), out.pixels_per_point);
-        std::hint::black_box(prims);
-        out.textures_delta.clear();
-        let us = t.elapsed().as_secs_f64() * 1e6;
-        if f >= 5 {
-            total += us;
-            max = max.max(us);
-        }
-    }
-    (total / frames as f64, max)
+    let h = std::cell::RefCell::new(h);
+    timed_frames(frames, || h.borrow_mut().run(1), |ctx, _| panels::show(ctx, h.borrow().world(), view, &mut state))
 }
 
 fn main() {

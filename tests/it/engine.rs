@@ -78,13 +78,20 @@ fn happy_path_hold_pay_issue_is_v1_v2_v3_and_everything_settles() {
     assert_eq!(v1.inventory["IB3166"].sold.len(), 1);
 }
 
+/// The pending timers on the wheel whose kind passes `which`.
+fn pending_timers(h: &Harness, which: impl Fn(&TimerKind) -> bool) -> usize {
+    let w = h.world();
+    w.resource::<TimerWheel>().pending().filter(|e| w.get::<Timer>(*e).is_some_and(|t| which(&t.kind))).count()
+}
+
 /// The saga's step-timeout timers pending on the wheel.
 fn saga_timeouts(h: &Harness) -> usize {
-    let w = h.world();
-    w.resource::<TimerWheel>()
-        .pending()
-        .filter(|e| w.get::<Timer>(*e).is_some_and(|t| matches!(t.kind, TimerKind::SagaTimeout { .. })))
-        .count()
+    pending_timers(h, |k| matches!(k, TimerKind::SagaTimeout { .. }))
+}
+
+/// The pending timers other than cache TTLs, walked.
+fn asks_walked(h: &Harness) -> usize {
+    pending_timers(h, |k| !matches!(k, TimerKind::CacheTtl { .. }))
 }
 
 #[test]
@@ -111,15 +118,6 @@ fn a_vendor_reply_cancels_its_step_timeout() {
     assert!(h.run_to_drain(DRAIN));
     assert_eq!(h.world().resource::<TimerWheel>().asks(), 0, "drained: nothing left to wait for");
     assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
-}
-
-/// The pending timers other than cache TTLs, walked.
-fn asks_walked(h: &Harness) -> usize {
-    let w = h.world();
-    w.resource::<TimerWheel>()
-        .pending()
-        .filter(|e| w.get::<Timer>(*e).is_some_and(|t| !matches!(t.kind, TimerKind::CacheTtl { .. })))
-        .count()
 }
 
 #[test]
