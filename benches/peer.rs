@@ -32,7 +32,7 @@ use async_trait::async_trait;
 use cqrs_es::event_sink::EventSink;
 use cqrs_es::mem_store::{MemStore, MemStoreAggregateContext};
 use cqrs_es::{Aggregate, AggregateError, CqrsFramework, DomainEvent, EventEnvelope, EventStore, Query};
-use cqrs_tickets::domain::{AggregateId, CustomerId, FlightId, SeatNo};
+use cqrs_tickets::domain::{AggregateId, CustomerId, FlightId, HashChain, SeatNo};
 use cqrs_tickets::sim::SimRequest;
 use cqrs_tickets::sim::command_api::CustomerCommand;
 use cqrs_tickets::sim::config::Catalog;
@@ -626,14 +626,54 @@ pub fn cqrs_es_events_per_s(n_seats: usize) -> (u64, f64) {
 }
 
 /// The same with `QuietMemStore` (MemStore without its per-command
-/// `println!`s): the control figure.
-fn cqrs_es_quiet_events_per_s(n_seats: usize, order: Order) -> (u64, f64) {
+/// `println!`s): the control figure. Last, the seconds the peer's five
+/// views alone take over the run's events (see [`peer_views_alone`]).
+fn cqrs_es_quiet_events_per_s(n_seats: usize, order: Order) -> (u64, f64, f64) {
     let store = QuietMemStore::default();
     let handle = store.clone();
     let secs = run_on(store, n_seats, order);
     let events = handle.0.read().unwrap().values().map(Vec::len).sum::<usize>() as u64;
     assert_eq!(events, 3 * n_seats as u64);
-    (events, secs)
+    (events, secs, peer_views_alone(&handle, n_seats))
+}
+
+/// What the peer's read models alone cost, measured as [`views_alone`]
+/// measures ours: its five views' `update` (what each query processor's
+/// `dispatch` calls) each applying the run's events, seat by seat as they
+/// were committed, to a fresh view, one view after the other. No store, no
+/// aggregate, no `CqrsFramework`. Checked as after a run. Returns seconds.
+fn peer_views_alone(store: &QuietMemStore, n_seats: usize) -> f64 {
+    let streams = store.0.read().unwrap();
+    let events: Vec<(&str, &EventEnvelope<Seat>)> = workload(n_seats, Order::SeatBySeat)
+        .iter()
+        .step_by(3)
+        .flat_map(|(id, _)| {
+            let (id, stream) = streams.get_key_value(id).expect("every seat's stream was stored");
+            stream.iter().map(move |e| (id.as_str(), e))
+        })
+        .collect();
+    assert_eq!(events.len(), 3 * n_seats);
+    let flights = n_flights(n_seats);
+    let views = Views::new(flights);
+    let t = Instant::now();
+    for (_, e) in &events {
+        views.available.update(std::slice::from_ref(*e));
+    }
+    for (id, e) in &events {
+        views.customers.update(id, std::slice::from_ref(*e));
+    }
+    for (id, e) in &events {
+        views.detail.update(id, std::slice::from_ref(*e));
+    }
+    for (id, e) in &events {
+        views.ledger.update(id, std::slice::from_ref(*e));
+    }
+    for (_, e) in &events {
+        views.revenue.update(std::slice::from_ref(*e));
+    }
+    let secs = t.elapsed().as_secs_f64();
+    views.check(n_seats, flights);
+    secs
 }
 
 /// Our side: the same N seats, each held then paid by its own customer
@@ -646,8 +686,9 @@ fn cqrs_es_quiet_events_per_s(n_seats: usize, order: Order) -> (u64, f64) {
 /// quiescent: after the last ticket, the holds' expiry timers still fire
 /// (at the hold TTL) and their `ExpireHold` commands are decided and
 /// rejected, work the engine owes for every hold. Last, the seconds our
-/// five views alone take over the same events (see [`views_alone`]).
-fn ours(n: usize) -> (u64, usize, f64, u64, (f64, u64), f64) {
+/// five views alone take over the same events (see [`views_alone`]), and
+/// the hash chain alone (see [`chain_alone`]).
+fn ours(n: usize) -> (u64, usize, f64, u64, (f64, u64), (f64, f64)) {
     let seats_per_flight = 200 * 6;
     let mut h = Harness::new(big_world(n.div_ceil(seats_per_flight)), 1);
     let seats: Vec<(FlightId, SeatNo)> = h
@@ -716,7 +757,8 @@ fn ours(n: usize) -> (u64, usize, f64, u64, (f64, u64), f64) {
         })
         .count();
     let views_secs = views_alone(&mut h, start);
-    (head(&h) - start, issued, secs, h.tick() - tick0, sagas_done, views_secs)
+    let chain_secs = chain_alone(&h, start);
+    (head(&h) - start, issued, secs, h.tick() - tick0, sagas_done, (views_secs, chain_secs))
 }
 
 /// What our read models alone cost: the five views (`View::apply`, the
@@ -726,11 +768,10 @@ fn ours(n: usize) -> (u64, usize, f64, u64, (f64, u64), f64) {
 /// command side. Checked: each copy ends equal to its live view. Returns
 /// the seconds the applies took.
 fn views_alone(h: &mut Harness, from_seq: u64) -> f64 {
+    let events = run_events(h, from_seq);
     let world = h.world_mut();
     let mut projectors = world.query::<&ProjectorView>();
     let mut views: Vec<View> = projectors.iter(world).map(|p| p.view.emptied()).collect();
-    let store = world.resource::<OurStore>();
-    let events: Vec<_> = (from_seq + 1..=store.head_seq()).filter_map(|seq| store.event_shared(seq)).collect();
     let forgotten = Forgotten::default();
     let t = Instant::now();
     for view in &mut views {
@@ -742,6 +783,36 @@ fn views_alone(h: &mut Harness, from_seq: u64) -> f64 {
     for (copy, live) in views.iter().zip(projectors.iter(world)) {
         assert!(*copy == live.view, "{:?}: the copy matches the live view", live.projection);
     }
+    secs
+}
+
+/// The run's envelopes, as stored (shared), in seq order.
+fn run_events(h: &Harness, from_seq: u64) -> Vec<Arc<cqrs_tickets::domain::EventEnvelope>> {
+    let store = h.world().resource::<OurStore>();
+    (from_seq + 1..=store.head_seq()).filter_map(|seq| store.event_shared(seq)).collect()
+}
+
+/// What the hash chain alone costs, which the spec asks of every event:
+/// its hash worked out once as the append seals it
+/// (`EventEnvelope::compute_hash`), and once more as the continuous
+/// invariant "the hash chain verifies" checks it (`HashChain::push`), over
+/// the run's events, with nothing else around them. Checked: every hash
+/// equals the stored one and the chain verifies. Returns the seconds.
+fn chain_alone(h: &Harness, from_seq: u64) -> f64 {
+    let events = run_events(h, from_seq);
+    let first = events.first().expect("the run stored events");
+    let mut chain = HashChain { head: first.prev_hash, next_seq: first.seq };
+    let mut sealed = Vec::with_capacity(events.len());
+    let t = Instant::now();
+    for env in &events {
+        sealed.push(env.compute_hash());
+    }
+    for env in &events {
+        chain.push(env).expect("the run's chain verifies");
+    }
+    let secs = t.elapsed().as_secs_f64();
+    assert!(sealed.iter().zip(&events).all(|(hash, env)| *hash == env.hash), "each hash as stored");
+    assert_eq!(chain.next_seq, first.seq + events.len() as u64, "every event verified");
     secs
 }
 
@@ -783,19 +854,23 @@ fn main() {
     );
     let mut ours_runs = Best::new();
     let mut views_runs = Best::new();
+    let mut chain_runs = Best::new();
     let mut quiet_runs = Best::new();
     let mut phased_runs = Best::new();
+    let mut peer_views_runs = Best::new();
     for run in 1..=RUNS {
-        let (events, issued, secs, ticks, sagas_done, views_secs) = ours(n);
+        let (events, issued, secs, ticks, sagas_done, (views_secs, chain_secs)) = ours(n);
         ours_runs.add((events, issued, ticks, sagas_done), secs);
         views_runs.add((), views_secs);
+        chain_runs.add((), chain_secs);
         if only_ours {
             eprintln!("    run {run}: ours {secs:.3} s");
             continue;
         }
-        let (quiet_events, quiet_secs) = cqrs_es_quiet_events_per_s(n, Order::SeatBySeat);
+        let (quiet_events, quiet_secs, peer_views_secs) = cqrs_es_quiet_events_per_s(n, Order::SeatBySeat);
         quiet_runs.add(quiet_events, quiet_secs);
-        let (phased_events, phased_secs) = cqrs_es_quiet_events_per_s(n, Order::Phased);
+        peer_views_runs.add((), peer_views_secs);
+        let (phased_events, phased_secs, _) = cqrs_es_quiet_events_per_s(n, Order::Phased);
         phased_runs.add(phased_events, phased_secs);
         eprintln!(
             "    run {run}: ours {secs:.3} s, cqrs-es (quiet) {quiet_secs:.3} s seat by seat, {phased_secs:.3} s in our order"
@@ -815,6 +890,11 @@ fn main() {
     println!(
         "views alone: our five views (View::apply, each over the same {events} events in seq order; no bus, no ECS): {views_secs:.4} s [{views_worst:.4} s] = {:.0} events/s",
         events as f64 / views_secs
+    );
+    let ((), chain_secs, chain_worst) = chain_runs.get();
+    println!(
+        "hash chain alone: the same {events} events each hashed as the append seals it and again as the invariant verifies it (SHA-256 of the canonical bytes, twice; nothing else): {chain_secs:.4} s [{chain_worst:.4} s] = {:.0} events/s",
+        events as f64 / chain_secs
     );
     if only_ours {
         return;
@@ -851,5 +931,21 @@ fn main() {
         "views alone / cqrs-es: our five views alone take {:.2}x the time of the quiet peer's whole loop seat by seat, {:.2}x in our order; ours >= 2x the peer needs our whole engine within 0.50x",
         views_secs / quiet_secs,
         views_secs / phased_secs
+    );
+    let ((), peer_views_secs, peer_views_worst) = peer_views_runs.get();
+    println!(
+        "the peer's views alone (its five views' update, each over the same {events} events seat by seat; no store, no framework): {peer_views_secs:.4} s [{peer_views_worst:.4} s] = {:.2}x the time of its whole loop; ours alone take {:.2}x the time of its views alone",
+        peer_views_secs / quiet_secs,
+        views_secs / peer_views_secs
+    );
+    println!(
+        "the peer's views and our hash chain alone / cqrs-es: {:.2}x the time of the quiet peer's whole loop seat by seat",
+        (peer_views_secs + chain_secs) / quiet_secs
+    );
+    println!(
+        "views and hash chain alone / cqrs-es: {:.2}x the time of the quiet peer's whole loop seat by seat (the chain {:.2}x), {:.2}x in our order",
+        (views_secs + chain_secs) / quiet_secs,
+        chain_secs / quiet_secs,
+        (views_secs + chain_secs) / phased_secs
     );
 }
