@@ -214,7 +214,10 @@ pub struct FlightInfo {
     pub vendor: VendorId,
     pub route: String,
     pub price_cents: u64,
-    pub seats: std::collections::BTreeSet<SeatNo>,
+    /// Asked only "is this a seat of the flight?" (each command on a seat
+    /// asks it), never walked: a hash set answers with one probe where a
+    /// tree of a flight's 1 200 seats compared a dozen names.
+    pub seats: bevy::platform::collections::HashSet<SeatNo>,
     /// The same seats in plane order (for picking one at random).
     pub seat_list: Vec<SeatNo>,
 }
