@@ -676,19 +676,32 @@ fn peer_views_alone(store: &QuietMemStore, n_seats: usize) -> f64 {
     secs
 }
 
+/// What one run of our side measured (see [`ours`]).
+struct OursRun {
+    events: u64,
+    issued: usize,
+    secs: f64,
+    ticks: u64,
+    /// When the last saga finished: (wall seconds, tick).
+    sagas_done: (f64, u64),
+    /// Our five views alone over the run's events (see [`views_alone`]).
+    views_secs: f64,
+    /// The hash chain alone, sealing and verifying, and sealing only (see
+    /// [`chain_alone`]).
+    chain_secs: (f64, f64),
+}
+
 /// Our side: the same N seats, each held then paid by its own customer
 /// through the whole engine (Command API with the expected-version check,
 /// event store with its hash chain and outbox, bus fan-out to five
 /// projectors and the saga orchestrator with idempotency logs, the vendor
-/// call and the ticket issue the saga commands). Returns (events stored,
-/// seats issued, wall seconds, simulated ticks, and when the last saga
-/// finished: (wall seconds, tick)). The clock stops when the engine is
+/// call and the ticket issue the saga commands): events stored, seats
+/// issued, wall seconds, simulated ticks. The clock stops when the engine is
 /// quiescent: after the last ticket, the holds' expiry timers still fire
 /// (at the hold TTL) and their `ExpireHold` commands are decided and
-/// rejected, work the engine owes for every hold. Last, the seconds our
-/// five views alone take over the same events (see [`views_alone`]), and
-/// the hash chain alone (see [`chain_alone`]).
-fn ours(n: usize) -> (u64, usize, f64, u64, (f64, u64), (f64, (f64, f64))) {
+/// rejected, work the engine owes for every hold. After the clock, the
+/// views alone and the hash chain alone over the same events.
+fn ours(n: usize) -> OursRun {
     let seats_per_flight = 200 * 6;
     let mut h = Harness::new(big_world(n.div_ceil(seats_per_flight)), 1);
     let seats: Vec<(FlightId, SeatNo)> = h
@@ -758,7 +771,7 @@ fn ours(n: usize) -> (u64, usize, f64, u64, (f64, u64), (f64, (f64, f64))) {
         .count();
     let views_secs = views_alone(&mut h, start);
     let chain_secs = chain_alone(&h, start);
-    (head(&h) - start, issued, secs, h.tick() - tick0, sagas_done, (views_secs, chain_secs))
+    OursRun { events: head(&h) - start, issued, secs, ticks: h.tick() - tick0, sagas_done, views_secs, chain_secs }
 }
 
 /// What our read models alone cost: the five views (`View::apply`, the
@@ -861,7 +874,7 @@ fn main() {
     let mut phased_runs = Best::new();
     let mut peer_views_runs = Best::new();
     for run in 1..=RUNS {
-        let (events, issued, secs, ticks, sagas_done, (views_secs, chain_secs)) = ours(n);
+        let OursRun { events, issued, secs, ticks, sagas_done, views_secs, chain_secs } = ours(n);
         ours_runs.add((events, issued, ticks, sagas_done), secs);
         views_runs.add((), views_secs);
         chain_runs.add(chain_secs.1, chain_secs.0);
