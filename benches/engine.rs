@@ -135,7 +135,7 @@ fn speed(sc: &Scenario, quick: bool) {
     );
 }
 
-/// 2. Sweep rate.
+/// 2. Sweep rate on one thread (`check` runs one seed per core at once).
 fn sweep(sc: &Scenario, quick: bool) {
     let seeds = if quick { 20 } else { 100 };
     let t = Instant::now();
@@ -143,7 +143,7 @@ fn sweep(sc: &Scenario, quick: bool) {
         let r = report::run(sc, &RunOptions { seed: Some(seed), chaos: true, ..Default::default() }).expect("run");
         assert!(r.ok, "chaos seed {seed}");
     }
-    println!("check --chaos sweep: {:.1} seeds/s", seeds as f64 / t.elapsed().as_secs_f64());
+    println!("check --chaos sweep, one thread: {:.1} seeds/s", seeds as f64 / t.elapsed().as_secs_f64());
 }
 
 /// 3. Saturation throughput: a 2000 cmd/s burst, everything drained.

@@ -86,6 +86,10 @@ pub enum Command {
         /// Stop at the first failing seed.
         #[arg(long)]
         fail_fast: bool,
+        /// Seeds run at once, each on its own thread (default: one per
+        /// core). The report is the same for any number.
+        #[arg(long)]
+        jobs: Option<usize>,
     },
 }
 
@@ -157,7 +161,10 @@ pub fn main() -> ExitCode {
                 Err(e) => bad(e),
             }
         }
-        Command::Check { seeds, from, scenario, json, disable, chaos, fail_fast } => {
+        Command::Check { seeds, from, scenario, json, disable, chaos, fail_fast, jobs } => {
+            if jobs == Some(0) {
+                return bad("--jobs 0: expected at least 1");
+            }
             let path = scenario.unwrap_or_else(|| PathBuf::from("scenarios/default.ron"));
             let sc = match Scenario::load(&path) {
                 Ok(s) => s,
@@ -168,7 +175,8 @@ pub fn main() -> ExitCode {
                     return bad(e);
                 }
             }
-            check(&sc, &path, Sweep { seeds, from, json, chaos, fail_fast }, &disable)
+            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            check(&sc, &path, Sweep { seeds, from, json, chaos, fail_fast, jobs }, &disable)
         }
     }
 }
@@ -201,50 +209,116 @@ struct Sweep {
     json: bool,
     chaos: bool,
     fail_fast: bool,
+    /// Threads running seeds at once (at least 1).
+    jobs: usize,
+}
+
+/// How one seed's run ended.
+enum SeedOutcome {
+    Passed,
+    /// (class, what failed).
+    Failed(&'static str, String),
+    /// The scenario cannot run (the same for every seed).
+    BadInput(String),
+}
+
+fn run_seed(sc: &Scenario, opts: &RunOptions) -> SeedOutcome {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| report::run(sc, opts)));
+    match outcome {
+        Ok(Ok(r)) if r.ok => SeedOutcome::Passed,
+        Ok(Ok(r)) => {
+            let inv: Vec<String> =
+                r.invariants.iter().filter(|i| !i.ok).map(|i| format!("{}: {}", i.name, i.detail)).collect();
+            let steps: Vec<String> = if opts.chaos {
+                vec![]
+            } else {
+                r.steps
+                    .iter()
+                    .flat_map(|s| {
+                        s.expectations
+                            .iter()
+                            .filter(|e| !e.ok)
+                            .map(move |e| format!("{}: {} — {}", s.title, e.text, e.detail))
+                    })
+                    .collect()
+            };
+            let class = if r.invariants.iter().any(|i| !i.ok && i.name != crate::sim::invariants::LIVENESS) {
+                "safety"
+            } else if !r.drained {
+                "liveness"
+            } else {
+                "expectation"
+            };
+            SeedOutcome::Failed(class, inv.into_iter().chain(steps).collect::<Vec<_>>().join("; "))
+        }
+        Ok(Err(e)) => SeedOutcome::BadInput(e.to_string()),
+        Err(_) => SeedOutcome::Failed("crash", "the run panicked".to_string()),
+    }
+}
+
+/// Runs seeds `from..from + seeds` on `jobs` threads; their outcomes in
+/// seed order, a gap-free prefix of the range. Seeds are handed out in
+/// order, so when a run asks to stop (a failure under `fail_fast`, or bad
+/// input) every lower seed has been handed out too, and finishes: the
+/// report then reads exactly as one thread's would.
+fn run_seeds(sc: &Scenario, sweep: &Sweep, disable: &[String]) -> Vec<(u64, SeedOutcome)> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let end = sweep.from.saturating_add(sweep.seeds);
+    let next = AtomicU64::new(sweep.from);
+    let stop = AtomicBool::new(false);
+    let done = Mutex::new(Vec::new());
+    let jobs = u64::try_from(sweep.jobs).unwrap_or(u64::MAX).clamp(1, sweep.seeds.max(1));
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                while !stop.load(Ordering::SeqCst) {
+                    let Ok(seed) =
+                        next.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < end).then_some(n + 1))
+                    else {
+                        break;
+                    };
+                    let opts = RunOptions {
+                        seed: Some(seed),
+                        until_tick: None,
+                        disable: disable.to_vec(),
+                        chaos: sweep.chaos,
+                    };
+                    let outcome = run_seed(sc, &opts);
+                    let halt = match outcome {
+                        SeedOutcome::Passed => false,
+                        SeedOutcome::Failed(..) => sweep.fail_fast,
+                        SeedOutcome::BadInput(_) => true,
+                    };
+                    if halt {
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                    done.lock().unwrap_or_else(|e| e.into_inner()).push((seed, outcome));
+                }
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    done.sort_by_key(|(seed, _)| *seed);
+    done
 }
 
 fn check(sc: &Scenario, path: &std::path::Path, sweep: Sweep, disable: &[String]) -> ExitCode {
-    let Sweep { seeds, from, json, chaos, fail_fast } = sweep;
     // Wall-clock time here only reports the sweep's speed; runs never see it.
     let start = std::time::Instant::now();
+    let outcomes = run_seeds(sc, &sweep, disable);
+    let Sweep { from, json, chaos, fail_fast, .. } = sweep;
     let mut failures = vec![];
     let mut ran = 0u64;
-    for seed in from..from.saturating_add(seeds) {
+    for (seed, outcome) in outcomes {
         if fail_fast && !failures.is_empty() {
             break;
         }
         ran += 1;
-        let opts = RunOptions { seed: Some(seed), until_tick: None, disable: disable.to_vec(), chaos };
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| report::run(sc, &opts)));
         let why = match outcome {
-            Ok(Ok(r)) if r.ok => continue,
-            Ok(Ok(r)) => {
-                let inv: Vec<String> =
-                    r.invariants.iter().filter(|i| !i.ok).map(|i| format!("{}: {}", i.name, i.detail)).collect();
-                let steps: Vec<String> = if chaos {
-                    vec![]
-                } else {
-                    r.steps
-                        .iter()
-                        .flat_map(|s| {
-                            s.expectations
-                                .iter()
-                                .filter(|e| !e.ok)
-                                .map(move |e| format!("{}: {} — {}", s.title, e.text, e.detail))
-                        })
-                        .collect()
-                };
-                let class = if r.invariants.iter().any(|i| !i.ok && i.name != crate::sim::invariants::LIVENESS) {
-                    "safety"
-                } else if !r.drained {
-                    "liveness"
-                } else {
-                    "expectation"
-                };
-                (class, inv.into_iter().chain(steps).collect::<Vec<_>>().join("; "))
-            }
-            Ok(Err(e)) => return bad(e),
-            Err(_) => ("crash", "the run panicked".to_string()),
+            SeedOutcome::Passed => continue,
+            SeedOutcome::Failed(class, detail) => (class, detail),
+            SeedOutcome::BadInput(e) => return bad(e),
         };
         let mut repro = format!("cqrs-tickets run --scenario {} --seed {seed}", path.display());
         for d in disable {

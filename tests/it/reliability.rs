@@ -51,6 +51,44 @@ fn a_planted_bug_is_found_by_chaos_and_its_reproduction_fails_again() {
     assert_eq!(clean.status.code(), Some(0), "{}", String::from_utf8_lossy(&clean.stdout));
 }
 
+/// `check --json` without its wall-clock field.
+fn sweep_report(args: &[&str]) -> (Option<i32>, String) {
+    let out = Command::new(bin()).args(["check", "--json"]).args(args).output().unwrap();
+    let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+    v.as_object_mut().unwrap().remove("seconds");
+    (out.status.code(), v.to_string())
+}
+
+#[test]
+fn a_sweep_reports_the_same_on_any_number_of_threads() {
+    // Failures on many seeds (the planted bug), so that their order and the
+    // count of seeds run are both at stake.
+    for extra in [&[][..], &["--fail-fast"][..]] {
+        let args = |jobs: &'static str| {
+            let mut a = vec!["--seeds", "24", "--chaos", "--disable", "idempotency", "--jobs", jobs];
+            a.extend_from_slice(extra);
+            a
+        };
+        let (code, one) = sweep_report(&args("1"));
+        assert_eq!(code, Some(1), "{one}");
+        let v: serde_json::Value = serde_json::from_str(&one).unwrap();
+        let seeds: Vec<u64> = v["failures"].as_array().unwrap().iter().map(|f| f["seed"].as_u64().unwrap()).collect();
+        if extra.is_empty() {
+            assert!(seeds.len() >= 3, "the planted bug fails several seeds: {seeds:?}");
+            assert_eq!(v["seeds"], 24);
+        } else {
+            assert_eq!(seeds.len(), 1);
+            assert_eq!(v["seeds"].as_u64(), Some(seeds[0]), "stopped at the first failing seed");
+        }
+        for jobs in ["2", "5"] {
+            assert_eq!(sweep_report(&args(jobs)), (code, one.clone()), "--jobs {jobs} {extra:?}");
+        }
+    }
+    let out = Command::new(bin()).args(["check", "--seeds", "3", "--jobs", "0"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--jobs 0"));
+}
+
 #[test]
 fn a_run_that_never_settles_is_a_liveness_failure() {
     let text = r#"Scenario(
