@@ -256,65 +256,71 @@ fn run_seed(sc: &Scenario, opts: &RunOptions) -> SeedOutcome {
     }
 }
 
-/// Runs seeds `from..from + seeds` on `jobs` threads; their outcomes in
-/// seed order, a gap-free prefix of the range. Seeds are handed out in
-/// order, so when a run asks to stop (a failure under `fail_fast`, or bad
-/// input) every lower seed has been handed out too, and finishes: the
-/// report then reads exactly as one thread's would.
+/// Runs seeds `from..from + seeds` on up to `jobs` threads; the seeds that
+/// did not pass, in seed order (a sweep of 10^6 seeds keeps only those).
+/// Seeds are handed out in order and every seed handed out finishes, so
+/// when a run asks to stop (a failure under `fail_fast`, or bad input)
+/// every lower seed has run: the report reads exactly as one thread's
+/// would. Seeds past the stop that were already running finish too, and
+/// are dropped by the report as one thread would never have run them.
 fn run_seeds(sc: &Scenario, sweep: &Sweep, disable: &[String]) -> Vec<(u64, SeedOutcome)> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    // A run is a whole app: the main thread's stack size, not a spawned
+    // thread's smaller default.
+    const STACK_BYTES: usize = 8 << 20;
     let end = sweep.from.saturating_add(sweep.seeds);
     let next = AtomicU64::new(sweep.from);
     let stop = AtomicBool::new(false);
-    let done = Mutex::new(Vec::new());
+    let not_passed = Mutex::new(Vec::new());
+    let work = || {
+        while !stop.load(Ordering::SeqCst) {
+            let Ok(seed) = next.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < end).then_some(n + 1)) else {
+                break;
+            };
+            let opts = RunOptions { seed: Some(seed), until_tick: None, disable: disable.to_vec(), chaos: sweep.chaos };
+            let outcome = run_seed(sc, &opts);
+            let halt = match outcome {
+                SeedOutcome::Passed => continue,
+                SeedOutcome::Failed(..) => sweep.fail_fast,
+                SeedOutcome::BadInput(_) => true,
+            };
+            if halt {
+                stop.store(true, Ordering::SeqCst);
+            }
+            not_passed.lock().unwrap_or_else(|e| e.into_inner()).push((seed, outcome));
+        }
+    };
     let jobs = u64::try_from(sweep.jobs).unwrap_or(u64::MAX).clamp(1, sweep.seeds.max(1));
     std::thread::scope(|scope| {
-        for _ in 0..jobs {
-            scope.spawn(|| {
-                while !stop.load(Ordering::SeqCst) {
-                    let Ok(seed) =
-                        next.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < end).then_some(n + 1))
-                    else {
-                        break;
-                    };
-                    let opts = RunOptions {
-                        seed: Some(seed),
-                        until_tick: None,
-                        disable: disable.to_vec(),
-                        chaos: sweep.chaos,
-                    };
-                    let outcome = run_seed(sc, &opts);
-                    let halt = match outcome {
-                        SeedOutcome::Passed => false,
-                        SeedOutcome::Failed(..) => sweep.fail_fast,
-                        SeedOutcome::BadInput(_) => true,
-                    };
-                    if halt {
-                        stop.store(true, Ordering::SeqCst);
-                    }
-                    done.lock().unwrap_or_else(|e| e.into_inner()).push((seed, outcome));
-                }
-            });
+        let mut started = 0;
+        for i in 0..jobs {
+            let thread = std::thread::Builder::new().name(format!("check-{i}")).stack_size(STACK_BYTES);
+            // More threads than the system will give: go on with those
+            // already running.
+            if thread.spawn_scoped(scope, work).is_err() {
+                break;
+            }
+            started += 1;
+        }
+        if started == 0 {
+            work();
         }
     });
-    let mut done = done.into_inner().unwrap_or_else(|e| e.into_inner());
-    done.sort_by_key(|(seed, _)| *seed);
-    done
+    let mut not_passed = not_passed.into_inner().unwrap_or_else(|e| e.into_inner());
+    not_passed.sort_by_key(|(seed, _)| *seed);
+    not_passed
 }
 
 fn check(sc: &Scenario, path: &std::path::Path, sweep: Sweep, disable: &[String]) -> ExitCode {
     // Wall-clock time here only reports the sweep's speed; runs never see it.
     let start = std::time::Instant::now();
     let outcomes = run_seeds(sc, &sweep, disable);
-    let Sweep { from, json, chaos, fail_fast, .. } = sweep;
+    let Sweep { seeds, from, json, chaos, fail_fast, .. } = sweep;
     let mut failures = vec![];
-    let mut ran = 0u64;
+    // Every seed ran unless a failure stopped the sweep (below).
+    let mut ran = from.saturating_add(seeds) - from;
     for (seed, outcome) in outcomes {
-        if fail_fast && !failures.is_empty() {
-            break;
-        }
-        ran += 1;
         let why = match outcome {
             SeedOutcome::Passed => continue,
             SeedOutcome::Failed(class, detail) => (class, detail),
@@ -328,6 +334,10 @@ fn check(sc: &Scenario, path: &std::path::Path, sweep: Sweep, disable: &[String]
             repro += " --chaos";
         }
         failures.push((seed, why.0, why.1, repro));
+        if fail_fast {
+            ran = seed - from + 1;
+            break;
+        }
     }
     let secs = start.elapsed().as_secs_f64();
     if json {

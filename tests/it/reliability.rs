@@ -51,38 +51,55 @@ fn a_planted_bug_is_found_by_chaos_and_its_reproduction_fails_again() {
     assert_eq!(clean.status.code(), Some(0), "{}", String::from_utf8_lossy(&clean.stdout));
 }
 
-/// `check --json` without its wall-clock field.
-fn sweep_report(args: &[&str]) -> (Option<i32>, String) {
-    let out = Command::new(bin()).args(["check", "--json"]).args(args).output().unwrap();
-    let mut v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+/// `check` with `args`: (exit code, the JSON report without its
+/// wall-clock field, the text report without its rate).
+fn sweep_reports(args: &[&str]) -> (Option<i32>, String, String) {
+    let json = Command::new(bin()).args(["check", "--json"]).args(args).output().unwrap();
+    let mut v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("one JSON object");
     v.as_object_mut().unwrap().remove("seconds");
-    (out.status.code(), v.to_string())
+    let text = Command::new(bin()).arg("check").args(args).output().unwrap();
+    assert_eq!(text.status.code(), json.status.code());
+    let text = String::from_utf8_lossy(&text.stdout);
+    let text: String = text.lines().filter(|l| !l.contains("seeds/s")).collect::<Vec<_>>().join("\n");
+    (json.status.code(), v.to_string(), text)
 }
 
 #[test]
 fn a_sweep_reports_the_same_on_any_number_of_threads() {
-    // Failures on many seeds (the planted bug), so that their order and the
-    // count of seeds run are both at stake.
-    for extra in [&[][..], &["--fail-fast"][..]] {
-        let args = |jobs: &'static str| {
-            let mut a = vec!["--seeds", "24", "--chaos", "--disable", "idempotency", "--jobs", jobs];
-            a.extend_from_slice(extra);
-            a
-        };
-        let (code, one) = sweep_report(&args("1"));
-        assert_eq!(code, Some(1), "{one}");
-        let v: serde_json::Value = serde_json::from_str(&one).unwrap();
-        let seeds: Vec<u64> = v["failures"].as_array().unwrap().iter().map(|f| f["seed"].as_u64().unwrap()).collect();
-        if extra.is_empty() {
-            assert!(seeds.len() >= 3, "the planted bug fails several seeds: {seeds:?}");
-            assert_eq!(v["seeds"], 24);
-        } else {
-            assert_eq!(seeds.len(), 1);
-            assert_eq!(v["seeds"].as_u64(), Some(seeds[0]), "stopped at the first failing seed");
+    // Without optimistic concurrency the burst double-books a seat on some
+    // seeds and not on others: passing and failing seeds mixed, so the
+    // order of the failures and the seed a fail-fast sweep stops at are
+    // both at stake when several seeds run at once.
+    let args = |jobs: &'static str, fail_fast: bool| {
+        let mut a = vec!["--scenario", "scenarios/burst.ron", "--seeds", "30", "--disable", "optimistic-concurrency"];
+        a.extend(["--jobs", jobs]);
+        if fail_fast {
+            a.push("--fail-fast");
         }
-        for jobs in ["2", "5"] {
-            assert_eq!(sweep_report(&args(jobs)), (code, one.clone()), "--jobs {jobs} {extra:?}");
-        }
+        a
+    };
+    let (code, one, one_text) = sweep_reports(&args("1", false));
+    assert_eq!(code, Some(1), "{one}");
+    let v: serde_json::Value = serde_json::from_str(&one).unwrap();
+    assert_eq!(v["seeds"], 30);
+    let failing: Vec<u64> = v["failures"].as_array().unwrap().iter().map(|f| f["seed"].as_u64().unwrap()).collect();
+    assert!(failing.len() >= 3 && failing.len() < 30, "some seeds fail, some pass: {failing:?}");
+    assert!(failing[0] > 2, "passing seeds come first, so a fail-fast sweep has some to run: {failing:?}");
+
+    let (ff_code, ff, ff_text) = sweep_reports(&args("1", true));
+    assert_eq!(ff_code, Some(1));
+    let v: serde_json::Value = serde_json::from_str(&ff).unwrap();
+    assert_eq!(v["failures"].as_array().unwrap().len(), 1, "{ff}");
+    assert_eq!(v["failures"][0]["seed"].as_u64(), Some(failing[0]), "stopped at the first failing seed");
+    assert_eq!(v["seeds"].as_u64(), Some(failing[0] - v["from"].as_u64().unwrap() + 1), "and counted the seeds to it");
+
+    for jobs in ["2", "5"] {
+        assert_eq!(sweep_reports(&args(jobs, false)), (code, one.clone(), one_text.clone()), "--jobs {jobs}");
+        assert_eq!(
+            sweep_reports(&args(jobs, true)),
+            (ff_code, ff.clone(), ff_text.clone()),
+            "--jobs {jobs} --fail-fast"
+        );
     }
     let out = Command::new(bin()).args(["check", "--seeds", "3", "--jobs", "0"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
