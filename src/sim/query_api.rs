@@ -507,7 +507,7 @@ fn populate(
                 if let Some(View::CustomerBookings(v)) = view(Projection::CustomerBookings)
                     && let Some(mine) = v.rows.get(customer)
                 {
-                    for (agg, r) in mine {
+                    for (agg, r) in mine.iter() {
                         if let Some(status) = r.status {
                             rows.insert(
                                 agg.clone(),

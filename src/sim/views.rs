@@ -12,6 +12,7 @@ use crate::domain::{
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use smallvec::SmallVec;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound::{Excluded, Unbounded};
 
@@ -56,7 +57,7 @@ impl AvailableFlights {
 /// tombstone drops every row of the customer.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomerBookings {
-    pub rows: BTreeMap<CustomerId, BTreeMap<AggregateId, CustomerBookingRow>>,
+    pub rows: BTreeMap<CustomerId, SeatRows>,
     erased: BTreeSet<CustomerId>,
     /// The rows over all customers, kept as they come and go: the map and
     /// the Queries view show it every frame. Not part of the table (its
@@ -74,6 +75,50 @@ pub struct CustomerBookingRow {
     pub hold_version: u32,
 }
 
+/// One customer's rows, by seat, in id order; serialised as the map it
+/// stands for (so the view's JSON and hash are a map's). Most customers
+/// hold one seat, and a map per customer cost a whole B-tree node (some
+/// 800 bytes) per burst customer: here the first row lives inline and more
+/// rows spill to a sorted array.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SeatRows(SmallVec<[(AggregateId, CustomerBookingRow); 1]>);
+
+impl SeatRows {
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    pub fn get(&self, seat: &AggregateId) -> Option<&CustomerBookingRow> {
+        self.0.binary_search_by(|(k, _)| k.cmp(seat)).ok().map(|i| &self.0[i].1)
+    }
+    /// The seat's row, added empty if the customer has none for it.
+    fn get_or_default(&mut self, seat: &AggregateId) -> &mut CustomerBookingRow {
+        let i = match self.0.binary_search_by(|(k, _)| k.cmp(seat)) {
+            Ok(i) => i,
+            Err(i) => {
+                self.0.insert(i, (seat.clone(), CustomerBookingRow::default()));
+                i
+            }
+        };
+        &mut self.0[i].1
+    }
+    /// The rows in seat order.
+    pub fn iter(&self) -> impl Iterator<Item = (&AggregateId, &CustomerBookingRow)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+    pub fn values(&self) -> impl Iterator<Item = &CustomerBookingRow> {
+        self.0.iter().map(|(_, v)| v)
+    }
+}
+
+impl Serialize for SeatRows {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
 impl CustomerBookings {
     fn apply(&mut self, env: &EventEnvelope, forgotten: &Forgotten) {
         let customer = env.event.customer();
@@ -89,7 +134,7 @@ impl CustomerBookings {
         }
         let rows = self.rows.entry(customer.clone()).or_default();
         let before = rows.len();
-        let row = rows.entry(env.aggregate_id.clone()).or_default();
+        let row = rows.get_or_default(&env.aggregate_id);
         if let Event::SeatHeld { passenger, price_cents, .. } = &env.event
             && env.version > row.hold_version
         {
