@@ -406,7 +406,7 @@ fn commit(
                 let customer = env.event.customer().clone();
                 match &env.event {
                     Event::SeatHeld { expires_tick, .. } => {
-                        customer_streams.by_customer.entry(customer.clone()).or_default().insert(w.aggregate.clone());
+                        customer_streams.by_customer.entry(customer.clone()).or_default().get_or_default(&w.aggregate);
                         timers::schedule(
                             &mut commands,
                             &mut wheel,
@@ -494,9 +494,9 @@ fn decide(
                     if !customers.by_id.contains_key(customer) {
                         Err((Outcome::Rejected, format!("unknown customer {customer}")))
                     } else {
-                        let streams = customer_streams.by_customer.get(customer).cloned().unwrap_or_default();
+                        let streams = customer_streams.by_customer.get(customer);
                         let mut writes = vec![];
-                        for agg in streams {
+                        for agg in streams.into_iter().flat_map(|s| s.keys()).cloned() {
                             let (state, stream) = load(&agg);
                             if let Ok(events) =
                                 domain::handle(&state, &Command::Tombstone { customer: customer.clone() })

@@ -20,6 +20,7 @@ pub mod projectors;
 pub mod query_api;
 pub mod saga;
 pub mod signals;
+pub mod small_map;
 pub mod store;
 pub mod timers;
 pub mod vendors;

@@ -7,6 +7,7 @@
 //! indexes kept as resources, so no per-tick work scans the history.
 
 use super::config::WorldConfig;
+use super::small_map::SmallMap;
 use super::world::{SimEntity, reuse_or_spawn};
 use crate::domain::{AggregateId, Booking, CustomerId, Event, EventEnvelope, Hash, Tick, ZERO_HASH};
 use bevy::platform::collections::HashMap;
@@ -208,10 +209,11 @@ impl Aggregates {
     }
 }
 
-/// Write-side index: the streams a customer ever held (for GDPR erasure).
+/// Write-side index: the streams a customer ever held (for GDPR erasure),
+/// in id order (most customers hold one).
 #[derive(Resource, Debug, Default)]
 pub struct CustomerStreams {
-    pub by_customer: BTreeMap<CustomerId, BTreeSet<AggregateId>>,
+    pub by_customer: BTreeMap<CustomerId, SmallMap<AggregateId, ()>>,
 }
 
 /// Customers erased under GDPR: the suppression list every projector

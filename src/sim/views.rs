@@ -6,13 +6,13 @@
 //! both keep a per-customer count of rows holding PII so the GDPR
 //! invariant is a lookup, not a scan.
 
+use super::small_map::SmallMap;
 use super::store::Forgotten;
 use crate::domain::{
     AggregateId, CustomerId, Event, EventEnvelope, EventKind, FlightId, Hash, Passenger, Status, VendorId,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use smallvec::SmallVec;
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Bound::{Excluded, Unbounded};
 
@@ -57,7 +57,8 @@ impl AvailableFlights {
 /// tombstone drops every row of the customer.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomerBookings {
-    pub rows: BTreeMap<CustomerId, SeatRows>,
+    /// Per customer, its rows by seat (most customers hold one seat).
+    pub rows: BTreeMap<CustomerId, SmallMap<AggregateId, CustomerBookingRow>>,
     erased: BTreeSet<CustomerId>,
     /// The rows over all customers, kept as they come and go: the map and
     /// the Queries view show it every frame. Not part of the table (its
@@ -73,50 +74,6 @@ pub struct CustomerBookingRow {
     pub passenger_name: Option<smol_str::SmolStr>,
     pub price_cents: u64,
     pub hold_version: u32,
-}
-
-/// One customer's rows, by seat, in id order; serialised as the map it
-/// stands for (so the view's JSON and hash are a map's). Most customers
-/// hold one seat, and a map per customer cost a whole B-tree node (some
-/// 800 bytes) per burst customer: here the first row lives inline and more
-/// rows spill to a sorted array.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct SeatRows(SmallVec<[(AggregateId, CustomerBookingRow); 1]>);
-
-impl SeatRows {
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-    pub fn get(&self, seat: &AggregateId) -> Option<&CustomerBookingRow> {
-        self.0.binary_search_by(|(k, _)| k.cmp(seat)).ok().map(|i| &self.0[i].1)
-    }
-    /// The seat's row, added empty if the customer has none for it.
-    fn get_or_default(&mut self, seat: &AggregateId) -> &mut CustomerBookingRow {
-        let i = match self.0.binary_search_by(|(k, _)| k.cmp(seat)) {
-            Ok(i) => i,
-            Err(i) => {
-                self.0.insert(i, (seat.clone(), CustomerBookingRow::default()));
-                i
-            }
-        };
-        &mut self.0[i].1
-    }
-    /// The rows in seat order.
-    pub fn iter(&self) -> impl Iterator<Item = (&AggregateId, &CustomerBookingRow)> {
-        self.0.iter().map(|(k, v)| (k, v))
-    }
-    pub fn values(&self) -> impl Iterator<Item = &CustomerBookingRow> {
-        self.0.iter().map(|(_, v)| v)
-    }
-}
-
-impl Serialize for SeatRows {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_map(self.iter())
-    }
 }
 
 impl CustomerBookings {
