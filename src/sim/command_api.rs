@@ -491,7 +491,7 @@ fn decide(
                     }
                 }
                 CustomerCommand::GdprDelete { customer } => {
-                    if !customers.by_id.contains_key(customer) {
+                    if !customers.contains(customer) {
                         Err((Outcome::Rejected, format!("unknown customer {customer}")))
                     } else {
                         let streams = customer_streams.by_customer.get(customer);
@@ -509,7 +509,8 @@ fn decide(
                     }
                 }
                 CustomerCommand::HoldSeat { customer, flight, seat, expected_version } => {
-                    decide_on_seat(&catalog, &customers, customer, flight, seat).and_then(|(agg, info, passenger)| {
+                    decide_on_seat(&catalog, &customers, customer, flight, seat).and_then(|(agg, info)| {
+                        let passenger = customers.passenger(customer).ok_or_else(|| unknown_customer(customer))?;
                         let (state, stream) = load(&agg);
                         if let Some(expected) = expected_version
                             && *expected != state.version
@@ -521,7 +522,7 @@ fn decide(
                         }
                         let command = Command::HoldSeat {
                             customer: customer.clone(),
-                            passenger: passenger.clone(),
+                            passenger,
                             vendor: info.vendor.clone(),
                             flight: flight.clone(),
                             price_cents: info.price_cents,
@@ -534,7 +535,7 @@ fn decide(
                 CustomerCommand::Pay { customer, flight, seat }
                 | CustomerCommand::AuthorizePayment { customer, flight, seat } => {
                     let pay = matches!(c, CustomerCommand::Pay { .. });
-                    decide_on_seat(&catalog, &customers, customer, flight, seat).and_then(|(agg, _, _)| {
+                    decide_on_seat(&catalog, &customers, customer, flight, seat).and_then(|(agg, _)| {
                         let (state, stream) = load(&agg);
                         let command = if pay {
                             Command::Pay { customer: customer.clone(), now }
@@ -618,19 +619,23 @@ fn run_domain(
     }
 }
 
-/// The seat's stream, its flight and the customer's passenger details
-/// (borrowed: only a hold copies them into its event).
+fn unknown_customer(customer: &CustomerId) -> (Outcome, String) {
+    (Outcome::Rejected, format!("unknown customer {customer}"))
+}
+
+/// The seat's stream and its flight, for a customer who exists.
 fn decide_on_seat<'c>(
     catalog: &'c Catalog,
-    customers: &'c Customers,
+    customers: &Customers,
     customer: &CustomerId,
     flight: &FlightId,
     seat: &SeatNo,
-) -> Result<(AggregateId, &'c super::config::FlightInfo, &'c domain::Passenger), (Outcome, String)> {
-    let passenger =
-        customers.by_id.get(customer).ok_or_else(|| (Outcome::Rejected, format!("unknown customer {customer}")))?;
+) -> Result<(AggregateId, &'c super::config::FlightInfo), (Outcome, String)> {
+    if !customers.contains(customer) {
+        return Err(unknown_customer(customer));
+    }
     let info = catalog.seat(flight, seat).map_err(|r| (Outcome::Rejected, r))?;
-    Ok((AggregateId::seat(flight, seat), info, passenger))
+    Ok((AggregateId::seat(flight, seat), info))
 }
 
 fn validate_itinerary(
@@ -639,7 +644,7 @@ fn validate_itinerary(
     customer: &CustomerId,
     legs: &[SeatRef],
 ) -> Result<Vec<Leg>, String> {
-    let passenger = customers.by_id.get(customer).ok_or_else(|| format!("unknown customer {customer}"))?;
+    let passenger = customers.passenger(customer).ok_or_else(|| unknown_customer(customer).1)?;
     if legs.is_empty() {
         return Err("an itinerary needs at least one leg".into());
     }

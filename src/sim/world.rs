@@ -159,25 +159,56 @@ pub struct Scheduled {
 }
 
 /// Named customers from the world plus synthetic ones (burst, stampede).
+///
+/// A synthetic customer's personal data follows from its number, so it is
+/// made when asked for instead of kept: a burst makes a customer per
+/// command, and keeping each one cost ~90 bytes per stored event.
 #[derive(Resource, Debug, Default, Clone)]
 pub struct Customers {
-    pub by_id: BTreeMap<CustomerId, Passenger>,
+    named: BTreeMap<CustomerId, Passenger>,
+    /// Synthetic customers made so far: `burst-1 ..= burst-{synthetic}`.
     synthetic: u64,
 }
 
+/// The id prefix of synthetic customers.
+const SYNTHETIC_PREFIX: &str = "burst-";
+
 impl Customers {
+    /// The world's named customers.
+    pub fn new(named: BTreeMap<CustomerId, Passenger>) -> Self {
+        Customers { named, synthetic: 0 }
+    }
+
     /// A new synthetic customer with made-up personal data.
     pub fn synthetic(&mut self) -> CustomerId {
         self.synthetic += 1;
-        let id = CustomerId::new(format!("burst-{}", self.synthetic));
-        self.by_id.insert(
-            id.clone(),
-            Passenger {
-                name: smol_str::format_smolstr!("Traveller {}", self.synthetic),
-                email: smol_str::format_smolstr!("traveller{}@example.net", self.synthetic),
-            },
-        );
-        id
+        CustomerId::new(format!("{SYNTHETIC_PREFIX}{}", self.synthetic))
+    }
+
+    /// The number of `id` if it is a synthetic customer made so far (which
+    /// takes the id over from a named customer of the same id).
+    fn synthetic_no(&self, id: &CustomerId) -> Option<u64> {
+        let digits = id.as_str().strip_prefix(SYNTHETIC_PREFIX)?;
+        // Only the form `synthetic` writes: never "burst-01" or "burst-+1".
+        if digits.starts_with('0') || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        digits.parse::<u64>().ok().filter(|n| (1..=self.synthetic).contains(n))
+    }
+
+    pub fn contains(&self, id: &CustomerId) -> bool {
+        self.synthetic_no(id).is_some() || self.named.contains_key(id)
+    }
+
+    /// The customer's personal data (None for a customer nobody made).
+    pub fn passenger(&self, id: &CustomerId) -> Option<Passenger> {
+        match self.synthetic_no(id) {
+            Some(n) => Some(Passenger {
+                name: smol_str::format_smolstr!("Traveller {n}"),
+                email: smol_str::format_smolstr!("traveller{n}@example.net"),
+            }),
+            None => self.named.get(id).cloned(),
+        }
     }
 }
 
@@ -208,10 +239,8 @@ pub fn reset(world: &mut World) {
     world.insert_resource(Knobs::default());
     world.insert_resource(Scheduled::default());
     world.insert_resource(PendingReplays::default());
-    world.insert_resource(Customers {
-        by_id: setup.world.customers.iter().map(|c| (c.id.clone(), c.passenger())).collect(),
-        synthetic: 0,
-    });
+    world
+        .insert_resource(Customers::new(setup.world.customers.iter().map(|c| (c.id.clone(), c.passenger())).collect()));
     world.get_resource_or_insert_with(Inbox::default).pending.clear();
     if let Some(mut c) = world.get_resource_mut::<SimControl>() {
         c.steps_left = 0;
@@ -352,7 +381,8 @@ pub fn drain_inbox(
 
 #[cfg(test)]
 mod tests {
-    use super::DueQueue;
+    use super::{Customers, DueQueue};
+    use crate::domain::{CustomerId, Passenger};
     use bevy::prelude::Entity;
 
     fn e(i: u32) -> Entity {
@@ -373,5 +403,23 @@ mod tests {
         assert_eq!(q.take_due(6), vec![], "taken once");
         q.push(8, 20, e(2));
         assert_eq!(q.take_due(9), vec![(20, e(2))], "two due ticks of one work: once");
+    }
+
+    #[test]
+    fn synthetic_customers_exist_once_made_and_only_in_the_form_made() {
+        let named = Passenger { name: "Ana".into(), email: "ana@example.org".into() };
+        let mut c = Customers::new([("ana".into(), named.clone()), ("burst-2".into(), named.clone())].into());
+        let id = |s: &str| CustomerId::from(s);
+        assert!(!c.contains(&id("burst-1")), "not made yet");
+        assert_eq!(c.passenger(&id("burst-2")), Some(named.clone()), "a named customer until a burst makes it");
+        assert_eq!(c.synthetic(), id("burst-1"));
+        assert_eq!(c.synthetic(), id("burst-2"));
+        let made = c.passenger(&id("burst-2")).expect("made");
+        assert_eq!((made.name.as_str(), made.email.as_str()), ("Traveller 2", "traveller2@example.net"));
+        for never in ["burst-3", "burst-02", "burst-+2", "burst-", "burst-2 ", "Burst-2"] {
+            assert!(!c.contains(&id(never)) && c.passenger(&id(never)).is_none(), "{never}");
+        }
+        assert_eq!(c.passenger(&id("ana")), Some(named));
+        assert!(c.contains(&id("burst-1")));
     }
 }
