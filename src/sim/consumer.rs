@@ -42,61 +42,104 @@ pub struct Consumer {
     /// log): the "exactly once" invariant counts these.
     pub double_applies: u64,
     pub ordered: bool,
-    /// The idempotency log and the ordering cursor, one entry per stream,
-    /// by the store's stream number (see [`EventStore::stream_no`]; numbers
-    /// are given in the order of the streams' first events, so they are
-    /// dense): its size is bounded by the streams touched, not by the
-    /// events applied, and one array read answers both "seen it?" and "is
-    /// it next?".
-    ///
-    /// [`EventStore::stream_no`]: super::store::EventStore::stream_no
-    streams: Vec<StreamLog>,
+    /// The idempotency log and the ordering cursor.
+    log: IdempotencyLog,
     /// Distinct (aggregate_id, version) keys applied: the log's size.
     applied: u64,
     buffer: BTreeMap<AggregateId, BTreeMap<u32, u64>>,
     pub buffered: usize,
 }
 
-/// What a consumer has applied of one stream.
-#[derive(Debug, Clone)]
+/// What a consumer has applied, and (ordered consumers) the version it
+/// waits for next, per stream.
+///
+/// Per stream by the store's stream number (see [`EventStore::stream_no`];
+/// numbers are given in the order of the streams' first events, so they
+/// are dense): its size is bounded by the streams touched, not by the
+/// events applied, and one array read answers both "seen it?" and "is it
+/// next?". Eight bytes per stream: six consumers keep one each for every
+/// seat ever booked.
+///
+/// [`EventStore::stream_no`]: super::store::EventStore::stream_no
+#[derive(Debug, Clone, Default)]
+struct IdempotencyLog {
+    /// Per stream: every version in `1..=applied_upto` was applied, and the
+    /// next version an ordered consumer waits for.
+    streams: Vec<StreamLog>,
+    /// Versions applied above a stream's `applied_upto`, sorted, by stream
+    /// number. Only out-of-order applies (an unordered consumer under the
+    /// reorder knob) leave any, so they are kept aside rather than in
+    /// every stream's entry.
+    above: BTreeMap<u32, Vec<u32>>,
+}
+
+#[derive(Debug, Clone, Copy)]
 struct StreamLog {
-    /// Every version in `1..=applied_upto` was applied.
     applied_upto: u32,
-    /// Versions applied above `applied_upto`, sorted (only out-of-order
-    /// applies leave any: an unordered consumer under the reorder knob).
-    applied_above: Vec<u32>,
-    /// Ordered consumers: the version they wait for next.
     next_version: u32,
 }
 
 impl Default for StreamLog {
     fn default() -> Self {
-        StreamLog { applied_upto: 0, applied_above: Vec::new(), next_version: 1 }
+        StreamLog { applied_upto: 0, next_version: 1 }
     }
 }
 
-impl StreamLog {
-    fn contains(&self, version: u32) -> bool {
+impl IdempotencyLog {
+    fn contains(&self, stream: u32, version: u32) -> bool {
         // Versions start at 1: 0 would read as applied.
         debug_assert!(version > 0, "stream versions start at 1");
-        version <= self.applied_upto || self.applied_above.binary_search(&version).is_ok()
+        let upto = self.streams.get(stream as usize).map_or(0, |s| s.applied_upto);
+        version <= upto || self.above.get(&stream).is_some_and(|a| a.binary_search(&version).is_ok())
     }
 
-    /// Records `version`; false when it was already there.
-    fn insert(&mut self, version: u32) -> bool {
-        if self.contains(version) {
+    /// The version an ordered consumer waits for on `stream`.
+    fn next_version(&self, stream: u32) -> u32 {
+        self.streams.get(stream as usize).map_or(1, |s| s.next_version)
+    }
+
+    fn stream_mut(&mut self, stream: u32) -> &mut StreamLog {
+        let i = stream as usize;
+        if i >= self.streams.len() {
+            self.streams.resize_with(i + 1, StreamLog::default);
+        }
+        &mut self.streams[i]
+    }
+
+    fn set_next_version(&mut self, stream: u32, version: u32) {
+        self.stream_mut(stream).next_version = version;
+    }
+
+    /// Records `version` of `stream`; false when it was already there.
+    fn insert(&mut self, stream: u32, version: u32) -> bool {
+        if self.contains(stream, version) {
             return false;
         }
-        if version == self.applied_upto + 1 {
-            self.applied_upto = version;
+        let upto = self.stream_mut(stream).applied_upto;
+        if version == upto + 1 {
+            let mut upto = version;
             // Versions applied early now join the contiguous prefix.
-            let joined = self.applied_above.iter().zip(version + 1..).take_while(|(v, want)| **v == *want).count();
-            self.applied_upto += joined as u32;
-            self.applied_above.drain(..joined);
-        } else if let Err(at) = self.applied_above.binary_search(&version) {
-            self.applied_above.insert(at, version);
+            if let Some(above) = self.above.get_mut(&stream) {
+                let joined = above.iter().zip(version + 1..).take_while(|(v, want)| **v == *want).count();
+                upto += joined as u32;
+                above.drain(..joined);
+                if above.is_empty() {
+                    self.above.remove(&stream);
+                }
+            }
+            self.stream_mut(stream).applied_upto = upto;
+        } else {
+            let above = self.above.entry(stream).or_default();
+            if let Err(at) = above.binary_search(&version) {
+                above.insert(at, version);
+            }
         }
         true
+    }
+
+    fn clear(&mut self) {
+        self.streams.clear();
+        self.above.clear();
     }
 }
 
@@ -146,7 +189,7 @@ impl Consumer {
             duplicates_skipped: 0,
             double_applies: 0,
             ordered,
-            streams: Vec::new(),
+            log: IdempotencyLog::default(),
             applied: 0,
             buffer: BTreeMap::new(),
             buffered: 0,
@@ -161,11 +204,7 @@ impl Consumer {
     /// Whether the idempotency log holds (aggregate_id, version), given
     /// the stream's number.
     pub fn has_applied(&self, stream: Option<u32>, version: u32) -> bool {
-        self.log(stream).is_some_and(|s| s.contains(version))
-    }
-
-    fn log(&self, stream: Option<u32>) -> Option<&StreamLog> {
-        stream.and_then(|n| self.streams.get(n as usize))
+        stream.is_some_and(|n| self.log.contains(n, version))
     }
 
     /// Events (store head − applied) this consumer has still to apply.
@@ -190,8 +229,7 @@ impl Consumer {
         self.processed += 1;
         let buffered_already =
             !self.buffer.is_empty() && self.buffer.get(&env.aggregate_id).is_some_and(|b| b.contains_key(&env.version));
-        let stream = self.log(Some(stream_no));
-        if mech.idempotency && (buffered_already || stream.is_some_and(|s| s.contains(env.version))) {
+        if mech.idempotency && (buffered_already || self.log.contains(stream_no, env.version)) {
             self.duplicates_skipped += 1;
             return Receive::Duplicate;
         }
@@ -199,7 +237,7 @@ impl Consumer {
         if !(self.ordered && mech.ordering_buffer) {
             return Receive::Apply(single);
         }
-        let next = stream.map_or(1, |s| s.next_version);
+        let next = self.log.next_version(stream_no);
         if env.version > next {
             if !buffered_already {
                 self.buffer.entry(env.aggregate_id.clone()).or_default().insert(env.version, env.seq);
@@ -220,22 +258,14 @@ impl Consumer {
                     self.buffer.remove(&env.aggregate_id);
                 }
             }
-            self.stream_mut(stream_no).next_version = next;
+            self.log.set_next_version(stream_no, next);
         }
         Receive::Apply(out)
     }
 
-    fn stream_mut(&mut self, stream_no: u32) -> &mut StreamLog {
-        let i = stream_no as usize;
-        if i >= self.streams.len() {
-            self.streams.resize_with(i + 1, StreamLog::default);
-        }
-        &mut self.streams[i]
-    }
-
     /// Records that `env` (of stream number `stream_no`) was applied.
     pub fn mark_applied(&mut self, env: &EventEnvelope, stream_no: u32) {
-        if self.stream_mut(stream_no).insert(env.version) {
+        if self.log.insert(stream_no, env.version) {
             self.applied += 1;
         } else {
             self.double_applies += 1;
@@ -245,7 +275,7 @@ impl Consumer {
 
     /// Forget everything applied: the start of a replay from seq 0.
     pub fn reset_for_replay(&mut self) {
-        self.streams.clear();
+        self.log.clear();
         self.applied = 0;
         self.buffer.clear();
         self.buffered = 0;
@@ -259,27 +289,39 @@ impl Consumer {
 
     /// The version an ordered consumer waits for on a stream (by number).
     pub fn waiting_for(&self, stream: Option<u32>) -> u32 {
-        self.log(stream).map_or(1, |s| s.next_version)
+        stream.map_or(1, |n| self.log.next_version(n))
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::StreamLog;
+    use super::IdempotencyLog;
 
     #[test]
-    fn stream_log_holds_each_version_once_in_any_order() {
-        let mut log = StreamLog::default();
-        assert!(log.insert(1));
-        assert!(log.insert(3), "a version ahead of the prefix is kept aside");
-        assert!(log.insert(5));
-        assert!(!log.insert(3), "and is caught as a duplicate");
-        assert!(log.contains(3) && !log.contains(2) && !log.contains(4));
-        assert!(log.insert(2), "filling the gap");
-        assert_eq!((log.applied_upto, log.applied_above.as_slice()), (3, &[5][..]), "3 joins the prefix, 5 waits");
-        assert!(log.insert(4));
-        assert_eq!((log.applied_upto, log.applied_above.len()), (5, 0));
-        assert!(!log.insert(1) && !log.insert(5));
-        assert!(!log.contains(6));
+    fn the_log_holds_each_version_once_in_any_order() {
+        let mut log = IdempotencyLog::default();
+        // Stream 3 first: the streams below it read as empty.
+        assert!(log.insert(3, 1));
+        assert!(!log.contains(0, 1) && !log.contains(2, 1));
+        assert!(log.insert(3, 3), "a version ahead of the prefix is kept aside");
+        assert!(log.insert(3, 5));
+        assert!(!log.insert(3, 3), "and is caught as a duplicate");
+        assert!(log.contains(3, 3) && !log.contains(3, 2) && !log.contains(3, 4));
+        assert!(!log.contains(7, 3), "another stream's versions are its own");
+        assert!(log.insert(3, 2), "filling the gap");
+        assert_eq!(
+            (log.streams[3].applied_upto, log.above[&3].as_slice()),
+            (3, &[5][..]),
+            "3 joins the prefix, 5 waits"
+        );
+        assert!(log.insert(3, 4));
+        assert_eq!(log.streams[3].applied_upto, 5);
+        assert!(log.above.is_empty(), "nothing left aside");
+        assert!(!log.insert(3, 1) && !log.insert(3, 5));
+        assert!(!log.contains(3, 6));
+        log.set_next_version(3, 6);
+        assert_eq!((log.next_version(3), log.next_version(9)), (6, 1));
+        log.clear();
+        assert!(!log.contains(3, 1) && log.next_version(3) == 1);
     }
 }
