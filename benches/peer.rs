@@ -871,6 +871,7 @@ fn main() {
     let mut ours_runs = Best::new();
     let mut views_runs = Best::new();
     let mut chain_runs = Best::new();
+    let mut seal_runs = Best::new();
     let mut quiet_runs = Best::new();
     let mut phased_runs = Best::new();
     let mut peer_views_runs = Best::new();
@@ -878,7 +879,8 @@ fn main() {
         let OursRun { events, issued, secs, ticks, sagas_done, views_secs, chain_secs } = ours(n);
         ours_runs.add((events, issued, ticks, sagas_done), secs);
         views_runs.add((), views_secs);
-        chain_runs.add(chain_secs.1, chain_secs.0);
+        chain_runs.add((), chain_secs.0);
+        seal_runs.add((), chain_secs.1);
         if only_ours {
             eprintln!("    run {run}: ours {secs:.3} s");
             continue;
@@ -907,7 +909,9 @@ fn main() {
         "views alone: our five views (View::apply, each over the same {events} events in seq order; no bus, no ECS): {views_secs:.4} s [{views_worst:.4} s] = {:.0} events/s",
         events as f64 / views_secs
     );
-    let (seal_secs, chain_secs, chain_worst) = chain_runs.get();
+    let ((), chain_secs, chain_worst) = chain_runs.get();
+    // The fastest sealing of all runs, as every other figure is a best.
+    let ((), seal_secs, _) = seal_runs.get();
     println!(
         "hash chain alone: the same {events} events each hashed as the append seals it and again as the invariant verifies it (SHA-256 of the canonical bytes, twice; nothing else): {chain_secs:.4} s [{chain_worst:.4} s] = {:.0} events/s; sealing alone {seal_secs:.4} s",
         events as f64 / chain_secs
