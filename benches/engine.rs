@@ -96,9 +96,15 @@ fn audit(h: &mut Harness) {
     assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
 }
 
+/// Set in the environment of the history section's own process.
+const HISTORY_CHILD: &str = "BENCH_HISTORY_CHILD";
+
 fn main() {
     let quick = std::env::var("BENCH_QUICK").is_ok();
-    println!("machine: {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    // The history section's own process (below) says nothing twice.
+    if std::env::var_os(HISTORY_CHILD).is_none() {
+        println!("machine: {} cores", std::thread::available_parallelism().map_or(0, |n| n.get()));
+    }
 
     let sc = Scenario::load(std::path::Path::new("scenarios/default.ron")).expect("default.ron");
     if wanted("speed") {
@@ -118,8 +124,11 @@ fn main() {
             // sections freed (and the allocator kept) would hide: the
             // history section runs in a fresh process of its own.
             let exe = std::env::current_exe().expect("the bench's own path");
-            let status =
-                std::process::Command::new(exe).env("BENCH_ONLY", "history").status().expect("the history run");
+            let status = std::process::Command::new(exe)
+                .env("BENCH_ONLY", "history")
+                .env(HISTORY_CHILD, "1")
+                .status()
+                .expect("the history run");
             assert!(status.success(), "the history run failed: {status}");
         }
     }
@@ -180,6 +189,10 @@ fn history(quick: bool) {
     let mut h = Harness::new(big_world(flights), 2);
     // The empty app: the world's seats exist, no event yet.
     let rss0 = rss_kib();
+    println!(
+        "history: the empty app ({flights} flights, every seat an aggregate at version 0): RSS {} MiB",
+        rss0 / 1024
+    );
     let mut base_cost = None;
     for &target in sizes {
         while head(&h) < target {

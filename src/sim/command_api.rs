@@ -510,7 +510,6 @@ fn decide(
                 }
                 CustomerCommand::HoldSeat { customer, flight, seat, expected_version } => {
                     decide_on_seat(&catalog, &customers, customer, flight, seat).and_then(|(agg, info)| {
-                        let passenger = customers.passenger(customer).ok_or_else(|| unknown_customer(customer))?;
                         let (state, stream) = load(&agg);
                         if let Some(expected) = expected_version
                             && *expected != state.version
@@ -520,6 +519,9 @@ fn decide(
                                 format!("expected v{expected}, stream {agg} is at v{}", state.version),
                             ));
                         }
+                        // Known (`decide_on_seat` asked): made only now, for a hold
+                        // that goes on to the domain.
+                        let passenger = customers.passenger(customer).ok_or_else(|| unknown_customer(customer))?;
                         let command = Command::HoldSeat {
                             customer: customer.clone(),
                             passenger,

@@ -56,9 +56,12 @@ pub struct Consumer {
 /// Per stream by the store's stream number (see [`EventStore::stream_no`];
 /// numbers are given in the order of the streams' first events, so they
 /// are dense): its size is bounded by the streams touched, not by the
-/// events applied, and one array read answers both "seen it?" and "is it
-/// next?". Eight bytes per stream: six consumers keep one each for every
-/// seat ever booked.
+/// events applied, and one array read answers "is it next?" and, but for
+/// versions applied out of order (a probe of a map that is empty unless
+/// the reorder knob is on), "seen it?". Eight bytes per stream: six
+/// consumers keep one each for every seat ever booked.
+///
+/// A stream's versions kept aside exist only once its entry does.
 ///
 /// [`EventStore::stream_no`]: super::store::EventStore::stream_no
 #[derive(Debug, Clone, Default)]
@@ -87,10 +90,11 @@ impl Default for StreamLog {
 
 impl IdempotencyLog {
     fn contains(&self, stream: u32, version: u32) -> bool {
+        // A stream never seen has nothing applied (and nothing kept aside).
+        let Some(log) = self.streams.get(stream as usize) else { return false };
         // Versions start at 1: 0 would read as applied.
         debug_assert!(version > 0, "stream versions start at 1");
-        let upto = self.streams.get(stream as usize).map_or(0, |s| s.applied_upto);
-        version <= upto || self.above.get(&stream).is_some_and(|a| a.binary_search(&version).is_ok())
+        version <= log.applied_upto || self.above.get(&stream).is_some_and(|a| a.binary_search(&version).is_ok())
     }
 
     /// The version an ordered consumer waits for on `stream`.

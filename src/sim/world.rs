@@ -162,7 +162,7 @@ pub struct Scheduled {
 ///
 /// A synthetic customer's personal data follows from its number, so it is
 /// made when asked for instead of kept: a burst makes a customer per
-/// command, and keeping each one cost ~90 bytes per stored event.
+/// command, and keeping them all came to ~90 bytes per stored event.
 #[derive(Resource, Debug, Default, Clone)]
 pub struct Customers {
     named: BTreeMap<CustomerId, Passenger>,
