@@ -28,6 +28,9 @@ pub enum Command {
         scenario: Option<PathBuf>,
         #[arg(long)]
         seed: Option<u64>,
+        /// Start with a safeguard off (repeatable); see `run --disable`.
+        #[arg(long, value_name = "SAFEGUARD")]
+        disable: Vec<String>,
     },
     /// Play a scenario to a tick in a window, save a PNG of that frame, exit.
     Shot {
@@ -45,6 +48,9 @@ pub enum Command {
         /// Window size, e.g. 1280x720.
         #[arg(long, default_value = "1280x720")]
         size: String,
+        /// Play with a safeguard off (repeatable); see `run --disable`.
+        #[arg(long, value_name = "SAFEGUARD")]
+        disable: Vec<String>,
     },
     /// Run a scenario headless to completion and print a report.
     Run {
@@ -108,8 +114,11 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match cli.command.unwrap_or(Command::Play { scenario: None, seed: None }) {
-        Command::Play { scenario, seed } => {
+    match cli.command.unwrap_or(Command::Play { scenario: None, seed: None, disable: vec![] }) {
+        Command::Play { scenario, seed, disable } => {
+            if let Some(e) = unknown_safeguard(&disable) {
+                return bad(e);
+            }
             // No file named: the checkout's scenarios/default.ron, or the
             // copy compiled in when run from elsewhere.
             let (sc, name, source) = match scenario {
@@ -126,10 +135,14 @@ pub fn main() -> ExitCode {
                 },
             };
             let seed = seed.unwrap_or(sc.seed);
-            let launch = crate::app::Launch { source, ..crate::app::Launch::new(sc, name, seed) };
-            exit_code(crate::app::run(launch))
+            let launch =
+                crate::session::Launch { source, disabled: disable, ..crate::session::Launch::new(sc, name, seed) };
+            exit_code(crate::session::run(launch))
         }
-        Command::Shot { scenario, seed, tick, view, out, size } => {
+        Command::Shot { scenario, seed, tick, view, out, size, disable } => {
+            if let Some(e) = unknown_safeguard(&disable) {
+                return bad(e);
+            }
             let sc = match Scenario::load(&scenario) {
                 Ok(s) => s,
                 Err(e) => return bad(e),
@@ -142,13 +155,18 @@ pub fn main() -> ExitCode {
             };
             let seed = seed.unwrap_or(sc.seed);
             let name = scenario.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
-            let launch = crate::app::Launch {
-                size,
+            let launch = crate::session::Launch {
+                size: Some(size),
                 view,
-                shot: Some(crate::app::ShotOptions { tick, out, view }),
-                ..crate::app::Launch::new(sc, name, seed)
+                disabled: disable,
+                guided: Some(false),
+                // Slow motion: the last ticks' particles are still in
+                // flight when the frame is taken.
+                speed_index: 0,
+                shot: Some(crate::session::ShotOptions { tick, out, view }),
+                ..crate::session::Launch::new(sc, name, seed)
             };
-            exit_code(crate::app::run(launch))
+            exit_code(crate::session::run(launch))
         }
         Command::Run { scenario, seed, json, until_tick, disable, chaos } => {
             let sc = match Scenario::load(&scenario) {
@@ -170,15 +188,19 @@ pub fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(e) => return bad(e),
             };
-            for d in &disable {
-                if let Err(e) = crate::sim::Mechanisms::default().disable(d) {
-                    return bad(e);
-                }
+            if let Some(e) = unknown_safeguard(&disable) {
+                return bad(e);
             }
             let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             check(&sc, &path, Sweep { seeds, from, json, chaos, fail_fast, jobs }, &disable)
         }
     }
+}
+
+/// The error for the first name in `names` that is not a safeguard.
+fn unknown_safeguard(names: &[String]) -> Option<String> {
+    let mut m = crate::sim::Mechanisms::default();
+    names.iter().find_map(|d| m.disable(d).err().map(|e| format!("--disable {d}: {e}")))
 }
 
 fn parse_size(s: &str) -> Option<(u32, u32)> {

@@ -15,13 +15,14 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-pub mod app;
 pub mod cli;
 pub mod domain;
 pub mod scenario;
+pub mod session;
 pub mod sim;
 pub mod testing;
 pub mod ui;
 pub mod view;
+pub mod viewstate;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

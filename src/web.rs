@@ -1,15 +1,17 @@
 //! The browser build's entry point and its two ties to the page: the URL
-//! query picks the scenario, seed, speed, view and start tick (see
-//! [`crate::ui::link`]); the canvas carries `data-tick` and
-//! `data-fingerprint` (and `data-frames`, the frames drawn so far) so
-//! tests and scripts can compare a web run with a native one.
+//! query picks the scenario, seed, speed, view, start tick, safeguards and
+//! guided mode (see [`crate::ui::link`]); the canvas carries `data-tick`,
+//! `data-fingerprint`, `data-invariants` (`ok`, or the name of the first
+//! broken invariant) and `data-frames` (the frames drawn so far) so tests
+//! and scripts can compare a web run with a native one.
 //!
 //! Only compiled for wasm32. It must not read files: scenarios are the
 //! bundled copies.
 
-use crate::app::Launch;
 use crate::domain::hex;
 use crate::scenario::bundled;
+use crate::session::Launch;
+use crate::sim::invariants::Invariants;
 use crate::sim::store::EventStore;
 use crate::sim::world::SimClock;
 use crate::ui::hud::LinkBase;
@@ -39,14 +41,11 @@ pub fn main() {
     };
     let seed = link.seed.unwrap_or(scenario.seed);
     let launch = Launch {
-        view: link.view,
-        speed_index: link.speed_index,
-        start_tick: link.tick,
         notices: notices.iter().map(|n| format!("link: {n}")).collect(),
-        ..Launch::new(scenario, name, seed)
+        ..Launch::from_link(&link, scenario, name, seed)
     };
     BASE.with(|b| *b.borrow_mut() = base);
-    let _ = crate::app::run(launch);
+    let _ = crate::session::run(launch);
 }
 
 thread_local! {
@@ -58,12 +57,14 @@ pub fn plugin(app: &mut App) {
     app.add_systems(Last, publish_to_canvas);
 }
 
-/// Writes the current tick and fingerprint onto the canvas when they change.
+/// Writes the current tick, fingerprint and invariants onto the canvas
+/// when they change.
 fn publish_to_canvas(
     clock: Option<Res<SimClock>>,
     store: Option<Res<EventStore>>,
+    invariants: Option<Res<Invariants>>,
     mut frames: Local<u64>,
-    mut last: Local<Option<(u64, u64)>>,
+    mut last: Local<Option<(u64, u64, Option<&'static str>)>>,
 ) {
     *frames += 1;
     let (Some(clock), Some(store)) = (clock, store) else { return };
@@ -73,7 +74,8 @@ fn publish_to_canvas(
     if *frames <= 3 || frames.is_multiple_of(30) {
         let _ = canvas.set_attribute("data-frames", &frames.to_string());
     }
-    let now = (clock.tick, store.head_seq());
+    let broken = invariants.as_ref().and_then(|i| i.violations().first().map(|(name, _)| *name));
+    let now = (clock.tick, store.head_seq(), broken);
     if *last == Some(now) {
         return;
     }
@@ -81,6 +83,7 @@ fn publish_to_canvas(
         info!("cqrs-tickets: first frame");
     }
     *last = Some(now);
+    let _ = canvas.set_attribute("data-invariants", broken.unwrap_or("ok"));
     let _ = canvas.set_attribute("data-tick", &clock.tick.to_string());
     let _ = canvas.set_attribute("data-fingerprint", &hex(&store.head_hash()));
 }

@@ -26,6 +26,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("replay", include_str!("../../scenarios/replay.ron")),
     ("burst", include_str!("../../scenarios/burst.ron")),
     ("burst_x10", include_str!("../../scenarios/burst_x10.ron")),
+    ("five_vendors", include_str!("../../scenarios/five_vendors.ron")),
 ];
 
 /// The bundled names, in picker order.

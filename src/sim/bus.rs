@@ -269,6 +269,15 @@ fn pump_outbox(
                     correlation,
                 };
                 *bus.depth.entry(consumer).or_default() += 1;
+                signals.send(SimSignal::MessageSent {
+                    seq,
+                    kind: env.kind(),
+                    version: env.version,
+                    consumer,
+                    duplicate: copy == 1,
+                    transit_ms: (arrive - now) * crate::domain::TICK_MS,
+                    correlation,
+                });
                 if knobs.reorder {
                     // Pairwise swap: hold this one back in the broker, or
                     // let it overtake the one already held (which then

@@ -398,7 +398,12 @@ fn commit(
                 {
                     aggregates.link(no, e);
                 }
-                signals.send(SimSignal::EventAppended { seq: env.seq, kind: env.kind(), correlation });
+                signals.send(SimSignal::EventAppended {
+                    seq: env.seq,
+                    kind: env.kind(),
+                    version: env.version,
+                    correlation,
+                });
                 if let Some(row) = snapshot.as_mut() {
                     let state = std::mem::replace(&mut row.0, domain::Booking::new(w.aggregate.clone()));
                     row.0 = domain::booking_apply(state, &env.event);

@@ -41,6 +41,8 @@ pub struct Consumer {
     /// Events applied a second time (only possible without the idempotency
     /// log): the "exactly once" invariant counts these.
     pub double_applies: u64,
+    /// The seq of the last event applied a second time.
+    pub last_double_apply: Option<u64>,
     pub ordered: bool,
     /// The idempotency log and the ordering cursor.
     log: IdempotencyLog,
@@ -192,6 +194,7 @@ impl Consumer {
             processed: 0,
             duplicates_skipped: 0,
             double_applies: 0,
+            last_double_apply: None,
             ordered,
             log: IdempotencyLog::default(),
             applied: 0,
@@ -273,6 +276,7 @@ impl Consumer {
             self.applied += 1;
         } else {
             self.double_applies += 1;
+            self.last_double_apply = Some(env.seq);
         }
         self.last_seq = self.last_seq.max(env.seq);
     }

@@ -31,6 +31,22 @@ pub const LIVENESS: &str = "the bus drains and every saga finishes within the ti
 
 pub const ALL: [&str; 8] = [NO_DOUBLE_BOOKING, EXACTLY_ONCE, REBUILD_EQUAL, SAGAS_SETTLE, MONEY, GDPR, CHAIN, LIVENESS];
 
+/// What a violation is about, when one thing can be named: the UI pins it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Culprit {
+    /// An event (and the consumer that mishandled it, if one did).
+    Event {
+        seq: u64,
+        correlation: u64,
+        consumer: Option<super::bus::ConsumerId>,
+    },
+    Aggregate(crate::domain::AggregateId),
+    Saga {
+        id: u64,
+        correlation: u64,
+    },
+}
+
 /// One invariant's status.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InvariantStatus {
@@ -39,6 +55,8 @@ pub struct InvariantStatus {
     pub first_violation_tick: Option<Tick>,
     /// Whether the drain-time part has run at least once.
     pub checked_at_drain: bool,
+    /// The first violation's culprit, when it has one.
+    pub culprit: Option<Culprit>,
 }
 
 /// All invariants' statuses, readable by the UI and reports.
@@ -61,6 +79,7 @@ impl Default for Invariants {
                             detail: "ok".into(),
                             first_violation_tick: None,
                             checked_at_drain: false,
+                            culprit: None,
                         },
                     )
                 })
@@ -77,16 +96,23 @@ impl Invariants {
 
     /// Records a violation (the first one's detail is kept).
     pub fn violate(&mut self, name: &'static str, tick: Tick, detail: String) {
+        self.violate_at(name, tick, detail, None);
+    }
+
+    /// Records a violation and what it is about.
+    pub fn violate_at(&mut self, name: &'static str, tick: Tick, detail: String, culprit: Option<Culprit>) {
         let s = self.status.entry(name).or_insert(InvariantStatus {
             ok: true,
             detail: String::new(),
             first_violation_tick: None,
             checked_at_drain: false,
+            culprit: None,
         });
         if s.ok {
             s.ok = false;
             s.detail = detail;
             s.first_violation_tick = Some(tick);
+            s.culprit = culprit;
         }
     }
 
@@ -129,13 +155,15 @@ pub fn per_tick(
         };
         let mut chain = inv.chain.clone();
         if let Err(e) = chain.push(&env.0) {
-            inv.violate(CHAIN, now, e);
+            let culprit = Culprit::Event { seq, correlation: env.0.correlation_id, consumer: None };
+            inv.violate_at(CHAIN, now, e, Some(culprit));
             break;
         }
         inv.chain = chain;
     }
     if let Some((agg, v)) = store.duplicate_keys.first() {
-        inv.violate(NO_DOUBLE_BOOKING, now, format!("({agg}, v{v}) appended twice: two holders for one seat"));
+        let detail = format!("({agg}, v{v}) appended twice: two holders for one seat");
+        inv.violate_at(NO_DOUBLE_BOOKING, now, detail, Some(Culprit::Aggregate(agg.clone())));
     }
     for v in &vendors {
         for (flight, i) in &v.inventory {
@@ -146,7 +174,12 @@ pub fn per_tick(
     }
     for c in &consumers {
         if c.double_applies > 0 {
-            inv.violate(EXACTLY_ONCE, now, format!("{} applied {} event(s) twice", c.id.name(), c.double_applies));
+            let culprit = c.last_double_apply.and_then(|seq| {
+                let env = store.row(seq).and_then(|e| events.get(e).ok())?;
+                Some(Culprit::Event { seq, correlation: env.0.correlation_id, consumer: Some(c.id) })
+            });
+            let detail = format!("{} applied {} event(s) twice", c.id.name(), c.double_applies);
+            inv.violate_at(EXACTLY_ONCE, now, detail, culprit);
         }
     }
     // GDPR: a projector that has caught up must hold no erased PII.
@@ -163,7 +196,8 @@ pub fn per_tick(
     for s in &sagas {
         if matches!(s.state, SagaState::Aborted | SagaState::Stuck) {
             let last = s.log.last().map(|l| format!("{} {}: {}", l.step, l.outcome, l.detail)).unwrap_or_default();
-            inv.violate(SAGAS_SETTLE, now, format!("saga #{} {} at {last}", s.id, s.state.name()));
+            let culprit = Culprit::Saga { id: s.id, correlation: s.correlation };
+            inv.violate_at(SAGAS_SETTLE, now, format!("saga #{} {} at {last}", s.id, s.state.name()), Some(culprit));
         }
     }
 }

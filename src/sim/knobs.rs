@@ -132,9 +132,9 @@ impl Mechanisms {
     pub const NAMES: [&'static str; 6] =
         ["optimistic-concurrency", "idempotency", "ordering-buffer", "single-flight", "write-through", "compensation"];
 
-    /// Turns one safeguard off by its name in [`Mechanisms::NAMES`].
-    pub fn disable(&mut self, name: &str) -> Result<(), String> {
-        let flag = match name {
+    /// The switch of safeguard `name` (one of [`Mechanisms::NAMES`]).
+    fn flag(&mut self, name: &str) -> Result<&mut bool, String> {
+        Ok(match name {
             "optimistic-concurrency" => &mut self.optimistic_concurrency,
             "idempotency" => &mut self.idempotency,
             "ordering-buffer" => &mut self.ordering_buffer,
@@ -144,8 +144,28 @@ impl Mechanisms {
             _ => {
                 return Err(format!("unknown safeguard `{name}`; known: {}", Self::NAMES.join(", ")));
             }
-        };
-        *flag = false;
+        })
+    }
+
+    /// Turns one safeguard off by its name in [`Mechanisms::NAMES`].
+    pub fn disable(&mut self, name: &str) -> Result<(), String> {
+        *self.flag(name)? = false;
         Ok(())
+    }
+
+    /// Turns one safeguard back on.
+    pub fn enable(&mut self, name: &str) -> Result<(), String> {
+        *self.flag(name)? = true;
+        Ok(())
+    }
+
+    /// Whether safeguard `name` is on (`None`: no such safeguard).
+    pub fn is_on(&self, name: &str) -> Option<bool> {
+        self.clone().flag(name).ok().map(|f| *f)
+    }
+
+    /// The names of the safeguards that are off, in [`Mechanisms::NAMES`] order.
+    pub fn disabled(&self) -> Vec<&'static str> {
+        Self::NAMES.into_iter().filter(|n| self.is_on(n) == Some(false)).collect()
     }
 }

@@ -24,15 +24,27 @@ pub enum SimSignal {
     /// The Command API answered (`ok`, `conflict`, `rejected`).
     CommandDone { id: u64, correlation: u64, outcome: super::command_api::Outcome },
     /// An event was appended to the store (and its outbox row written).
-    EventAppended { seq: u64, kind: EventKind, correlation: u64 },
+    EventAppended { seq: u64, kind: EventKind, version: u32, correlation: u64 },
     /// The pumper published (or failed to publish) an outbox row.
     OutboxPublished { seq: u64, ok: bool, correlation: u64 },
+    /// The exchange put a message on the wire to a consumer's queue; it
+    /// joins the queue `transit_ms` later.
+    MessageSent {
+        seq: u64,
+        kind: EventKind,
+        version: u32,
+        consumer: ConsumerId,
+        duplicate: bool,
+        transit_ms: u64,
+        correlation: u64,
+    },
     /// A message reached a consumer's queue.
     Delivered { seq: u64, consumer: ConsumerId, duplicate: bool, correlation: u64 },
     /// A projector handled a message.
     ProjectionApplied { seq: u64, projection: Projection, outcome: ApplyOutcome, correlation: u64 },
-    /// The orchestrator or a populator called a vendor.
-    VendorCalled { vendor: VendorId, op: &'static str, correlation: u64 },
+    /// The orchestrator or a populator called a vendor: the request takes
+    /// `apply_ms` to reach it, the reply `reply_ms` more to come back.
+    VendorCalled { vendor: VendorId, op: &'static str, apply_ms: u64, reply_ms: u64, correlation: u64 },
     /// A vendor answered; `late` when its saga step had already timed out.
     VendorReplied { vendor: VendorId, ok: bool, late: bool, correlation: u64 },
     /// The Query API asked Redis.
@@ -53,6 +65,7 @@ impl SimSignal {
             | SimSignal::CommandDone { correlation, .. }
             | SimSignal::EventAppended { correlation, .. }
             | SimSignal::OutboxPublished { correlation, .. }
+            | SimSignal::MessageSent { correlation, .. }
             | SimSignal::Delivered { correlation, .. }
             | SimSignal::ProjectionApplied { correlation, .. }
             | SimSignal::VendorCalled { correlation, .. }

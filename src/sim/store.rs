@@ -86,6 +86,10 @@ impl EventStore {
     pub fn outbox_pending(&self) -> usize {
         self.outbox.len()
     }
+    /// The seqs of the outbox rows waiting to be published, oldest first.
+    pub fn outbox_waiting(&self) -> impl Iterator<Item = u64> + '_ {
+        self.outbox.iter().map(|(seq, _)| *seq)
+    }
     /// The oldest unpublished outbox row: (seq, row entity).
     pub(super) fn outbox_front(&self) -> Option<(u64, Entity)> {
         self.outbox.front().copied()

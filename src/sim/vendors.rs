@@ -202,8 +202,14 @@ pub fn call(
     let total = ticks(latency);
     vendors.calls_total += 1;
     vendors.pending += 1;
-    signals.send(SimSignal::VendorCalled { vendor: vendor.clone(), op: op.name(), correlation });
     let (apply_tick, reply_tick) = (now + (total / 2).max(1), now + total);
+    signals.send(SimSignal::VendorCalled {
+        vendor: vendor.clone(),
+        op: op.name(),
+        apply_ms: (apply_tick - now) * crate::domain::TICK_MS,
+        reply_ms: reply_tick.saturating_sub(apply_tick) * crate::domain::TICK_MS,
+        correlation,
+    });
     let e = commands
         .spawn((
             SimEntity,

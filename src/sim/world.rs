@@ -158,6 +158,12 @@ pub struct Scheduled {
     pub at: BTreeMap<Tick, Vec<SimRequest>>,
 }
 
+/// Schedules `request` to enter the engine at tick `at` (a replayed input:
+/// the scrubber re-sends what a person did, at the tick it took effect).
+pub fn schedule_input(world: &mut World, at: Tick, request: SimRequest) {
+    world.get_resource_or_insert_with(Scheduled::default).at.entry(at).or_default().push(request);
+}
+
 /// Named customers from the world plus synthetic ones (burst, stampede).
 ///
 /// A synthetic customer's personal data follows from its number, so it is
@@ -194,6 +200,11 @@ impl Customers {
             return None;
         }
         digits.parse::<u64>().ok().filter(|n| (1..=self.synthetic).contains(n))
+    }
+
+    /// How many synthetic customers were made so far.
+    pub fn synthetic_made(&self) -> u64 {
+        self.synthetic
     }
 
     pub fn contains(&self, id: &CustomerId) -> bool {

@@ -1,25 +1,28 @@
 //! One controls module for keys and toolbar buttons alike: both produce
-//! [`UiAction`] messages, and one system applies them to the sim (pause,
-//! step, reset, knobs, speed) and to the view state (view tab, help). Keys
-//! are ignored while an egui text field has focus.
+//! [`UiAction`] messages. The view-level ones (view tab, speed, help, fit)
+//! are applied here; the session applies the rest (pause, step, reset,
+//! knobs, scrubbing, safeguards, guided mode). A knob is resolved here
+//! into the request it sends, aimed at the vendor picked for it. Keys are
+//! ignored while an egui text field has focus.
 
-use crate::scenario::runner::Script;
+use crate::domain::VendorId;
+use crate::sim::config::WorldConfig;
 use crate::sim::projectors::Projection;
 use crate::sim::query_api::CustomerQuery;
-use crate::sim::world::{Inbox, SimControl};
-use crate::sim::{KnobChange, Knobs, SimRequest};
+use crate::sim::{KnobChange, Knobs, SimRequest, SimSetup};
 use bevy::prelude::*;
 use bevy_egui::input::EguiWantsInput;
 
 /// Something a person asked for.
-#[derive(Message, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Message, Clone, Debug, PartialEq)]
 pub enum UiAction {
     TogglePause,
     Step(u32),
     Reset,
     CycleView,
     SetView(ViewMode),
-    Knob(KnobButton),
+    /// A knob, as the request it sends to the engine.
+    Request(SimRequest),
     Faster,
     Slower,
     ToggleHelp,
@@ -32,6 +35,17 @@ pub enum UiAction {
     LoadScenario(&'static str),
     /// Same scenario, another seed, from tick 0.
     SetSeed(u64),
+    /// Switch a safeguard (a name of `Mechanisms::NAMES`) on or off and
+    /// start the run over.
+    Safeguard(&'static str, bool),
+    /// Guided mode on / off.
+    ToggleGuided,
+    /// Guided mode: play the next step (to its end).
+    NextStep,
+    /// Guided mode: play the current step again from its start.
+    ReplayStep,
+    /// The spotlight on the current step's actors on / off.
+    ToggleSpotlight,
 }
 
 /// The scenario being played, by its picker name.
@@ -49,7 +63,7 @@ impl Default for Playing {
 /// The six toolbar knobs.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum KnobButton {
-    SlowV2,
+    SlowVendor,
     FailIssue,
     DupDeliver,
     Stampede,
@@ -57,9 +71,34 @@ pub enum KnobButton {
     Replay,
 }
 
+/// The vendor each vendor knob aims at (picked on the toolbar). `None`, or
+/// a vendor the world lacks: the knob's default for the world.
+#[derive(Resource, Clone, Debug, Default, PartialEq, Eq)]
+pub struct KnobTargets {
+    pub slow: Option<VendorId>,
+    pub fail_issue: Option<VendorId>,
+}
+
+impl KnobTargets {
+    /// The vendor `knob` aims at in `world` (None: the world has no vendor).
+    pub fn target(&self, knob: KnobButton, world: &WorldConfig) -> Option<VendorId> {
+        let has = |v: &VendorId| world.vendors.iter().any(|x| x.id == *v);
+        let (picked, default_index) = match knob {
+            // The default script slows V2 (Lufthansa) and fails V3 (Delta).
+            KnobButton::SlowVendor => (&self.slow, 1),
+            KnobButton::FailIssue => (&self.fail_issue, 2),
+            _ => return None,
+        };
+        picked.clone().filter(has).or_else(|| {
+            let n = world.vendors.len();
+            (n > 0).then(|| world.vendors[default_index.min(n - 1)].id.clone())
+        })
+    }
+}
+
 impl KnobButton {
     pub const ALL: [KnobButton; 6] = [
-        KnobButton::SlowV2,
+        KnobButton::SlowVendor,
         KnobButton::FailIssue,
         KnobButton::DupDeliver,
         KnobButton::Stampede,
@@ -67,28 +106,31 @@ impl KnobButton {
         KnobButton::Replay,
     ];
 
-    pub fn label(self) -> &'static str {
+    /// Its name on the toolbar (the vendor knobs' target sits beside it
+    /// in a picker), e.g. `Slow V2` in the help.
+    pub fn label(self, target: Option<&VendorId>) -> String {
+        let v = target.map_or(String::new(), |v| format!(" {v}"));
         match self {
-            KnobButton::SlowV2 => "Slow V2",
-            KnobButton::FailIssue => "Fail issue",
-            KnobButton::DupDeliver => "Dup deliver",
-            KnobButton::Stampede => "Stampede",
-            KnobButton::Burst => "Burst",
-            KnobButton::Replay => "Replay",
+            KnobButton::SlowVendor => format!("Slow{v}"),
+            KnobButton::FailIssue => format!("Fail issue{v}"),
+            KnobButton::DupDeliver => "Dup deliver".into(),
+            KnobButton::Stampede => "Stampede".into(),
+            KnobButton::Burst => "Burst".into(),
+            KnobButton::Replay => "Replay".into(),
         }
     }
 
     pub fn help(self) -> &'static str {
         match self {
-            KnobButton::SlowV2 => {
-                "Lufthansa (V2) answers 5 s late: saga steps time out and compensate; late replies are undone."
+            KnobButton::SlowVendor => {
+                "The picked vendor answers 5 s late: saga steps time out and compensate; late replies are undone."
             }
             KnobButton::FailIssue => {
-                "Delta (V3) answers 5xx to ticket issues: paid bookings are refunded, then released."
+                "The picked vendor answers 5xx to ticket issues: paid bookings are refunded, then released."
             }
             KnobButton::DupDeliver => "RabbitMQ delivers every message twice: idempotency logs skip the copies.",
             KnobButton::Stampede => {
-                "200 customers ask for IB3166's seats the moment the key expires: one populator serves them all."
+                "200 customers ask for the first flight's seats the moment the key expires: one populator serves them all."
             }
             KnobButton::Burst => "50 commands per second for 5 s: the store grows, lag balloons, then drains.",
             KnobButton::Replay => "Drop CustomerBookings and rebuild it from seq 0: the same view comes back.",
@@ -96,33 +138,35 @@ impl KnobButton {
     }
 
     /// Whether a toggle knob is on (one-shot knobs are never "on").
-    pub fn is_on(self, knobs: &Knobs) -> bool {
+    pub fn is_on(self, knobs: &Knobs, target: Option<&VendorId>) -> bool {
         match self {
-            KnobButton::SlowV2 => knobs.slow_vendor_ms.contains_key("V2"),
-            KnobButton::FailIssue => knobs.fail_issue.contains("V3"),
+            KnobButton::SlowVendor => target.is_some_and(|v| knobs.slow_vendor_ms.contains_key(v)),
+            KnobButton::FailIssue => target.is_some_and(|v| knobs.fail_issue.contains(v)),
             KnobButton::DupDeliver => knobs.duplicate_pct > 0,
             KnobButton::Burst => knobs.burst.is_some(),
             KnobButton::Stampede | KnobButton::Replay => false,
         }
     }
 
-    /// The request that flips it.
-    pub fn request(self, knobs: &Knobs) -> SimRequest {
-        let on = !self.is_on(knobs);
-        match self {
-            KnobButton::SlowV2 => {
-                SimRequest::Knob(KnobChange::SlowVendor { vendor: "V2".into(), extra_ms: if on { 5_000 } else { 0 } })
+    /// The request that flips it in `world` (None: it has nothing to aim at).
+    pub fn request(self, knobs: &Knobs, targets: &KnobTargets, world: &WorldConfig) -> Option<SimRequest> {
+        let target = targets.target(self, world);
+        let on = !self.is_on(knobs, target.as_ref());
+        Some(match self {
+            KnobButton::SlowVendor => {
+                SimRequest::Knob(KnobChange::SlowVendor { vendor: target?, extra_ms: if on { 5_000 } else { 0 } })
             }
-            KnobButton::FailIssue => SimRequest::Knob(KnobChange::FailIssue { vendor: "V3".into(), on }),
+            KnobButton::FailIssue => SimRequest::Knob(KnobChange::FailIssue { vendor: target?, on }),
             KnobButton::DupDeliver => SimRequest::Knob(KnobChange::DuplicateDelivery { pct: if on { 100 } else { 0 } }),
             KnobButton::Burst => {
                 SimRequest::Knob(KnobChange::Burst { per_s: if on { 50 } else { 0 }, duration_ms: 5_000 })
             }
-            KnobButton::Stampede => {
-                SimRequest::Stampede { query: CustomerQuery::SeatsLeft { flight: "IB3166".into() }, gets: 200 }
-            }
+            KnobButton::Stampede => SimRequest::Stampede {
+                query: CustomerQuery::SeatsLeft { flight: world.flights.first()?.id.clone() },
+                gets: 200,
+            },
             KnobButton::Replay => SimRequest::Replay(Projection::CustomerBookings),
-        }
+        })
     }
 }
 
@@ -189,10 +233,15 @@ pub const KEYS: &[(&str, &str)] = &[
     ("space", "run / pause the script"),
     ("s", "step one tick (50 ms simulated)"),
     ("shift+s", "step ten ticks"),
+    ("b", "step back one tick (re-simulates from tick 0)"),
     ("r", "reset: empty store, tick 0"),
+    ("n", "guided mode: next step"),
+    ("p", "guided mode: play this step again"),
+    ("g", "guided mode on / off (a pause at the end of each step)"),
+    ("l", "spotlight on the step's actors on / off"),
     ("v", "cycle views: System → Command → Events → Queries → Vendors"),
-    ("1", "knob: Slow V2 (Lufthansa +5 s)"),
-    ("2", "knob: Fail issue (Delta 5xx)"),
+    ("1", "knob: slow the picked vendor (+5 s)"),
+    ("2", "knob: the picked vendor fails ticket issues (5xx)"),
     ("3", "knob: Dup deliver (every message twice)"),
     ("4", "knob: Stampede (200 gets on one key)"),
     ("5", "knob: Burst (50 commands/s for 5 s)"),
@@ -201,14 +250,12 @@ pub const KEYS: &[(&str, &str)] = &[
     ("drag, arrows", "pan the map"),
     ("wheel, + / -", "zoom around the cursor"),
     ("f", "fit the whole map"),
-    ("b", "step back one tick (re-simulates from tick 0)"),
     ("h or ?", "this help"),
 ];
 
 pub fn plugin(app: &mut App) {
     app.init_resource::<Controls>();
-    app.init_resource::<SimControl>();
-    app.init_resource::<InputLog>();
+    app.init_resource::<KnobTargets>();
     app.init_resource::<Playing>();
     app.add_message::<UiAction>();
     app.add_systems(PreUpdate, keyboard.after(bevy::input::InputSystems));
@@ -218,6 +265,9 @@ pub fn plugin(app: &mut App) {
 fn keyboard(
     keys: Option<Res<ButtonInput<KeyCode>>>,
     egui: Option<Res<EguiWantsInput>>,
+    knobs: Option<Res<Knobs>>,
+    targets: Res<KnobTargets>,
+    setup: Option<Res<SimSetup>>,
     mut out: MessageWriter<UiAction>,
 ) {
     let Some(keys) = keys else { return };
@@ -226,92 +276,54 @@ fn keyboard(
     }
     let shift = keys.pressed(KeyCode::ShiftLeft) || keys.pressed(KeyCode::ShiftRight);
     let pressed = |k| keys.just_pressed(k);
-    if pressed(KeyCode::Space) {
-        out.write(UiAction::TogglePause);
+    let simple = [
+        (KeyCode::Space, UiAction::TogglePause),
+        (KeyCode::KeyR, UiAction::Reset),
+        (KeyCode::KeyV, UiAction::CycleView),
+        (KeyCode::Period, UiAction::Faster),
+        (KeyCode::Comma, UiAction::Slower),
+        (KeyCode::KeyH, UiAction::ToggleHelp),
+        (KeyCode::Slash, UiAction::ToggleHelp),
+        (KeyCode::KeyF, UiAction::Fit),
+        (KeyCode::KeyB, UiAction::StepBack),
+        (KeyCode::KeyN, UiAction::NextStep),
+        (KeyCode::KeyP, UiAction::ReplayStep),
+        (KeyCode::KeyG, UiAction::ToggleGuided),
+        (KeyCode::KeyL, UiAction::ToggleSpotlight),
+    ];
+    for (k, a) in simple {
+        if pressed(k) {
+            out.write(a);
+        }
     }
     if pressed(KeyCode::KeyS) {
         out.write(UiAction::Step(if shift { 10 } else { 1 }));
     }
-    if pressed(KeyCode::KeyR) {
-        out.write(UiAction::Reset);
-    }
-    if pressed(KeyCode::KeyV) {
-        out.write(UiAction::CycleView);
-    }
     let digits = [KeyCode::Digit1, KeyCode::Digit2, KeyCode::Digit3, KeyCode::Digit4, KeyCode::Digit5, KeyCode::Digit6];
+    let (Some(knobs), Some(setup)) = (knobs, setup) else { return };
     for (k, b) in digits.into_iter().zip(KnobButton::ALL) {
-        if pressed(k) {
-            out.write(UiAction::Knob(b));
+        if pressed(k)
+            && let Some(r) = b.request(&knobs, &targets, &setup.world)
+        {
+            out.write(UiAction::Request(r));
         }
-    }
-    if pressed(KeyCode::Period) {
-        out.write(UiAction::Faster);
-    }
-    if pressed(KeyCode::Comma) {
-        out.write(UiAction::Slower);
-    }
-    if pressed(KeyCode::KeyH) || pressed(KeyCode::Slash) {
-        out.write(UiAction::ToggleHelp);
-    }
-    if pressed(KeyCode::KeyF) {
-        out.write(UiAction::Fit);
-    }
-    if pressed(KeyCode::KeyB) {
-        out.write(UiAction::StepBack);
     }
 }
 
-/// Applies every action (from keys or buttons).
-#[allow(clippy::too_many_arguments)]
+/// Applies the view's own actions (tabs, speed, help, fit, spotlight);
+/// the session applies the others.
 fn apply_actions(
     mut actions: MessageReader<UiAction>,
-    mut control: ResMut<SimControl>,
     mut controls: ResMut<Controls>,
-    knobs: Option<Res<Knobs>>,
-    mut inbox: ResMut<Inbox>,
     mut time: ResMut<Time<Virtual>>,
-    fit: Option<ResMut<crate::view::camera::FitRequest>>,
-    mut input_log: ResMut<InputLog>,
-    clock: Option<Res<crate::sim::SimClock>>,
-    mut commands: Commands,
+    fit: Option<ResMut<crate::viewstate::FitRequest>>,
+    focus: Option<ResMut<crate::viewstate::Spotlight>>,
 ) {
-    let mut fit = fit;
+    let (mut fit, mut focus) = (fit, focus);
     for a in actions.read() {
-        match *a {
-            UiAction::TogglePause => {
-                control.paused = !control.paused;
-                control.steps_left = 0;
-            }
-            UiAction::Step(n) => {
-                control.paused = true;
-                control.steps_left += n;
-            }
-            UiAction::Reset => {
-                input_log.entries.clear();
-                commands.queue(reset_world);
-            }
+        match a {
             UiAction::CycleView => controls.view = controls.view.next(),
-            UiAction::SetView(v) => controls.view = v,
-            UiAction::Knob(b) => {
-                if let Some(k) = knobs.as_ref() {
-                    let request = b.request(k);
-                    // The inbox is drained by the next tick: that is when it happens.
-                    input_log.entries.push((clock.as_ref().map_or(0, |c| c.tick) + 1, request.clone()));
-                    inbox.push(request);
-                }
-            }
-            UiAction::ScrubTo(t) => commands.queue(move |world: &mut World| scrub_to(world, t)),
-            UiAction::StepBack => {
-                let t = clock.as_ref().map_or(0, |c| c.tick).saturating_sub(1);
-                commands.queue(move |world: &mut World| scrub_to(world, t));
-            }
-            UiAction::LoadScenario(name) => commands.queue(move |world: &mut World| load_scenario(world, name)),
-            UiAction::SetSeed(seed) => commands.queue(move |world: &mut World| {
-                if let Some(mut setup) = world.get_resource_mut::<crate::sim::SimSetup>() {
-                    setup.seed = seed;
-                }
-                restart(world);
-            }),
+            UiAction::SetView(v) => controls.view = *v,
             UiAction::Faster => controls.speed_index = (controls.speed_index + 1).min(SPEEDS.len() - 1),
             UiAction::Slower => controls.speed_index = controls.speed_index.saturating_sub(1),
             UiAction::ToggleHelp => controls.help = !controls.help,
@@ -320,6 +332,12 @@ fn apply_actions(
                     f.0 = true;
                 }
             }
+            UiAction::ToggleSpotlight => {
+                if let Some(f) = focus.as_mut() {
+                    f.0 = !f.0;
+                }
+            }
+            _ => {}
         }
     }
     let speed = controls.speed();
@@ -327,86 +345,5 @@ fn apply_actions(
         time.set_relative_speed(speed);
         // Let a slow frame catch up at high speed without a spiral.
         time.set_max_delta(std::time::Duration::from_millis((250.0 * speed.max(1.0)) as u64));
-    }
-}
-
-/// Requests a person made (knobs), with the tick they took effect: replayed
-/// by the scrubber so a re-simulation is the same run.
-#[derive(Resource, Debug, Default, Clone)]
-pub struct InputLog {
-    pub entries: Vec<(u64, SimRequest)>,
-}
-
-/// The timeline scrubber: start over from tick 0 and re-simulate, headless
-/// and fast (no particles), to `target`, replaying the script and every
-/// logged input up to it; then pause there. Playing on forks the run: inputs
-/// logged after `target` are forgotten.
-pub fn scrub_to(world: &mut World, target: u64) {
-    let mut log = world.get_resource::<InputLog>().cloned().unwrap_or_default();
-    log.entries.retain(|(t, _)| *t <= target);
-    reset_world(world);
-    {
-        let mut scheduled = world.resource_mut::<crate::sim::world::Scheduled>();
-        for (t, r) in &log.entries {
-            scheduled.at.entry(*t).or_default().push(r.clone());
-        }
-    }
-    world.insert_resource(log);
-    let signals = world.get_resource::<crate::sim::signals::SignalsEnabled>().map(|s| s.0);
-    if signals.is_some() {
-        world.resource_mut::<crate::sim::signals::SignalsEnabled>().0 = false;
-    }
-    world.get_resource_or_insert_with(SimControl::default).paused = true;
-    while world.resource::<crate::sim::SimClock>().tick < target {
-        world.resource_mut::<SimControl>().steps_left = 1;
-        world.run_schedule(FixedUpdate);
-    }
-    world.resource_mut::<SimControl>().steps_left = 0;
-    if let Some(on) = signals {
-        world.resource_mut::<crate::sim::signals::SignalsEnabled>().0 = on;
-    }
-}
-
-/// Plays bundled scenario `name` from tick 0 with the current seed (the
-/// file on disk when there is one, watched for changes). A file that does
-/// not load is reported in the banner and the current run goes on.
-pub fn load_scenario(world: &mut World, name: &str) {
-    match crate::scenario::bundled::load(name) {
-        Ok((sc, path)) => {
-            match path {
-                Some(p) => world.insert_resource(crate::app::ScenarioSource::new(p)),
-                None => {
-                    world.remove_resource::<crate::app::ScenarioSource>();
-                }
-            }
-            world.insert_resource(Playing { name: name.to_string() });
-            play(world, sc);
-        }
-        Err(e) => crate::sim::errors::report(world, format!("cannot play {name}: {e}")),
-    }
-}
-
-/// Plays `scenario` from tick 0 with the current seed.
-pub fn play(world: &mut World, scenario: crate::scenario::Scenario) {
-    let seed = world.get_resource::<crate::sim::SimSetup>().map_or(scenario.seed, |s| s.seed);
-    world.insert_resource(crate::sim::SimSetup { world: scenario.world.clone(), seed });
-    world.insert_resource(Script::new(scenario));
-    restart(world);
-}
-
-/// Tick 0 again, forgetting the inputs of the previous run.
-fn restart(world: &mut World) {
-    if let Some(mut log) = world.get_resource_mut::<InputLog>() {
-        log.entries.clear();
-    }
-    reset_world(world);
-}
-
-/// Back to tick 0 with the same scenario and seed.
-pub fn reset_world(world: &mut World) {
-    crate::sim::world::reset(world);
-    if let Some(script) = world.get_resource::<Script>() {
-        let fresh = Script::new(script.scenario.clone());
-        world.insert_resource(fresh);
     }
 }

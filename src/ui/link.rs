@@ -1,10 +1,12 @@
-//! Shareable links: the URL query (`?scenario=race&seed=7&speed=4&view=events&tick=400`)
+//! Shareable links: the URL query
+//! (`?scenario=race&seed=7&speed=4&view=events&tick=400&disable=idempotency&guided=off`)
 //! that opens the app in one exact state, parsed and written here as plain
 //! data so both directions are tested natively. A bad value never stops the
 //! app: it is reported and its default is used.
 
 use super::controls::{SPEEDS, ViewMode};
 use crate::scenario::bundled;
+use crate::sim::Mechanisms;
 
 /// The most ticks a link may ask to fast-forward to (about 83 simulated
 /// minutes): more would keep a browser tab busy for minutes.
@@ -21,11 +23,23 @@ pub struct Link {
     pub view: ViewMode,
     /// Fast-forward to this tick and pause there.
     pub tick: Option<u64>,
+    /// Safeguards switched off (names of `Mechanisms::NAMES`), in that order.
+    pub disable: Vec<String>,
+    /// Guided mode; `None`: the scenario's default.
+    pub guided: Option<bool>,
 }
 
 impl Default for Link {
     fn default() -> Self {
-        Link { scenario: "default".into(), seed: None, speed_index: 2, view: ViewMode::System, tick: None }
+        Link {
+            scenario: "default".into(),
+            seed: None,
+            speed_index: 2,
+            view: ViewMode::System,
+            tick: None,
+            disable: vec![],
+            guided: None,
+        }
     }
 }
 
@@ -108,7 +122,28 @@ pub fn parse(query: &str) -> (Link, Vec<String>) {
                 }
                 Err(_) => errors.push(format!("tick={value}: expected a whole number ≥ 0; starting at 0")),
             },
-            _ => errors.push(format!("unknown parameter '{key}' (known: scenario, seed, speed, view, tick)")),
+            "disable" => {
+                for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                    if Mechanisms::NAMES.contains(&name) {
+                        if !link.disable.iter().any(|d| d == name) {
+                            link.disable.push(name.to_string());
+                        }
+                    } else {
+                        errors.push(format!(
+                            "disable={name}: no such safeguard (known: {}); keeping it on",
+                            Mechanisms::NAMES.join(", ")
+                        ));
+                    }
+                }
+                link.disable.sort_by_key(|d| Mechanisms::NAMES.iter().position(|n| n == d));
+            }
+            "guided" => match value.as_str() {
+                "on" | "1" | "true" => link.guided = Some(true),
+                "off" | "0" | "false" => link.guided = Some(false),
+                _ => errors.push(format!("guided={value}: expected on or off; using the scenario's default")),
+            },
+            _ => errors
+                .push(format!("unknown parameter '{key}' (known: scenario, seed, speed, view, tick, disable, guided)")),
         }
     }
     (link, errors)
@@ -126,6 +161,12 @@ impl Link {
         if let Some(t) = self.tick {
             q += &format!("&tick={t}");
         }
+        if !self.disable.is_empty() {
+            q += &format!("&disable={}", self.disable.join(","));
+        }
+        if let Some(g) = self.guided {
+            q += &format!("&guided={}", if g { "on" } else { "off" });
+        }
         q
     }
 }
@@ -140,13 +181,28 @@ mod tests {
         assert!(e.is_empty(), "{e:?}");
         assert_eq!(
             l,
-            Link { scenario: "race".into(), seed: Some(7), speed_index: 4, view: ViewMode::Events, tick: Some(400) }
+            Link {
+                scenario: "race".into(),
+                seed: Some(7),
+                speed_index: 4,
+                view: ViewMode::Events,
+                tick: Some(400),
+                ..Link::default()
+            }
         );
+        let (l, e) = parse("?scenario=default&seed=1&disable=write-through,idempotency&tick=1500&guided=off");
+        assert!(e.is_empty(), "{e:?}");
+        assert_eq!(l.disable, ["idempotency", "write-through"], "in the safeguards' own order");
+        assert_eq!(l.guided, Some(false));
     }
 
     #[test]
     fn links_round_trip() {
-        for q in ["?scenario=default&seed=3&speed=1&view=system&tick=600", "?scenario=gdpr&speed=max&view=vendors"] {
+        for q in [
+            "?scenario=default&seed=3&speed=1&view=system&tick=600",
+            "?scenario=gdpr&speed=max&view=vendors",
+            "?scenario=default&seed=1&speed=1&view=system&tick=1500&disable=idempotency,single-flight&guided=on",
+        ] {
             let (l, e) = parse(q);
             assert!(e.is_empty(), "{e:?}");
             assert_eq!(l.to_query(), q);
@@ -156,9 +212,12 @@ mod tests {
 
     #[test]
     fn bad_values_are_reported_and_defaulted() {
-        let (l, e) = parse("scenario=nope&seed=-1&speed=3&view=map&tick=x&colour=red&tick=999999999");
+        let (l, e) = parse(
+            "scenario=nope&seed=-1&speed=3&view=map&tick=x&colour=red&tick=999999999&disable=seatbelts&guided=maybe",
+        );
         assert_eq!(l, Link::default());
-        assert_eq!(e.len(), 7, "{e:?}");
+        assert_eq!(e.len(), 9, "{e:?}");
+        assert!(e.iter().any(|m| m.starts_with("disable=seatbelts: no such safeguard")), "{e:?}");
         assert!(e[0].starts_with("scenario=nope"), "{}", e[0]);
         assert!(e.iter().any(|m| m.contains("unknown parameter 'colour'")));
     }

@@ -7,6 +7,7 @@ pub mod hud;
 pub mod link;
 pub mod panels;
 pub mod plots;
+pub mod safeguards;
 pub mod tables;
 
 use bevy::prelude::*;

@@ -33,34 +33,7 @@ pub const CHAIN: egui::Color32 = egui::Color32::from_rgb(250, 200, 80);
 /// Height of one virtualized table row.
 const ROW_H: f32 = 18.0;
 
-/// What the detail pane shows.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Detail {
-    Event(u64),
-    Aggregate(AggregateId),
-    Saga(u64),
-    Cache(String),
-}
-
-/// The pinned item and the highlighted causal chain (a correlation id):
-/// the tables colour its rows, the map its wires and particles.
-#[derive(Resource, Debug, Default, Clone, PartialEq)]
-pub struct Pinned {
-    pub detail: Option<Detail>,
-    pub correlation: Option<u64>,
-}
-
-impl Pinned {
-    /// Pins `detail` and highlights `correlation`; pinning the same thing
-    /// again unpins it.
-    pub fn toggle(&mut self, detail: Detail, correlation: Option<u64>) {
-        if self.detail.as_ref() == Some(&detail) {
-            *self = Pinned::default();
-        } else {
-            *self = Pinned { detail: Some(detail), correlation };
-        }
-    }
-}
+pub use crate::viewstate::{Detail, Pinned};
 
 /// Events the filter examines per frame at most, so a new filter over 10^6
 /// events fills in over a few frames instead of stalling one. At 50 000 a

@@ -2,7 +2,8 @@
 //! cursor, `f` to fit the whole map. Ignores the pointer while it is over
 //! an egui panel and keys while a text field has focus.
 
-use super::layout::bounds;
+use super::layout::fit_scale;
+use crate::viewstate::FitRequest;
 use bevy::input::mouse::{AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
@@ -10,16 +11,19 @@ use bevy_egui::input::EguiWantsInput;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, spawn_camera);
-    app.add_systems(Update, (fit_on_request, pan_zoom).chain());
+    app.add_systems(Update, (refit_on_resize, fit_on_request, pan_zoom).chain());
 }
-
-/// Ask the camera to frame the whole map (the `f` key, startup, resize).
-#[derive(Resource, Debug, Default, Clone, Copy)]
-pub struct FitRequest(pub bool);
 
 fn spawn_camera(mut commands: Commands) {
     commands.spawn(Camera2d);
     commands.insert_resource(FitRequest(true));
+}
+
+/// A window that opens or changes size is framed again.
+fn refit_on_resize(mut resized: MessageReader<bevy::window::WindowResized>, mut req: ResMut<FitRequest>) {
+    if resized.read().count() > 0 {
+        req.0 = true;
+    }
 }
 
 fn fit_on_request(
@@ -31,14 +35,12 @@ fn fit_on_request(
         return;
     }
     req.0 = false;
-    let (center, size) = bounds();
     let (mut tf, mut proj) = cam.into_inner();
-    tf.translation = center.extend(tf.translation.z);
+    // The design rectangle (toolbar band, map, caption band) fills the
+    // window: at 1280×720 one design pixel is one screen pixel.
+    tf.translation = Vec3::new(0.0, 0.0, tf.translation.z);
     if let Projection::Orthographic(o) = &mut *proj {
-        let w = window.width().max(1.0);
-        // Leave room for the toolbar and the caption strip.
-        let h = (window.height() - 150.0).max(1.0);
-        o.scale = (size.x / w).max(size.y / h);
+        o.scale = fit_scale(Vec2::new(window.width(), window.height()));
     }
 }
 

@@ -5,12 +5,12 @@
 //! correlations is remembered, so pinning one a moment later still shows
 //! where it went. Reads signals only; never writes the sim.
 
-use super::layout::NodeId;
-use super::map::ICON_SIZE;
+use super::MapLayoutRes;
+use super::layout::{MapLayout, NodeId};
 use super::particles::{Fx, effects};
 use crate::sim::SimClock;
 use crate::sim::signals::SimSignal;
-use crate::ui::panels::PanelState;
+use crate::viewstate::Pinned;
 use bevy::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -33,16 +33,16 @@ pub struct ChainTrails {
 }
 
 impl ChainTrails {
-    pub fn record(&mut self, signal: &SimSignal) {
+    pub fn record(&mut self, signal: &SimSignal, map: &MapLayout) {
         let trail = self.by_correlation.entry(signal.correlation()).or_default();
-        for fx in effects(signal) {
+        for fx in effects(signal, map) {
             match fx {
-                Fx::Travel(a, b, ..) => {
-                    trail.wires.insert((a, b));
-                    trail.nodes.insert(a);
-                    trail.nodes.insert(b);
+                Fx::Travel { from, to, .. } => {
+                    trail.wires.insert((from, to));
+                    trail.nodes.insert(from);
+                    trail.nodes.insert(to);
                 }
-                Fx::Burst(at, ..) => {
+                Fx::Burst { at, .. } => {
                     trail.nodes.insert(at);
                 }
             }
@@ -58,7 +58,12 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, (record, draw).chain().in_set(super::MapSystems));
 }
 
-fn record(mut signals: MessageReader<SimSignal>, mut trails: ResMut<ChainTrails>, clock: Option<Res<SimClock>>) {
+fn record(
+    mut signals: MessageReader<SimSignal>,
+    mut trails: ResMut<ChainTrails>,
+    clock: Option<Res<SimClock>>,
+    layout: Res<MapLayoutRes>,
+) {
     let tick = clock.map_or(0, |c| c.tick);
     if tick < trails.last_tick {
         // Reset or scrub: correlation ids start over with the new run.
@@ -66,28 +71,37 @@ fn record(mut signals: MessageReader<SimSignal>, mut trails: ResMut<ChainTrails>
     }
     trails.last_tick = tick;
     for s in signals.read() {
-        trails.record(s);
+        trails.record(s, &layout.map);
     }
 }
 
-fn draw(mut gizmos: Gizmos, trails: Res<ChainTrails>, panels: Option<Res<PanelState>>, time: Res<Time<Real>>) {
-    let Some(corr) = panels.and_then(|p| p.pinned.correlation) else { return };
+fn draw(
+    mut gizmos: Gizmos,
+    trails: Res<ChainTrails>,
+    pinned: Res<Pinned>,
+    layout: Res<MapLayoutRes>,
+    time: Res<Time<Real>>,
+) {
+    let Some(corr) = pinned.correlation else { return };
     let Some(trail) = trails.by_correlation.get(&corr) else { return };
     // A slow pulse, so the chain reads as "selected" rather than as traffic.
     let pulse = 0.65 + 0.35 * (time.elapsed_secs() * 3.0).sin().abs();
     let gold = GOLD.with_alpha(pulse);
     for (a, b) in &trail.wires {
-        let (a, b) = (a.pos(), b.pos());
-        let dir = (b - a).normalize_or_zero();
-        let normal = Vec2::new(-dir.y, dir.x);
-        let (a, b) = (a + dir * (ICON_SIZE / 2.0 + 2.0), b - dir * (ICON_SIZE / 2.0 + 2.0));
-        for off in [-2.0, 0.0, 2.0] {
-            gizmos.line_2d(a + normal * off, b + normal * off, gold);
+        let Some((wire, _)) = layout.map.wire(*a, *b) else { continue };
+        for off in [-1.5, 0.0, 1.5] {
+            gizmos.linestrip_2d(wire.points.iter().map(|p| *p + Vec2::splat(off)), gold);
         }
     }
     for n in &trail.nodes {
-        gizmos.circle_2d(Isometry2d::from_translation(n.pos()), ICON_SIZE * 0.72, gold);
-        gizmos.circle_2d(Isometry2d::from_translation(n.pos()), ICON_SIZE * 0.72 + 3.0, gold);
+        let Some(card) = layout.map.node(*n) else { continue };
+        for grow in [3.0, 5.0] {
+            gizmos.rect_2d(
+                Isometry2d::from_translation(card.center()),
+                card.rect.size() + Vec2::splat(grow * 2.0),
+                gold,
+            );
+        }
     }
 }
 
@@ -99,9 +113,10 @@ mod tests {
     #[test]
     fn a_correlation_remembers_the_wires_and_nodes_its_messages_touched() {
         let mut t = ChainTrails::default();
-        t.record(&SimSignal::CommandSent { id: 1, correlation: 7 });
-        t.record(&SimSignal::EventAppended { seq: 1, kind: EventKind::SeatHeld, correlation: 7 });
-        t.record(&SimSignal::CommandSent { id: 2, correlation: 8 });
+        let map = MapLayout::default();
+        t.record(&SimSignal::CommandSent { id: 1, correlation: 7 }, &map);
+        t.record(&SimSignal::EventAppended { seq: 1, kind: EventKind::SeatHeld, version: 1, correlation: 7 }, &map);
+        t.record(&SimSignal::CommandSent { id: 2, correlation: 8 }, &map);
         let trail = &t.by_correlation[&7];
         assert!(trail.wires.contains(&(NodeId::Customer, NodeId::CommandApi)));
         assert!(trail.wires.contains(&(NodeId::Aggregate, NodeId::EventStore)));
@@ -113,8 +128,9 @@ mod tests {
     #[test]
     fn only_the_latest_trails_are_kept() {
         let mut t = ChainTrails::default();
+        let map = MapLayout::default();
         for c in 0..(KEEP_TRAILS as u64 + 100) {
-            t.record(&SimSignal::QueryServed { correlation: c });
+            t.record(&SimSignal::QueryServed { correlation: c }, &map);
         }
         assert_eq!(t.by_correlation.len(), KEEP_TRAILS);
         assert!(t.by_correlation.contains_key(&(KEEP_TRAILS as u64 + 99)));

@@ -1,9 +1,13 @@
-//! The System view: one sprite per component (icon shape + hue + label, so
-//! colour is never the only cue), live counters under each, wires between
-//! them, and a hover target on every node and wire. Reads the sim; never
-//! writes it.
+//! The System view's cards and wires, drawn from the [`MapLayout`] of the
+//! world being played: a rounded card per component (role colour on the
+//! edge, an icon, a title, a subtitle, live counter lines fitted to the
+//! card), the wires as orthogonal polylines with an arrowhead, and a hover
+//! target on every card and wire. When the world changes (another scenario)
+//! everything is laid out and spawned again. Reads the sim; never writes it.
 
-use super::layout::{NodeId, Wire, wires};
+use super::layout::{BODY_PX, NodeBox, NodeId, palette};
+use super::text;
+use super::{MapItem, MapLayoutRes, MapText, fonts::MapFonts};
 use crate::sim::Knobs;
 use crate::sim::bus::{Bus, ConsumerId};
 use crate::sim::command_api::{CommandInFlight, CommandLog, Outcome};
@@ -14,245 +18,427 @@ use crate::sim::saga::Sagas;
 use crate::sim::store::EventStore;
 use crate::sim::timers::TimerWheel;
 use crate::sim::vendors::Vendor;
+use crate::viewstate::Hover;
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
-use bevy::sprite::Anchor;
+use bevy::sprite::{Anchor, SliceScaleMode, SpriteImageMode, TextureSlicer};
+use std::collections::BTreeMap;
 
-/// A node's sprite.
+/// A card's background sprite.
 #[derive(Component, Clone, Copy, Debug)]
-pub struct MapNode(pub NodeId);
+pub struct Card(pub NodeId);
 
-/// A node's live counter text.
+/// A card's edge (tinted by role; red when something broke there).
 #[derive(Component, Clone, Copy, Debug)]
-pub struct NodeCounter(pub NodeId);
+pub struct CardEdge(pub NodeId);
 
-/// A wire's (invisible) hover target.
+/// Counter line `1` of card `0`.
 #[derive(Component, Clone, Copy, Debug)]
-pub struct WireTarget(pub Wire);
+pub struct CounterLine(pub NodeId, pub usize);
 
-/// What the pointer is over (for the tooltip).
+/// A hover target along one run of wire number `0`.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct WireHit(pub usize);
+
+/// What the pointer is over on the map (the tooltip is built from it each
+/// frame, so a node's state stays live while hovered).
 #[derive(Resource, Clone, Debug, Default, PartialEq)]
 pub enum Hovered {
     #[default]
     Nothing,
     Node(NodeId),
-    Wire(Wire),
-    Particle(String),
+    Wire(usize),
+    /// A particle or an entity drawing, with its own text.
+    Thing {
+        title: String,
+        body: String,
+    },
 }
 
-/// Each node's live state in one line (also used by tooltips).
-#[derive(Resource, Clone, Debug, Default)]
-pub struct NodeStates(pub std::collections::BTreeMap<NodeId, String>);
+/// How a counter line reads.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
+pub enum Tone {
+    #[default]
+    Normal,
+    /// A fault is being injected here, or something broke.
+    Alert,
+}
 
-pub const ICON_SIZE: f32 = 56.0;
+/// Each card's live counter lines (also the tooltip's state).
+#[derive(Resource, Clone, Debug, Default, PartialEq)]
+pub struct NodeStates(pub BTreeMap<NodeId, Vec<(String, Tone)>>);
+
+impl NodeStates {
+    fn put(&mut self, node: NodeId, lines: impl IntoIterator<Item = (String, Tone)>) {
+        self.0.insert(node, lines.into_iter().collect());
+    }
+}
+
+fn plain(s: impl Into<String>) -> (String, Tone) {
+    (s.into(), Tone::Normal)
+}
+
+/// The 9-slice border of `card.png` / `card_edge.png` (64 px, radius 14).
+const CARD_SLICE: f32 = 16.0;
+/// … and of `chip.png` (64×32, fully round ends): under half its height.
+pub const CHIP_SLICE: f32 = 15.0;
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Hovered>();
     app.init_resource::<NodeStates>();
-    app.add_systems(Startup, spawn_map);
-    app.add_systems(Update, (node_states, show_counters, draw_wires).chain().in_set(super::MapSystems));
+    app.add_systems(Update, (node_states, show_counters, draw_wires, hover_text).chain().in_set(super::MapSystems));
 }
 
-fn spawn_map(mut commands: Commands, assets: Res<AssetServer>) {
-    for node in NodeId::all() {
-        let pos = node.pos();
-        commands
-            .spawn((
-                MapNode(node),
-                Sprite {
-                    image: assets.load(node.icon()),
-                    color: node.color(),
-                    custom_size: Some(Vec2::splat(ICON_SIZE)),
-                    ..default()
-                },
-                Transform::from_translation(pos.extend(1.0)),
-                Pickable::default(),
-            ))
-            .observe(move |_: On<Pointer<Over>>, mut h: ResMut<Hovered>| *h = Hovered::Node(node))
-            .observe(|_: On<Pointer<Out>>, mut h: ResMut<Hovered>| *h = Hovered::Nothing);
-        commands.spawn((
-            Text2d::new(node.label()),
-            TextFont::from_font_size(13.0),
-            TextColor(Color::srgb(0.92, 0.92, 0.95)),
-            Anchor::BOTTOM_CENTER,
-            Transform::from_translation((pos + Vec2::new(0.0, ICON_SIZE / 2.0 + 4.0)).extend(2.0)),
-            Pickable::IGNORE,
-        ));
-        commands.spawn((
-            NodeCounter(node),
-            Text2d::new(""),
-            TextFont::from_font_size(11.0),
-            TextColor(Color::srgb(0.75, 0.80, 0.85)),
-            TextLayout::justify(Justify::Center),
-            Anchor::TOP_CENTER,
-            Transform::from_translation((pos - Vec2::new(0.0, ICON_SIZE / 2.0 + 4.0)).extend(2.0)),
-            Pickable::IGNORE,
-        ));
-    }
-    for wire in wires() {
-        let (a, b) = (wire.from.pos(), wire.to.pos());
-        let mid = (a + b) / 2.0;
-        let len = (b - a).length() - ICON_SIZE;
-        let angle = (b - a).to_angle();
-        commands
-            .spawn((
-                WireTarget(wire),
-                Sprite::from_color(Color::srgba(1.0, 1.0, 1.0, 0.0), Vec2::new(len.max(4.0), 10.0)),
-                Transform::from_translation(mid.extend(0.0)).with_rotation(Quat::from_rotation_z(angle)),
-                Pickable::default(),
-            ))
-            .observe(move |_: On<Pointer<Over>>, mut h: ResMut<Hovered>| *h = Hovered::Wire(wire))
-            .observe(|_: On<Pointer<Out>>, mut h: ResMut<Hovered>| *h = Hovered::Nothing);
+/// A 9-sliced sprite of a card texture, `size` big.
+pub fn sliced(image: Handle<Image>, color: Color, size: Vec2) -> Sprite {
+    sliced_by(image, color, size, CARD_SLICE)
+}
+
+/// A 9-sliced sprite with a `border`-pixel frame.
+pub fn sliced_by(image: Handle<Image>, color: Color, size: Vec2, border: f32) -> Sprite {
+    Sprite {
+        image,
+        color,
+        custom_size: Some(size),
+        image_mode: SpriteImageMode::Sliced(TextureSlicer {
+            border: BorderRect::all(border),
+            center_scale_mode: SliceScaleMode::Stretch,
+            sides_scale_mode: SliceScaleMode::Stretch,
+            max_corner_scale: 0.5,
+        }),
+        ..default()
     }
 }
 
-fn draw_wires(mut gizmos: Gizmos, hovered: Res<Hovered>) {
-    for wire in wires() {
-        let (a, b) = (wire.from.pos(), wire.to.pos());
-        let dir = (b - a).normalize_or_zero();
-        let (a, b) = (a + dir * (ICON_SIZE / 2.0 + 2.0), b - dir * (ICON_SIZE / 2.0 + 2.0));
-        let hot = *hovered == Hovered::Wire(wire);
-        let color = if hot { Color::srgb(1.0, 1.0, 1.0) } else { Color::srgba(0.6, 0.65, 0.75, 0.45) };
-        gizmos.line_2d(a, b, color);
-    }
+/// A label of the map, drawn at its layout box.
+pub fn label_bundle(text: String, px: f32, font: Handle<Font>, color: Color, at: Vec2, anchor: Anchor) -> impl Bundle {
+    (
+        MapItem,
+        MapText { px },
+        Text2d::new(text),
+        TextFont::from_font_size(px).with_font(font),
+        TextColor(color),
+        anchor,
+        Transform::from_translation(at.extend(3.0)),
+        Pickable::IGNORE,
+    )
 }
 
-fn show_counters(states: Res<NodeStates>, mut q: Query<(&NodeCounter, &mut Text2d)>) {
-    if !states.is_changed() {
+pub(super) fn spawn_map(
+    mut commands: Commands,
+    layout: Res<MapLayoutRes>,
+    fonts: Res<MapFonts>,
+    assets: Res<AssetServer>,
+    old: Query<Entity, With<MapItem>>,
+) {
+    if !layout.is_changed() {
         return;
     }
-    for (c, mut t) in &mut q {
-        if let Some(s) = states.0.get(&c.0)
-            && t.0 != *s
-        {
-            t.0 = s.clone();
+    for e in &old {
+        commands.entity(e).despawn();
+    }
+    let card_img: Handle<Image> = assets.load("icons/card.png");
+    let edge_img: Handle<Image> = assets.load("icons/card_edge.png");
+    for node in layout.map.nodes.values() {
+        spawn_card(&mut commands, node, &fonts, &assets, (&card_img, &edge_img));
+    }
+    for (i, wire) in layout.map.wires.iter().enumerate() {
+        for seg in wire.points.windows(2) {
+            let (a, b) = (seg[0], seg[1]);
+            let size = Vec2::new((b.x - a.x).abs().max(8.0), (b.y - a.y).abs().max(8.0));
+            commands
+                .spawn((
+                    MapItem,
+                    WireHit(i),
+                    Sprite::from_color(Color::NONE, size),
+                    Transform::from_translation(((a + b) / 2.0).extend(0.5)),
+                    Pickable::default(),
+                ))
+                .observe(move |_: On<Pointer<Over>>, mut h: ResMut<Hovered>| *h = Hovered::Wire(i))
+                .observe(|_: On<Pointer<Out>>, mut h: ResMut<Hovered>| *h = Hovered::Nothing);
         }
     }
 }
 
-/// Computes every node's live one-liner from the sim.
-#[allow(clippy::too_many_arguments)]
+fn spawn_card(
+    commands: &mut Commands,
+    node: &NodeBox,
+    fonts: &MapFonts,
+    assets: &AssetServer,
+    (card_img, edge_img): (&Handle<Image>, &Handle<Image>),
+) {
+    let id = node.id;
+    let c = node.rect.center();
+    commands
+        .spawn((
+            MapItem,
+            Card(id),
+            sliced(card_img.clone(), palette::CARD, node.rect.size()),
+            Transform::from_translation(c.extend(1.0)),
+            Pickable::default(),
+        ))
+        .observe(move |_: On<Pointer<Over>>, mut h: ResMut<Hovered>| *h = Hovered::Node(id))
+        .observe(|_: On<Pointer<Out>>, mut h: ResMut<Hovered>| *h = Hovered::Nothing);
+    commands.spawn((
+        MapItem,
+        CardEdge(id),
+        sliced(edge_img.clone(), id.color().with_alpha(0.75), node.rect.size()),
+        Transform::from_translation(c.extend(1.2)),
+        Pickable::IGNORE,
+    ));
+    if let Some(icon) = node.icon {
+        commands.spawn((
+            MapItem,
+            Sprite { image: assets.load(id.icon()), color: id.color(), custom_size: Some(icon.size()), ..default() },
+            Transform::from_translation(icon.center().extend(2.0)),
+            Pickable::IGNORE,
+        ));
+    }
+    let (anchor, x_of) = text_anchor(node.centred);
+    let title = &node.title;
+    commands.spawn(label_bundle(
+        title.text.clone(),
+        title.px,
+        fonts.bold.clone(),
+        palette::TEXT,
+        Vec2::new(x_of(title.rect), title.rect.max.y),
+        anchor,
+    ));
+    if let Some(sub) = &node.subtitle {
+        commands.spawn(label_bundle(
+            sub.text.clone(),
+            sub.px,
+            fonts.regular.clone(),
+            palette::DIM,
+            Vec2::new(x_of(sub.rect), sub.rect.max.y),
+            anchor,
+        ));
+    }
+    for (i, line) in node.lines.iter().enumerate() {
+        let right = matches!(id, NodeId::Projector(_));
+        let (anchor, x) = if right {
+            (Anchor::TOP_RIGHT, line.max.x)
+        } else if node.centred {
+            (Anchor::TOP_CENTER, line.center().x)
+        } else {
+            (Anchor::TOP_LEFT, line.min.x)
+        };
+        commands.spawn((
+            label_bundle(
+                String::new(),
+                BODY_PX,
+                fonts.regular.clone(),
+                palette::TEXT,
+                Vec2::new(x, line.max.y),
+                anchor,
+            ),
+            CounterLine(id, i),
+        ));
+    }
+}
+
+/// Where a label's anchor sits on its box.
+fn text_anchor(centred: bool) -> (Anchor, fn(Rect) -> f32) {
+    if centred { (Anchor::TOP_CENTER, |r: Rect| r.center().x) } else { (Anchor::TOP_LEFT, |r: Rect| r.min.x) }
+}
+
+fn draw_wires(mut gizmos: Gizmos, layout: Res<MapLayoutRes>, hovered: Res<Hovered>, focus: Res<super::Focus>) {
+    for (i, wire) in layout.map.wires.iter().enumerate() {
+        let hot = *hovered == Hovered::Wire(i);
+        let dim = focus.dims(wire.from) && focus.dims(wire.to);
+        let color = if hot {
+            Color::WHITE
+        } else if dim {
+            palette::WIRE.with_alpha(0.18)
+        } else {
+            palette::WIRE
+        };
+        gizmos.linestrip_2d(wire.points.iter().copied(), color);
+        // An arrowhead where it arrives.
+        if let [.., a, b] = wire.points.as_slice() {
+            let dir = (*b - *a).normalize_or_zero();
+            let side = Vec2::new(-dir.y, dir.x);
+            let tip = *b - dir * 1.0;
+            for s in [-1.0, 1.0] {
+                gizmos.line_2d(tip, tip - dir * 6.0 + side * 4.0 * s, color);
+            }
+        }
+    }
+}
+
+fn show_counters(
+    states: Res<NodeStates>,
+    layout: Res<MapLayoutRes>,
+    mut q: Query<(&CounterLine, &mut Text2d, &mut TextColor)>,
+) {
+    if !states.is_changed() && !layout.is_changed() {
+        return;
+    }
+    for (c, mut t, mut color) in &mut q {
+        let Some(node) = layout.map.node(c.0) else { continue };
+        let Some(rect) = node.lines.get(c.1) else { continue };
+        let (line, tone) = states.0.get(&c.0).and_then(|l| l.get(c.1)).cloned().unwrap_or_default();
+        // Queue lines share their row with the queue's message sprites.
+        let room = match c.0 {
+            NodeId::Projector(_) => rect.width() * 0.4,
+            NodeId::Saga => rect.width() - super::entities::queue_width(),
+            _ => rect.width(),
+        };
+        let fitted = text::fit(&line, BODY_PX, false, room);
+        if t.0 != fitted {
+            t.0 = fitted;
+        }
+        let want = if tone == Tone::Alert { palette::FAIL } else { Color::srgb(0.80, 0.83, 0.88) };
+        if color.0 != want {
+            color.0 = want;
+        }
+    }
+}
+
+/// The sim's resources the counters read (all optional: the map also
+/// runs before the engine's first tick).
+#[derive(SystemParam)]
+pub struct SimCounters<'w> {
+    store: Option<Res<'w, EventStore>>,
+    log: Option<Res<'w, CommandLog>>,
+    bus: Option<Res<'w, Bus>>,
+    redis: Option<Res<'w, Redis>>,
+    qlog: Option<Res<'w, QueryLog>>,
+    sagas: Option<Res<'w, Sagas>>,
+    wheel: Option<Res<'w, TimerWheel>>,
+    knobs: Option<Res<'w, Knobs>>,
+}
+
+/// Computes every card's live lines from the sim.
 fn node_states(
     mut states: ResMut<NodeStates>,
-    store: Option<Res<EventStore>>,
-    log: Option<Res<CommandLog>>,
-    bus: Option<Res<Bus>>,
-    redis: Option<Res<Redis>>,
-    qlog: Option<Res<QueryLog>>,
-    sagas: Option<Res<Sagas>>,
-    wheel: Option<Res<TimerWheel>>,
-    knobs: Option<Res<Knobs>>,
+    sim: SimCounters,
+    layout: Res<MapLayoutRes>,
     consumers: Query<(&Consumer, &ConsumerQueue, Option<&ProjectorView>)>,
     vendors: Query<&Vendor>,
     cmds: Query<&CommandInFlight>,
     queries: Query<&QueryInFlight>,
     entries: Query<&CacheEntry>,
 ) {
-    let (Some(store), Some(log), Some(bus), Some(redis), Some(qlog), Some(sagas), Some(wheel), Some(knobs)) =
-        (store, log, bus, redis, qlog, sagas, wheel, knobs)
+    let SimCounters {
+        store: Some(store),
+        log: Some(log),
+        bus: Some(bus),
+        redis: Some(redis),
+        qlog: Some(qlog),
+        sagas: Some(sagas),
+        wheel: Some(wheel),
+        knobs: Some(knobs),
+    } = sim
     else {
         return;
     };
     let head = store.head_seq();
-    let mut s = std::collections::BTreeMap::new();
-    s.insert(
-        NodeId::Customer,
-        format!("{} commands  |  {} queries in flight", cmds.iter().count(), queries.iter().count()),
-    );
-    s.insert(
+    let mut s = NodeStates::default();
+    let in_flight = cmds.iter().count() + queries.iter().count();
+    s.put(NodeId::Customer, [plain(format!("{in_flight} in flight"))]);
+    s.put(
         NodeId::CommandApi,
-        format!(
-            "ok {}  |  conflict {}  |  rejected {}",
-            log.count(Outcome::Ok),
-            log.count(Outcome::Conflict),
-            log.count(Outcome::Rejected)
-        ),
+        [
+            plain(format!("ok {}", log.count(Outcome::Ok))),
+            plain(format!("conflict {} · rej {}", log.count(Outcome::Conflict), log.count(Outcome::Rejected))),
+        ],
     );
-    let last = store.row(head).map(|_| format!("head seq {head}")).unwrap_or_else(|| "no streams yet".into());
-    s.insert(NodeId::Aggregate, last);
-    let h = crate::domain::hex(&store.head_hash());
-    s.insert(NodeId::EventStore, format!("{head} events  |  chain {}", &h[..8]));
-    s.insert(
-        NodeId::Outbox,
-        format!(
-            "{} rows waiting{}",
-            store.outbox_pending(),
-            if knobs.publish_fail_pct > 0 { "  |  PUBLISH FAILING" } else { "" }
-        ),
-    );
-    s.insert(
-        NodeId::RabbitMq,
-        format!(
-            "{} in flight  |  {} dups sent{}",
-            bus.in_flight_total(),
-            bus.duplicates_sent,
-            if knobs.reorder { "  |  REORDER" } else { "" }
-        ),
-    );
-    let mut rows = 0;
-    for (c, q, pv) in &consumers {
-        let node = NodeId::of_consumer(c.id);
-        let stalled = matches!(c.id, ConsumerId::Projector(p) if knobs.stalled.contains(&p));
-        let mut line = format!(
-            "lag {}  |  queue {}  |  dup {}  |  buf {}",
-            c.lag(head),
-            q.queue.len(),
-            c.duplicates_skipped,
-            c.buffered
-        );
-        if let Some(pv) = pv {
-            rows += pv.view.rows();
-            if pv.replay.is_some() {
-                line += "  |  REPLAYING";
-            }
-        }
-        if stalled {
-            line += "  |  DOWN";
-        }
-        if let Some((agg, waiting)) = c.buffered_for().next() {
-            let first = waiting.keys().next().copied().unwrap_or(0);
-            line += &format!(
-                "\n{} buffered: {agg} v{first} waits for v{}",
-                c.buffered,
-                c.waiting_for(store.stream_no(agg))
-            );
-        }
-        if c.id == ConsumerId::Orchestrator {
-            line = format!("{} active  |  {} started  |  queue {}", sagas.active(), sagas.started, q.queue.len());
-        }
-        s.insert(node, line);
+    let streams = store.streams();
+    s.put(NodeId::Aggregate, [plain(format!("{streams} stream{}", if streams == 1 { "" } else { "s" }))]);
+    let chain = crate::domain::hex(&store.head_hash());
+    s.put(NodeId::EventStore, [plain(format!("{head} events")), plain(format!("chain {}", &chain[..8]))]);
+    let failing = (knobs.publish_fail_pct > 0)
+        .then(|| (format!("publish fails {}%", knobs.publish_fail_pct), Tone::Alert))
+        .unwrap_or_else(|| plain(format!("{} published", bus.published)));
+    s.put(NodeId::Outbox, [plain(format!("{} waiting", store.outbox_pending())), failing]);
+    let second = if knobs.reorder {
+        ("REORDERING".to_string(), Tone::Alert)
+    } else if knobs.duplicate_pct > 0 {
+        (format!("duplicating {}%", knobs.duplicate_pct), Tone::Alert)
+    } else {
+        plain(format!("{} dups sent", bus.duplicates_sent))
+    };
+    s.put(NodeId::RabbitMq, [plain(format!("{} in flight", bus.in_flight_total())), second]);
+    for (c, _, pv) in &consumers {
+        let ConsumerId::Projector(p) = c.id else {
+            s.put(NodeId::Saga, [plain(format!("{} live · {} started", sagas.active(), sagas.started))]);
+            continue;
+        };
+        let line = if knobs.stalled.contains(&p) {
+            ("DOWN".to_string(), Tone::Alert)
+        } else if pv.is_some_and(|v| v.replay.is_some()) {
+            ("replaying".to_string(), Tone::Alert)
+        } else {
+            plain(format!("lag {}", c.lag(head)))
+        };
+        s.put(NodeId::Projector(p), [line]);
     }
-    s.insert(NodeId::ReadDb, format!("{rows} rows"));
-    s.insert(NodeId::QueryApi, format!("{} served  |  {} hits", qlog.served, qlog.served_hit));
+    s.put(NodeId::QueryApi, [plain(format!("{} served · {} hit", qlog.served, qlog.served_hit))]);
     let populating = entries.iter().filter(|e| e.populating).count();
-    s.insert(
-        NodeId::Redis,
-        format!(
-            "{} keys  |  hit {}  |  miss {}  |  populating {populating}",
-            redis.entries.len(),
-            redis.hits,
-            redis.misses
-        ),
-    );
-    let mut vs: Vec<&Vendor> = vendors.iter().collect();
-    vs.sort_by(|a, b| a.id.cmp(&b.id));
-    for (i, v) in vs.iter().enumerate() {
-        let held: usize = v.inventory.values().map(|i| i.held.len()).sum();
-        let sold: usize = v.inventory.values().map(|i| i.sold.len()).sum();
-        let avail: i64 = v.inventory.values().map(|i| i.available()).sum();
-        let mut line = format!("held {held}  |  sold {sold}  |  free {avail}");
+    let redis_line = if populating > 0 {
+        format!("{} keys · {populating} filling", redis.entries.len())
+    } else {
+        format!("{} keys · {} miss", redis.entries.len(), redis.misses)
+    };
+    s.put(NodeId::Redis, [plain(redis_line)]);
+    s.put(NodeId::Timers, [plain(format!("{} pending", wheel.len()))]);
+    let mut per_card: BTreeMap<NodeId, (usize, usize, Vec<String>)> = BTreeMap::new();
+    for v in &vendors {
+        let Some(node) = layout.map.vendor_node(&v.id) else { continue };
+        let e = per_card.entry(node).or_default();
+        e.0 += v.inventory.values().map(|i| i.held.len()).sum::<usize>();
+        e.1 += v.inventory.values().map(|i| i.sold.len()).sum::<usize>();
         if let Some(ms) = knobs.slow_vendor_ms.get(&v.id) {
-            line += &format!("  |  SLOW +{ms}ms");
+            e.2.push(format!("SLOW +{:.1} s", *ms as f64 / 1000.0));
         }
         if knobs.fail_issue.contains(&v.id) {
-            line += "  |  ISSUE 5xx";
+            e.2.push("ISSUE 5xx".into());
         }
         if knobs.fail_hold.contains(&v.id) {
-            line += "  |  HOLD 5xx";
+            e.2.push("HOLD 5xx".into());
         }
-        s.insert(NodeId::Vendor(i as u8), line);
     }
-    s.insert(NodeId::Timers, format!("{} pending", wheel.len()));
-    if states.0 != s {
-        states.0 = s;
+    for (node, (held, sold, alerts)) in per_card {
+        let line = if alerts.is_empty() {
+            plain(format!("{held} held · {sold} sold"))
+        } else {
+            (alerts.join(" · "), Tone::Alert)
+        };
+        s.put(node, [line]);
+    }
+    if *states != s {
+        *states = s;
+    }
+}
+
+/// The tooltip's text for what is hovered, refreshed every frame.
+fn hover_text(hovered: Res<Hovered>, layout: Res<MapLayoutRes>, states: Res<NodeStates>, mut hover: ResMut<Hover>) {
+    let want = match &*hovered {
+        Hovered::Nothing => Hover::default(),
+        Hovered::Node(n) => Hover {
+            title: layout.map.node(*n).map_or_else(String::new, |b| b.name.clone()),
+            body: n.explain().to_string(),
+            state: states
+                .0
+                .get(n)
+                .map(|l| l.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>().join("\n"))
+                .unwrap_or_default(),
+        },
+        Hovered::Wire(i) => match layout.map.wires.get(*i) {
+            Some(w) => {
+                let name = |n: NodeId| layout.map.node(n).map_or_else(String::new, |b| b.name.clone());
+                Hover {
+                    title: format!("{} → {}", name(w.from), name(w.to)),
+                    body: w.what.to_string(),
+                    state: String::new(),
+                }
+            }
+            None => Hover::default(),
+        },
+        Hovered::Thing { title, body } => Hover { title: title.clone(), body: body.clone(), state: String::new() },
+    };
+    if *hover != want {
+        *hover = want;
     }
 }

@@ -1,21 +1,31 @@
-//! Particles: every command, append, publish, delivery, projection apply,
-//! vendor call and reply, cache get/populate and served query becomes a
-//! sprite travelling its wire (bevy_tweening), coloured by kind; failures
-//! and rejections burst red at their node. Purely decorative: the sim never
+//! Particles: every command, append, publish, delivery, duplicate, apply,
+//! vendor call and reply, query, cache hit and miss becomes a sprite that
+//! travels its wire (bevy_tweening, along the wire's polyline), with a
+//! shape and a colour per kind (see [`Kind`] and the legend), for as long
+//! as the message's simulated transit takes at the current speed, and a
+//! short label (`SeatHeld v1`) when the map is zoomed in. Failures and
+//! rejections burst red at their card. Purely decorative: the sim never
 //! hears back from a particle. The number alive is capped, so a burst ×10
 //! cannot pile them up.
 
-use super::layout::NodeId;
+use super::MapLayoutRes;
+use super::layout::{MapLayout, NodeId, palette};
 use super::map::Hovered;
 use crate::sim::command_api::Outcome;
 use crate::sim::signals::{ApplyOutcome, SimSignal};
+use crate::viewstate::{MapStats, Pinned};
 use bevy::prelude::*;
-use bevy_tweening::lens::{TransformPositionLens, TransformScaleLens};
-use bevy_tweening::{AnimCompletedEvent, Tween, TweenAnim};
+use bevy_tweening::{AnimCompletedEvent, Delay, Lens, Tween, TweenAnim};
 use std::time::Duration;
 
 /// Most particles alive at once; more are counted as dropped.
 pub const MAX_PARTICLES: usize = 600;
+
+/// The shortest a trip is shown, in real milliseconds (a one-tick hop at
+/// full speed would otherwise be invisible).
+pub const MIN_TRIP_MS: f32 = 120.0;
+/// The longest (a 5 s vendor delay at 0.25× would take 20 s).
+pub const MAX_TRIP_MS: f32 = 6_000.0;
 
 #[derive(Resource, Debug, Default, Clone, Copy)]
 pub struct Particles {
@@ -30,6 +40,303 @@ pub struct Particle(pub String);
 
 /// The bigger, golden look of a particle on the pinned causal chain.
 const CHAIN_SIZE: f32 = 16.0;
+const SIZE: f32 = 12.0;
+
+/// What kind of message a particle is: its shape and colour.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Command,
+    Append,
+    Publish,
+    Delivery,
+    Duplicate,
+    Apply,
+    VendorCall,
+    VendorReply,
+    Query,
+    CacheHit,
+    CacheMiss,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 11] = [
+        Kind::Command,
+        Kind::Append,
+        Kind::Publish,
+        Kind::Delivery,
+        Kind::Duplicate,
+        Kind::Apply,
+        Kind::VendorCall,
+        Kind::VendorReply,
+        Kind::Query,
+        Kind::CacheHit,
+        Kind::CacheMiss,
+    ];
+
+    pub fn sprite(self) -> &'static str {
+        match self {
+            Kind::Command => "icons/p_command.png",
+            Kind::Append => "icons/p_event.png",
+            Kind::Publish | Kind::Delivery => "icons/p_envelope.png",
+            Kind::Duplicate => "icons/p_duplicate.png",
+            Kind::Apply => "icons/p_apply.png",
+            Kind::VendorCall | Kind::VendorReply => "icons/p_vendor.png",
+            Kind::Query => "icons/p_query.png",
+            Kind::CacheHit => "icons/p_hit.png",
+            Kind::CacheMiss => "icons/p_miss.png",
+        }
+    }
+
+    pub fn color(self) -> Color {
+        match self {
+            Kind::Command => palette::COMMAND,
+            Kind::Append => palette::EVENT,
+            Kind::Publish => palette::BUS,
+            Kind::Delivery => Color::srgb(0.99, 0.93, 0.62),
+            Kind::Duplicate => palette::DUPLICATE,
+            Kind::Apply => palette::PROJECTOR,
+            Kind::VendorCall => palette::SAGA,
+            Kind::VendorReply => Color::srgb(0.82, 0.75, 1.0),
+            Kind::Query => palette::READ,
+            Kind::CacheHit => Color::srgb(0.35, 0.90, 0.95),
+            Kind::CacheMiss => Color::srgb(0.40, 0.52, 0.98),
+        }
+    }
+
+    /// The legend's words.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Command => "command",
+            Kind::Append => "event appended",
+            Kind::Publish => "published",
+            Kind::Delivery => "delivery",
+            Kind::Duplicate => "duplicate",
+            Kind::Apply => "applied",
+            Kind::VendorCall => "vendor call",
+            Kind::VendorReply => "vendor reply",
+            Kind::Query => "answer",
+            Kind::CacheHit => "cache hit",
+            Kind::CacheMiss => "cache miss",
+        }
+    }
+}
+
+/// What a signal looks like on the map.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fx {
+    /// A particle from one card to another, starting `delay_ms` (simulated)
+    /// from now and taking `ms` (simulated).
+    Travel { from: NodeId, to: NodeId, kind: Kind, label: String, what: String, ms: u64, delay_ms: u64 },
+    /// A ring that bursts at a card.
+    Burst { at: NodeId, color: Color, what: String },
+}
+
+fn travel(from: NodeId, to: NodeId, kind: Kind, label: String, what: String, ms: u64) -> Fx {
+    Fx::Travel { from, to, kind, label, what, ms, delay_ms: 0 }
+}
+
+/// The particles and bursts one signal makes, on the map of the world
+/// being played. A vendor the map has no card for makes none.
+pub fn effects(signal: &SimSignal, map: &MapLayout) -> Vec<Fx> {
+    use Fx::Burst;
+    const HOP: u64 = crate::domain::TICK_MS;
+    match signal {
+        SimSignal::CommandSent { id, .. } => {
+            vec![travel(
+                NodeId::Customer,
+                NodeId::CommandApi,
+                Kind::Command,
+                "cmd".into(),
+                format!("command #{id}"),
+                HOP,
+            )]
+        }
+        SimSignal::CommandDone { id, outcome, .. } => match outcome {
+            Outcome::Ok => vec![travel(
+                NodeId::CommandApi,
+                NodeId::Aggregate,
+                Kind::Command,
+                "decide".into(),
+                format!("command #{id}: folded its stream, decided; appending"),
+                HOP,
+            )],
+            o => vec![Burst {
+                at: NodeId::CommandApi,
+                color: palette::FAIL,
+                what: format!("command #{id}: {}", o.name()),
+            }],
+        },
+        SimSignal::EventAppended { seq, kind, version, .. } => {
+            let label = format!("{} v{version}", kind.name());
+            vec![
+                travel(
+                    NodeId::Aggregate,
+                    NodeId::EventStore,
+                    Kind::Append,
+                    label.clone(),
+                    format!("{label}: seq {seq}"),
+                    HOP,
+                ),
+                travel(
+                    NodeId::EventStore,
+                    NodeId::Outbox,
+                    Kind::Append,
+                    label,
+                    format!("outbox row for seq {seq}"),
+                    HOP,
+                ),
+            ]
+        }
+        SimSignal::OutboxPublished { seq, ok: true, .. } => vec![travel(
+            NodeId::Outbox,
+            NodeId::RabbitMq,
+            Kind::Publish,
+            format!("#{seq}"),
+            format!("publish seq {seq}"),
+            HOP,
+        )],
+        SimSignal::OutboxPublished { seq, ok: false, .. } => vec![Burst {
+            at: NodeId::Outbox,
+            color: palette::FAIL,
+            what: format!("publish of seq {seq} failed: the row stays and retries"),
+        }],
+        SimSignal::MessageSent { seq, kind, version, consumer, duplicate, transit_ms, .. } => {
+            let k = if *duplicate { Kind::Duplicate } else { Kind::Delivery };
+            let label = format!("{}{} v{version}", if *duplicate { "dup " } else { "" }, kind.name());
+            vec![travel(
+                NodeId::RabbitMq,
+                NodeId::of_consumer(*consumer),
+                k,
+                label,
+                format!("{}seq {seq} → {}", if *duplicate { "DUPLICATE " } else { "" }, consumer.name()),
+                *transit_ms,
+            )]
+        }
+        SimSignal::Delivered { .. } => vec![],
+        SimSignal::ProjectionApplied { seq, projection, outcome, .. } => {
+            let at = NodeId::Projector(*projection);
+            match outcome {
+                ApplyOutcome::Applied => vec![travel(
+                    at,
+                    NodeId::ReadDb,
+                    Kind::Apply,
+                    format!("#{seq}"),
+                    format!("{} applied seq {seq}", projection.name()),
+                    HOP,
+                )],
+                ApplyOutcome::DuplicateSkipped => vec![Burst {
+                    at,
+                    color: palette::DIM,
+                    what: format!("{} skipped duplicate seq {seq} (idempotency log)", projection.name()),
+                }],
+                ApplyOutcome::Buffered => vec![Burst {
+                    at,
+                    color: palette::BUFFER,
+                    what: format!("{} buffered seq {seq} (ahead of its version)", projection.name()),
+                }],
+            }
+        }
+        SimSignal::VendorCalled { vendor, op, apply_ms, reply_ms, .. } => {
+            let Some(v) = map.vendor_node(vendor) else { return vec![] };
+            let from = if *op == "search" { NodeId::Redis } else { NodeId::Saga };
+            vec![
+                travel(from, v, Kind::VendorCall, op.to_string(), format!("{op} → {vendor}"), *apply_ms),
+                Fx::Travel {
+                    from: v,
+                    to: from,
+                    kind: Kind::VendorReply,
+                    label: format!("{op} reply"),
+                    what: format!("{vendor} answers the {op}"),
+                    ms: *reply_ms,
+                    delay_ms: *apply_ms,
+                },
+            ]
+        }
+        SimSignal::VendorReplied { vendor, ok, late, .. } => {
+            let Some(v) = map.vendor_node(vendor) else { return vec![] };
+            match (ok, late) {
+                (false, _) => {
+                    vec![Burst { at: v, color: palette::FAIL, what: format!("{vendor} answered with an error") }]
+                }
+                (true, true) => vec![Burst {
+                    at: NodeId::Saga,
+                    color: palette::BUFFER,
+                    what: format!("a LATE reply from {vendor}: its step had timed out, so it is compensated"),
+                }],
+                (true, false) => vec![],
+            }
+        }
+        SimSignal::CacheGet { hit, .. } => {
+            let (k, w) = if *hit { (Kind::CacheHit, "cache hit") } else { (Kind::CacheMiss, "cache miss") };
+            vec![travel(NodeId::QueryApi, NodeId::Redis, k, w.into(), w.into(), HOP)]
+        }
+        SimSignal::CachePopulated { .. } => vec![travel(
+            NodeId::ReadDb,
+            NodeId::Redis,
+            Kind::CacheHit,
+            "fill".into(),
+            "the populator fills the key".into(),
+            HOP,
+        )],
+        SimSignal::QueryServed { .. } => {
+            vec![travel(NodeId::QueryApi, NodeId::Customer, Kind::Query, "answer".into(), "answer".into(), HOP)]
+        }
+        SimSignal::SagaStep { saga, outcome, .. } => {
+            let color = match *outcome {
+                "fail" | "timeout" => palette::FAIL,
+                "compensate ok" | "compensated" => palette::BUFFER,
+                _ => palette::OK,
+            };
+            vec![Burst { at: NodeId::Saga, color, what: format!("saga #{saga}: {outcome}") }]
+        }
+    }
+}
+
+/// Moves a particle along a polyline (ratio = share of its length) and
+/// turns it to face where it goes; it appears on its first step.
+#[derive(Clone, Debug)]
+struct PathLens {
+    points: Vec<Vec2>,
+    length: f32,
+    z: f32,
+}
+
+impl Lens<Transform> for PathLens {
+    fn lerp(&mut self, mut target: Mut<'_, Transform>, ratio: f32) {
+        let mut left = ratio.clamp(0.0, 1.0) * self.length;
+        let mut at = self.points.last().copied().unwrap_or_default();
+        let mut dir = Vec2::X;
+        for w in self.points.windows(2) {
+            let d = w[0].distance(w[1]);
+            if d > 0.0 {
+                dir = (w[1] - w[0]) / d;
+            }
+            if left <= d && d > 0.0 {
+                at = w[0].lerp(w[1], left / d);
+                break;
+            }
+            left -= d;
+        }
+        target.translation = at.extend(self.z);
+        target.rotation = Quat::from_rotation_z(dir.to_angle());
+        target.scale = Vec3::ONE;
+    }
+}
+
+/// A card's flash: its outline grows from `from` to `to` and fades out.
+#[derive(Clone, Debug)]
+struct FlashLens {
+    color: Color,
+    from: Vec2,
+    to: Vec2,
+}
+
+impl Lens<Sprite> for FlashLens {
+    fn lerp(&mut self, mut target: Mut<'_, Sprite>, ratio: f32) {
+        target.custom_size = Some(self.from.lerp(self.to, ratio));
+        target.color = self.color.with_alpha((1.0 - ratio).powf(0.7));
+    }
+}
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Particles>();
@@ -37,189 +344,190 @@ pub(super) fn plugin(app: &mut App) {
     app.add_observer(on_done);
 }
 
-fn on_done(ev: On<AnimCompletedEvent>, mut commands: Commands, q: Query<(), With<Particle>>, mut p: ResMut<Particles>) {
+fn on_done(
+    ev: On<AnimCompletedEvent>,
+    mut commands: Commands,
+    q: Query<(), With<Particle>>,
+    mut p: ResMut<Particles>,
+    mut stats: ResMut<MapStats>,
+) {
     if q.get(ev.anim_entity).is_ok() {
         commands.entity(ev.anim_entity).try_despawn();
         p.alive = p.alive.saturating_sub(1);
+        stats.particles_alive = p.alive;
     }
 }
 
-pub mod colors {
-    use bevy::prelude::Color;
-    pub const COMMAND: Color = Color::srgb(0.98, 0.62, 0.28);
-    pub const EVENT: Color = Color::srgb(0.98, 0.45, 0.35);
-    pub const PUBLISH: Color = Color::srgb(0.98, 0.85, 0.30);
-    pub const DUPLICATE: Color = Color::srgb(0.95, 0.40, 0.95);
-    pub const APPLY: Color = Color::srgb(0.45, 0.90, 0.55);
-    pub const VENDOR: Color = Color::srgb(0.78, 0.58, 0.98);
-    pub const HIT: Color = Color::srgb(0.35, 0.90, 0.95);
-    pub const MISS: Color = Color::srgb(0.30, 0.50, 0.98);
-    pub const QUERY: Color = Color::srgb(0.60, 0.80, 1.0);
-    pub const FAIL: Color = Color::srgb(1.0, 0.15, 0.15);
-    pub const SKIP: Color = Color::srgb(0.6, 0.6, 0.6);
-    pub const BUFFER: Color = Color::srgb(1.0, 0.6, 0.1);
+/// Real milliseconds a trip of `sim_ms` takes at `speed`.
+pub fn trip_ms(sim_ms: u64, speed: f32) -> f32 {
+    (sim_ms.max(crate::domain::TICK_MS) as f32 / speed.max(0.01)).clamp(MIN_TRIP_MS, MAX_TRIP_MS)
 }
 
-pub(super) enum Fx {
-    Travel(NodeId, NodeId, Color, String),
-    Burst(NodeId, Color, String),
-}
-
-pub(super) fn effects(signal: &SimSignal) -> Vec<Fx> {
-    use Fx::*;
-    use colors::*;
-    match signal {
-        SimSignal::CommandSent { id, .. } => {
-            vec![Travel(NodeId::Customer, NodeId::CommandApi, COMMAND, format!("command #{id}"))]
-        }
-        SimSignal::CommandDone { id, outcome, .. } => match outcome {
-            Outcome::Ok => vec![Travel(NodeId::CommandApi, NodeId::Aggregate, COMMAND, format!("command #{id} ok"))],
-            o => vec![Burst(NodeId::CommandApi, FAIL, format!("command #{id}: {}", o.name()))],
-        },
-        SimSignal::EventAppended { seq, kind, .. } => vec![
-            Travel(NodeId::Aggregate, NodeId::EventStore, EVENT, format!("{} seq {seq}", kind.name())),
-            Travel(NodeId::EventStore, NodeId::Outbox, EVENT, format!("outbox row seq {seq}")),
-        ],
-        SimSignal::OutboxPublished { seq, ok: true, .. } => {
-            vec![Travel(NodeId::Outbox, NodeId::RabbitMq, PUBLISH, format!("publish seq {seq}"))]
-        }
-        SimSignal::OutboxPublished { seq, ok: false, .. } => {
-            vec![Burst(NodeId::Outbox, FAIL, format!("publish of seq {seq} failed: the row stays and retries"))]
-        }
-        SimSignal::Delivered { seq, consumer, duplicate, .. } => vec![Travel(
-            NodeId::RabbitMq,
-            NodeId::of_consumer(*consumer),
-            if *duplicate { DUPLICATE } else { PUBLISH },
-            format!("{}seq {seq} → {}", if *duplicate { "DUPLICATE " } else { "" }, consumer.name()),
-        )],
-        SimSignal::ProjectionApplied { seq, projection, outcome, .. } => match outcome {
-            ApplyOutcome::Applied => vec![Travel(
-                NodeId::Projector(*projection),
-                NodeId::ReadDb,
-                APPLY,
-                format!("{} applied seq {seq}", projection.name()),
-            )],
-            ApplyOutcome::DuplicateSkipped => vec![Burst(
-                NodeId::Projector(*projection),
-                SKIP,
-                format!("{} skipped duplicate seq {seq}", projection.name()),
-            )],
-            ApplyOutcome::Buffered => vec![Burst(
-                NodeId::Projector(*projection),
-                BUFFER,
-                format!("{} buffered seq {seq} (ahead of its version)", projection.name()),
-            )],
-        },
-        SimSignal::VendorCalled { vendor, op, .. } => {
-            let v = vendor_node(vendor.as_str());
-            let from = if *op == "search" { NodeId::Redis } else { NodeId::Saga };
-            vec![Travel(from, v, VENDOR, format!("{op} → {vendor}"))]
-        }
-        SimSignal::VendorReplied { vendor, ok, late, .. } => {
-            let v = vendor_node(vendor.as_str());
-            let c = if !ok {
-                FAIL
-            } else if *late {
-                DUPLICATE
-            } else {
-                VENDOR
-            };
-            let what =
-                format!("{}reply from {vendor}{}", if *late { "LATE " } else { "" }, if *ok { "" } else { ": error" });
-            vec![Travel(v, NodeId::Saga, c, what)]
-        }
-        SimSignal::CacheGet { hit, .. } => vec![Travel(
-            NodeId::QueryApi,
-            NodeId::Redis,
-            if *hit { HIT } else { MISS },
-            if *hit { "cache hit".into() } else { "cache miss".into() },
-        )],
-        SimSignal::CachePopulated { .. } => {
-            vec![Travel(NodeId::ReadDb, NodeId::Redis, HIT, "populator fills the key".into())]
-        }
-        SimSignal::QueryServed { .. } => vec![Travel(NodeId::QueryApi, NodeId::Customer, QUERY, "answer".into())],
-        SimSignal::SagaStep { saga, outcome, .. } => {
-            let c = match *outcome {
-                "fail" | "timeout" => FAIL,
-                "compensate ok" | "compensated" => BUFFER,
-                _ => APPLY,
-            };
-            vec![Burst(NodeId::Saga, c, format!("saga #{saga}: {outcome}"))]
-        }
-    }
-}
-
-fn vendor_node(id: &str) -> NodeId {
-    match id {
-        "V1" => NodeId::Vendor(0),
-        "V2" => NodeId::Vendor(1),
-        _ => NodeId::Vendor(2),
-    }
-}
-
+#[allow(clippy::too_many_arguments)]
 fn spawn_particles(
     mut commands: Commands,
     mut signals: MessageReader<SimSignal>,
     mut particles: ResMut<Particles>,
+    mut stats: ResMut<MapStats>,
     assets: Res<AssetServer>,
     time: Res<Time<Virtual>>,
-    panels: Option<Res<crate::ui::panels::PanelState>>,
+    pinned: Res<Pinned>,
+    layout: Res<MapLayoutRes>,
+    cam: Single<&Projection, With<Camera2d>>,
 ) {
-    let pinned = panels.and_then(|p| p.pinned.correlation);
-    let speed = time.relative_speed().max(0.01);
-    let travel_ms = (300.0 / speed).clamp(40.0, 900.0) as u64;
-    let dot: Handle<Image> = assets.load("icons/dot.png");
-    let ring: Handle<Image> = assets.load("icons/ring.png");
+    let speed = time.relative_speed();
+    let zoomed_in = matches!(*cam, Projection::Orthographic(o) if o.scale < 0.7);
+    let edge: Handle<Image> = assets.load("icons/card_edge.png");
     for signal in signals.read() {
-        let on_chain = pinned == Some(signal.correlation());
-        for fx in effects(signal) {
+        let on_chain = pinned.correlation == Some(signal.correlation());
+        for fx in effects(signal, &layout.map) {
             if particles.alive >= MAX_PARTICLES {
                 particles.dropped += 1;
                 continue;
             }
             particles.alive += 1;
             particles.spawned += 1;
-            let mut e = match fx {
-                Fx::Travel(from, to, color, what) => {
-                    let (a, b) = (from.pos().extend(5.0), to.pos().extend(5.0));
+            let (e, what) = match fx {
+                Fx::Travel { from, to, kind, label, what, ms, delay_ms } => {
+                    let Some((wire, reverse)) = layout.map.wire(from, to) else {
+                        particles.alive -= 1;
+                        continue;
+                    };
+                    let mut points = wire.points.clone();
+                    if reverse {
+                        points.reverse();
+                    }
+                    let lens = PathLens { length: wire.length(), points, z: if on_chain { 6.0 } else { 5.0 } };
                     let tween = Tween::new(
                         EaseFunction::QuadraticInOut,
-                        Duration::from_millis(travel_ms),
-                        TransformPositionLens { start: a, end: b },
+                        Duration::from_secs_f32(trip_ms(ms, speed) / 1000.0),
+                        lens,
                     );
-                    commands.spawn((
-                        Particle(what),
+                    let anim = if delay_ms > 0 {
+                        TweenAnim::new(
+                            Delay::new(Duration::from_secs_f32(trip_ms(delay_ms, speed) / 1000.0)).then(tween),
+                        )
+                    } else {
+                        TweenAnim::new(tween)
+                    };
+                    let (color, size) = if on_chain { (super::chain::GOLD, CHAIN_SIZE) } else { (kind.color(), SIZE) };
+                    let mut e = commands.spawn((
+                        Particle(what.clone()),
                         Sprite {
-                            image: dot.clone(),
-                            color: if on_chain { super::chain::GOLD } else { color },
-                            custom_size: Some(Vec2::splat(if on_chain { CHAIN_SIZE } else { 10.0 })),
+                            image: assets.load(kind.sprite()),
+                            color,
+                            custom_size: Some(Vec2::splat(size)),
                             ..default()
                         },
-                        Transform::from_translation(a),
-                        TweenAnim::new(tween),
-                    ))
+                        // Hidden (scale 0) until its first step puts it on the wire.
+                        Transform::from_scale(Vec3::ZERO),
+                        anim,
+                    ));
+                    if zoomed_in || on_chain {
+                        e.with_child((
+                            Text2d::new(label),
+                            TextFont::from_font_size(11.0),
+                            TextColor(color),
+                            bevy::sprite::Anchor::BOTTOM_CENTER,
+                            Transform::from_translation(Vec3::new(0.0, size * 0.6, 0.1)),
+                        ));
+                    }
+                    (e.id(), what)
                 }
-                Fx::Burst(at, color, what) => {
+                Fx::Burst { at, color, what } => {
+                    let Some(card) = layout.map.node(at) else {
+                        particles.alive -= 1;
+                        continue;
+                    };
+                    // The card's own outline flashes outwards and fades: it
+                    // never covers the card's text.
+                    let size = card.rect.size();
                     let tween = Tween::new(
                         EaseFunction::QuadraticOut,
-                        Duration::from_millis(travel_ms * 2),
-                        TransformScaleLens { start: Vec3::splat(0.4), end: Vec3::splat(1.6) },
+                        Duration::from_secs_f32(trip_ms(300, speed) / 1000.0 * 2.0),
+                        FlashLens { color, from: size + Vec2::splat(2.0), to: size + Vec2::splat(16.0) },
                     );
-                    commands.spawn((
-                        Particle(what),
-                        Sprite { image: ring.clone(), color, custom_size: Some(Vec2::splat(64.0)), ..default() },
-                        Transform::from_translation(at.pos().extend(4.0)),
+                    let e = commands.spawn((
+                        Particle(what.clone()),
+                        super::map::sliced(edge.clone(), color, size),
+                        Transform::from_translation(card.center().extend(4.0)),
                         TweenAnim::new(tween),
-                    ))
+                    ));
+                    (e.id(), what)
                 }
             };
-            e.insert(Pickable::default())
+            let _ = what;
+            commands
+                .entity(e)
+                .insert(Pickable::default())
                 .observe(|ev: On<Pointer<Over>>, q: Query<&Particle>, mut h: ResMut<Hovered>| {
                     if let Ok(p) = q.get(ev.entity) {
-                        *h = Hovered::Particle(p.0.clone());
+                        *h = Hovered::Thing { title: "in flight".into(), body: p.0.clone() };
                     }
                 })
                 .observe(|_: On<Pointer<Out>>, mut h: ResMut<Hovered>| *h = Hovered::Nothing);
         }
+    }
+    stats.particles_alive = particles.alive;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::EventKind;
+
+    #[test]
+    fn a_booking_at_the_fifth_vendor_flies_to_the_fifth_vendor_card() {
+        let map = MapLayout::new(&super::super::layout::world_with_vendors(5));
+        let call =
+            SimSignal::VendorCalled { vendor: "V5".into(), op: "hold", apply_ms: 200, reply_ms: 150, correlation: 1 };
+        let fx = effects(&call, &map);
+        assert!(
+            fx.iter().any(|f| matches!(
+                f,
+                Fx::Travel { from: NodeId::Saga, to: NodeId::Vendor(4), kind: Kind::VendorCall, ms: 200, .. }
+            )),
+            "{fx:?}"
+        );
+        assert!(
+            fx.iter().any(|f| matches!(
+                f,
+                Fx::Travel { from: NodeId::Vendor(4), to: NodeId::Saga, delay_ms: 200, ms: 150, .. }
+            )),
+            "the reply comes back after the request arrived: {fx:?}"
+        );
+        for f in &fx {
+            let Fx::Travel { from, to, .. } = f else { continue };
+            assert!(map.wire(*from, *to).is_some(), "{from:?}→{to:?} has a wire to travel");
+        }
+        // A vendor the world does not have: nothing flies, least of all to
+        // some other vendor's card.
+        let ghost =
+            SimSignal::VendorCalled { vendor: "V9".into(), op: "hold", apply_ms: 1, reply_ms: 1, correlation: 1 };
+        assert!(effects(&ghost, &map).is_empty());
+    }
+
+    #[test]
+    fn kinds_differ_in_shape_or_colour_and_trips_follow_the_simulated_transit() {
+        for (i, a) in Kind::ALL.iter().enumerate() {
+            for b in &Kind::ALL[i + 1..] {
+                assert!(a.sprite() != b.sprite() || a.color() != b.color(), "{a:?} looks like {b:?}");
+            }
+        }
+        let sent = |ms| SimSignal::MessageSent {
+            seq: 3,
+            kind: EventKind::SeatHeld,
+            version: 1,
+            consumer: crate::sim::bus::ConsumerId::Orchestrator,
+            duplicate: false,
+            transit_ms: ms,
+            correlation: 1,
+        };
+        let map = MapLayout::default();
+        let Fx::Travel { ms, to, label, .. } = &effects(&sent(150), &map)[0] else { panic!() };
+        assert_eq!((*ms, *to, label.as_str()), (150, NodeId::Saga, "SeatHeld v1"));
+        assert!(trip_ms(150, 1.0) > trip_ms(50, 1.0) || trip_ms(50, 1.0) == MIN_TRIP_MS);
+        assert!((trip_ms(2_000, 2.0) - 1_000.0).abs() < 1e-3, "2 s of simulated transit at 2× is 1 s");
+        assert_eq!(trip_ms(1, 16.0), MIN_TRIP_MS);
     }
 }

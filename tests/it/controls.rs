@@ -17,7 +17,7 @@ fn app() -> App {
     app.add_plugins(runner::plugin);
     app.insert_resource(Script::new(sc));
     app.insert_resource(ButtonInput::<KeyCode>::default());
-    app.add_plugins(controls::plugin);
+    app.add_plugins((controls::plugin, cqrs_tickets::session::plugin));
     app.update();
     app
 }
@@ -166,7 +166,7 @@ fn scrubbing_back_gives_the_same_state_as_a_fresh_headless_run_to_that_tick() {
     app.add_plugins(runner::plugin);
     app.insert_resource(Script::new(sc.clone()));
     app.insert_resource(ButtonInput::<KeyCode>::default());
-    app.add_plugins(controls::plugin);
+    app.add_plugins((controls::plugin, cqrs_tickets::session::plugin));
     let fingerprint = |app: &App| cqrs_tickets::domain::hex(&app.world().resource::<EventStore>().head_hash());
     for _ in 0..300 {
         app.update();

@@ -2,9 +2,9 @@
 //! restarts from tick 0 with it; a broken edit is refused, not fatal.
 
 use bevy::prelude::*;
-use cqrs_tickets::app::{ScenarioSource, watch_scenario};
 use cqrs_tickets::scenario::Scenario;
 use cqrs_tickets::scenario::runner::{self, Script};
+use cqrs_tickets::session::{ScenarioSource, watch_scenario};
 use cqrs_tickets::sim::errors::SimErrors;
 use cqrs_tickets::sim::world::SimClock;
 use cqrs_tickets::testing::sim_app;

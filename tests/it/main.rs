@@ -6,6 +6,7 @@ mod determinism;
 mod engine;
 mod hot_reload;
 mod invariants;
+mod map;
 mod reliability;
 mod scenarios;
 mod tables;

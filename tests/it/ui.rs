@@ -232,7 +232,7 @@ fn picker_app() -> App {
     let mut app = sim_app(sc.world.clone(), 5);
     app.add_plugins(runner::plugin);
     app.insert_resource(Script::new(sc));
-    app.add_plugins(controls::plugin);
+    app.add_plugins((controls::plugin, cqrs_tickets::session::plugin));
     app.update();
     app
 }

@@ -1,0 +1,72 @@
+//! Plain words for the lesson: what each safeguard prevents, and what a
+//! broken invariant means, for the safeguards panel and the caption.
+
+use crate::sim::invariants as inv;
+
+/// What goes wrong without safeguard `name` (a name of `Mechanisms::NAMES`).
+pub fn without(name: &str) -> &'static str {
+    match name {
+        "optimistic-concurrency" => {
+            "Without it two buyers of the last seat both win: the store takes two version-1 events for one seat (oversold)."
+        }
+        "idempotency" => {
+            "Without it a projector applies a redelivered event twice: at-least-once delivery turns into double counting."
+        }
+        "ordering-buffer" => {
+            "Without it BookingDetail applies events out of order: its view no longer equals the same view rebuilt from the log."
+        }
+        "single-flight" => {
+            "Without it a cache stampede sends every waiting customer to the Read DB: 200 populator calls instead of one."
+        }
+        "write-through" => {
+            "Without it a customer who just booked does not see the booking until the projection catches up."
+        }
+        "compensation" => {
+            "Without it a failed saga stops half-way: vendor holds leak and a paid booking is never refunded."
+        }
+        _ => "",
+    }
+}
+
+/// An invariant in plain words: what broke, and which safeguard keeps it.
+pub fn explain(invariant: &str) -> &'static str {
+    match invariant {
+        inv::NO_DOUBLE_BOOKING => {
+            "A seat was sold twice: two appends of the same version both went in. The store's unique key on (aggregate, version), optimistic concurrency, is what turns the second one into a `conflict`."
+        }
+        inv::EXACTLY_ONCE => {
+            "A projector applied the same event twice. Delivery is at-least-once, so duplicates arrive; the idempotency log, keyed on (aggregate, version), is what skips them."
+        }
+        inv::REBUILD_EQUAL => {
+            "A projection no longer equals the same projection rebuilt from the log: events were applied out of order or twice. The ordering buffer and the idempotency log keep views a pure fold of the log."
+        }
+        inv::SAGAS_SETTLE => {
+            "A saga stopped half-way and left a vendor hold behind. Each step needs a compensation that undoes it, run in reverse order when a later step fails."
+        }
+        inv::MONEY => {
+            "The money does not add up: captured − refunded ≠ the revenue of issued tickets. A failed booking was never refunded."
+        }
+        inv::GDPR => "A projection still shows an erased customer's personal data.",
+        inv::CHAIN => "The event log was changed after the fact: its hash chain no longer verifies.",
+        inv::LIVENESS => {
+            "The run never settled: work is still pending (a saga waiting forever, a queue that never drains)."
+        }
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::Mechanisms;
+
+    #[test]
+    fn every_safeguard_and_invariant_has_words() {
+        for n in Mechanisms::NAMES {
+            assert!(!without(n).is_empty(), "{n}");
+        }
+        for n in inv::ALL {
+            assert!(!explain(n).is_empty(), "{n}");
+        }
+    }
+}

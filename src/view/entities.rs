@@ -1,0 +1,752 @@
+//! The engine's entities drawn on the map, so a newcomer sees things, not
+//! counters: each consumer's queue as a stack of message sprites (a bounded
+//! number, then "+k"), the outbox rows waiting, the store's newest rows,
+//! the streams touched last, Redis keys as chips (TTL ring, populating
+//! spinner, waiter count), live sagas as their step chains, each vendor's
+//! seat grid (free / held / sold), the customers and the Read DB's tables.
+//!
+//! A fixed set of slots is spawned per layout and filled from the sim when
+//! the tick changes, so a frame costs the same at 10^2 and 10^6 events.
+//! Every slot is hoverable. Reads the sim; never writes it.
+
+use super::layout::{BODY_LINE, BODY_PX, MapLayout, NodeId, palette};
+use super::map::{CHIP_SLICE, Hovered, label_bundle, sliced_by};
+use super::text;
+use super::{MapItem, MapLayoutRes, fonts::MapFonts};
+use crate::domain::{EventKind, Status};
+use crate::sim::bus::{BusMessage, ConsumerId};
+use crate::sim::config::Catalog;
+use crate::sim::consumer::ConsumerQueue;
+use crate::sim::projectors::{Projection, ProjectorView};
+use crate::sim::query_api::CacheEntry;
+use crate::sim::saga::{Saga, SagaDone, SagaState, StepAction};
+use crate::sim::store::{AggregateRow, Aggregates, EventStore};
+use crate::sim::vendors::Vendor;
+use crate::sim::world::{Customers, SimClock};
+use bevy::asset::RenderAssetUsages;
+use bevy::ecs::system::SystemParam;
+use bevy::image::ImageSampler;
+use bevy::prelude::*;
+use bevy::render::render_resource::{Extent3d, TextureDimension, TextureFormat};
+use bevy::sprite::Anchor;
+use std::collections::BTreeMap;
+
+/// Message sprites drawn per queue before "+k".
+pub const QUEUE_SPRITES: usize = 6;
+/// Rows in the store, aggregate and outbox strips.
+pub const STRIP_ROWS: usize = 5;
+/// Redis chips drawn before "+k keys".
+pub const CHIPS: usize = 6;
+/// Live sagas drawn as step chains.
+pub const SAGA_ROWS: usize = 4;
+const MSG: f32 = 9.0;
+
+/// How wide a queue's drawing is (its sprites and its "+k").
+pub fn queue_width() -> f32 {
+    QUEUE_SPRITES as f32 * (MSG + 2.0) + 34.0
+}
+const CHIP_H: f32 = 22.0;
+const ROW_H: f32 = 17.0;
+
+/// Which group of slots a slot belongs to.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Group {
+    Queue(NodeId),
+    Store,
+    Aggregates,
+    Outbox,
+    Cache,
+    Sagas,
+    Customers,
+    ReadDb,
+}
+
+/// Slot `1` of group `0`: a chip or sprite, and its text.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot(pub Group, pub usize);
+
+/// The text of a slot.
+#[derive(Component, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlotText(pub Group, pub usize);
+
+/// What a slot shows now.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Item {
+    pub text: String,
+    pub color: Color,
+    pub hover: (String, String),
+    /// A Redis chip's TTL left (0..1), whether it is being filled, waiters.
+    pub ttl: Option<(f32, bool, usize)>,
+    /// A saga row's steps, as colours.
+    pub steps: Vec<Color>,
+}
+
+/// Everything the slots show, per group, and each group's "+k".
+#[derive(Resource, Clone, Debug, Default)]
+pub struct Board {
+    pub items: BTreeMap<Group, Vec<Item>>,
+    pub more: BTreeMap<Group, usize>,
+    tick: Option<u64>,
+}
+
+/// A vendor flight's seat grid: one pixel per seat in an image.
+#[derive(Component, Clone, Debug)]
+pub struct SeatGrid {
+    pub vendor: crate::domain::VendorId,
+    pub flight: crate::domain::FlightId,
+    pub image: Handle<Image>,
+    pub cols: u32,
+}
+
+/// A "+k" counter after a group.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct More(pub Group);
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Board>();
+    app.add_systems(Update, spawn_slots.in_set(super::Relayout).after(super::map::spawn_map));
+    app.add_systems(Update, (fill_board, show_board, show_seats, draw_rings).chain().in_set(super::MapSystems));
+}
+
+/// Where each slot of a group sits (its box), for this layout.
+pub fn slot_rects(map: &MapLayout, group: Group) -> Vec<Rect> {
+    match group {
+        Group::Queue(node) => {
+            let Some(n) = map.node(node) else { return vec![] };
+            let Some(line) = n.lines.first() else { return vec![] };
+            // Projectors: the left of their one line; the orchestrator: the
+            // right end of its line.
+            let y = line.center().y;
+            let x0 = if node == NodeId::Saga { line.max.x - queue_width() } else { line.min.x };
+            (0..QUEUE_SPRITES)
+                .map(|i| {
+                    Rect::from_center_size(Vec2::new(x0 + MSG / 2.0 + i as f32 * (MSG + 2.0), y), Vec2::splat(MSG))
+                })
+                .collect()
+        }
+        Group::Store | Group::Aggregates | Group::Outbox => {
+            let z = match group {
+                Group::Store => map.zones.store,
+                Group::Aggregates => map.zones.aggregates,
+                _ => map.zones.outbox,
+            };
+            (0..STRIP_ROWS)
+                .map(|i| {
+                    let top = z.max.y - i as f32 * (ROW_H + 2.0);
+                    Rect::new(z.min.x, top - ROW_H, z.max.x, top)
+                })
+                .filter(|r| r.min.y >= map.zones.store.min.y - 0.5)
+                .collect()
+        }
+        Group::Cache => {
+            let z = map.zones.cache;
+            let w = (z.width() - 6.0) / 2.0;
+            (0..CHIPS)
+                .map(|i| {
+                    let (col, row) = ((i % 2) as f32, (i / 2) as f32);
+                    let top = z.max.y - row * (CHIP_H + 6.0);
+                    Rect::new(z.min.x + col * (w + 6.0), top - CHIP_H, z.min.x + col * (w + 6.0) + w, top)
+                })
+                .collect()
+        }
+        Group::Sagas => body_rows(map, NodeId::Saga, 20.0, SAGA_ROWS),
+        Group::Customers => body_rows(map, NodeId::Customer, ROW_H + 2.0, 16),
+        Group::ReadDb => body_rows(map, NodeId::ReadDb, ROW_H + 2.0, Projection::ALL.len()),
+    }
+}
+
+/// Up to `n` rows of height `h` in a card's body, top down.
+fn body_rows(map: &MapLayout, node: NodeId, h: f32, n: usize) -> Vec<Rect> {
+    let Some(card) = map.node(node) else { return vec![] };
+    let b = card.body;
+    (0..n)
+        .map(|i| Rect::new(b.min.x, b.max.y - (i as f32 + 1.0) * h, b.max.x, b.max.y - i as f32 * h))
+        .filter(|r| r.min.y >= b.min.y - 0.5)
+        .collect()
+}
+
+fn groups(map: &MapLayout) -> Vec<Group> {
+    let mut g: Vec<Group> = Projection::ALL.iter().map(|p| Group::Queue(NodeId::Projector(*p))).collect();
+    g.push(Group::Queue(NodeId::Saga));
+    g.extend([Group::Store, Group::Aggregates, Group::Outbox, Group::Cache, Group::Sagas, Group::Customers]);
+    g.push(Group::ReadDb);
+    g.retain(|grp| !slot_rects(map, *grp).is_empty());
+    g
+}
+
+fn hover_observers(e: &mut EntityCommands, group: Group, i: usize) {
+    e.observe(move |_: On<Pointer<Over>>, board: Res<Board>, mut h: ResMut<Hovered>| {
+        if let Some(item) = board.items.get(&group).and_then(|v| v.get(i)) {
+            *h = Hovered::Thing { title: item.hover.0.clone(), body: item.hover.1.clone() };
+        }
+    })
+    .observe(|_: On<Pointer<Out>>, mut h: ResMut<Hovered>| *h = Hovered::Nothing);
+}
+
+fn spawn_slots(
+    mut commands: Commands,
+    layout: Res<MapLayoutRes>,
+    fonts: Res<MapFonts>,
+    assets: Res<AssetServer>,
+    catalog: Option<Res<Catalog>>,
+    mut images: ResMut<Assets<Image>>,
+    mut board: ResMut<Board>,
+) {
+    if !layout.is_changed() {
+        return;
+    }
+    board.tick = None;
+    let map = &layout.map;
+    let chip: Handle<Image> = assets.load("icons/chip.png");
+    let envelope: Handle<Image> = assets.load("icons/p_envelope.png");
+    for group in groups(map) {
+        let rects = slot_rects(map, group);
+        for (i, r) in rects.iter().enumerate() {
+            let mut e = match group {
+                Group::Queue(_) => commands.spawn((
+                    Sprite { image: envelope.clone(), custom_size: Some(r.size()), ..default() },
+                    Transform::from_translation(r.center().extend(4.0)),
+                )),
+                Group::Customers | Group::ReadDb | Group::Sagas => commands.spawn((
+                    Sprite::from_color(Color::NONE, r.size()),
+                    Transform::from_translation(r.center().extend(1.5)),
+                )),
+                _ => commands.spawn((
+                    sliced_by(chip.clone(), palette::CARD, r.size(), CHIP_SLICE.min(r.height() / 2.0 - 0.5)),
+                    Transform::from_translation(r.center().extend(1.5)),
+                )),
+            };
+            e.insert((MapItem, Slot(group, i), Visibility::Hidden, Pickable::default()));
+            hover_observers(&mut e, group, i);
+            if matches!(group, Group::Queue(_)) {
+                continue;
+            }
+            let pad = if matches!(group, Group::Cache) { CHIP_H + 2.0 } else { 6.0 };
+            commands.spawn((
+                label_bundle(
+                    String::new(),
+                    BODY_PX,
+                    fonts.regular.clone(),
+                    palette::TEXT,
+                    Vec2::new(r.min.x + pad, r.center().y + BODY_LINE / 2.0),
+                    Anchor::TOP_LEFT,
+                ),
+                SlotText(group, i),
+                Visibility::Hidden,
+            ));
+        }
+        // The "+k" after the group.
+        let Some(last) = rects.last() else { continue };
+        let (at, anchor) = match group {
+            Group::Queue(_) => (Vec2::new(last.max.x + 3.0, last.center().y + BODY_LINE / 2.0), Anchor::TOP_LEFT),
+            _ => (Vec2::new(last.max.x, last.min.y - 1.0), Anchor::TOP_RIGHT),
+        };
+        commands.spawn((
+            label_bundle(String::new(), BODY_PX, fonts.regular.clone(), palette::DIM, at, anchor),
+            More(group),
+        ));
+    }
+    if let Some(catalog) = catalog {
+        spawn_seat_grids(&mut commands, map, &layout.world, &catalog, &mut images, &fonts);
+    }
+}
+
+/// A grid image per flight of each vendor card, as many as its body holds.
+fn spawn_seat_grids(
+    commands: &mut Commands,
+    map: &MapLayout,
+    world: &crate::sim::config::WorldConfig,
+    catalog: &Catalog,
+    images: &mut Assets<Image>,
+    fonts: &MapFonts,
+) {
+    let mut rows_used: BTreeMap<NodeId, usize> = BTreeMap::new();
+    let mut flights_of: BTreeMap<NodeId, usize> = BTreeMap::new();
+    for f in &world.flights {
+        if let Some(node) = map.vendor_node(&f.vendor) {
+            *flights_of.entry(node).or_default() += 1;
+        }
+    }
+    for f in &world.flights {
+        let Some(node) = map.vendor_node(&f.vendor) else { continue };
+        let Some(card) = map.node(node) else { continue };
+        let Some(info) = catalog.flights.get(&f.id) else { continue };
+        let b = card.body;
+        // Rows share the body, at least a 22 px strip each (then "+k").
+        let n = flights_of.get(&node).copied().unwrap_or(1) as f32;
+        let row_h = (b.height() / n).clamp(22.0, 44.0);
+        let used = rows_used.entry(node).or_default();
+        let top = b.max.y - *used as f32 * row_h;
+        if top - row_h < b.min.y {
+            continue;
+        }
+        *used += 1;
+        let seats = info.seat_list.len().max(1) as u32;
+        let cols = seats.div_ceil(6);
+        let mut image = Image::new_fill(
+            Extent3d { width: cols, height: 6, depth_or_array_layers: 1 },
+            TextureDimension::D2,
+            &[0, 0, 0, 0],
+            TextureFormat::Rgba8UnormSrgb,
+            RenderAssetUsages::default(),
+        );
+        image.sampler = ImageSampler::nearest();
+        let handle = images.add(image);
+        let label_w = text::width("WWWWWW", BODY_PX, false).min(b.width() * 0.4);
+        let grid = Rect::new(b.min.x + label_w + 4.0, top - row_h + 2.0, b.max.x, top - 2.0);
+        let cell = (grid.width() / cols as f32).min(grid.height() / 6.0).min(7.0);
+        let size = Vec2::new(cell * cols as f32, cell * 6.0);
+        commands.spawn((
+            MapItem,
+            SeatGrid { vendor: f.vendor.clone(), flight: f.id.clone(), image: handle.clone(), cols },
+            Sprite { image: handle, custom_size: Some(size), ..default() },
+            Anchor::TOP_LEFT,
+            Transform::from_translation(Vec2::new(grid.min.x, grid.max.y).extend(2.0)),
+            Pickable::default(),
+        ));
+        commands.spawn(label_bundle(
+            text::fit(f.id.as_str(), BODY_PX, false, label_w),
+            BODY_PX,
+            fonts.regular.clone(),
+            palette::DIM,
+            Vec2::new(b.min.x, top - 2.0),
+            Anchor::TOP_LEFT,
+        ));
+    }
+}
+
+/// The sim's state the board is filled from.
+#[derive(SystemParam)]
+pub struct BoardSources<'w, 's> {
+    clock: Option<Res<'w, SimClock>>,
+    store: Option<Res<'w, EventStore>>,
+    aggregates: Option<Res<'w, Aggregates>>,
+    customers: Option<Res<'w, Customers>>,
+    queues: Query<'w, 's, &'static ConsumerQueue>,
+    messages: Query<'w, 's, &'static BusMessage>,
+    rows: Query<'w, 's, &'static AggregateRow>,
+    entries: Query<'w, 's, &'static CacheEntry>,
+    sagas: Query<'w, 's, &'static Saga, Without<SagaDone>>,
+    views: Query<'w, 's, &'static ProjectorView>,
+}
+
+fn fill_board(mut board: ResMut<Board>, src: BoardSources, layout: Res<MapLayoutRes>) {
+    let tick = src.clock.as_ref().map(|c| c.tick);
+    if board.tick == tick && !layout.is_changed() {
+        return;
+    }
+    board.tick = tick;
+    let now = tick.unwrap_or(0);
+    let map = &layout.map;
+    let mut items: BTreeMap<Group, Vec<Item>> = BTreeMap::new();
+    let mut more: BTreeMap<Group, usize> = BTreeMap::new();
+    let mut put = |g: Group, list: Vec<Item>, total: usize| {
+        let n = slot_rects(map, g).len();
+        more.insert(g, total.saturating_sub(n.min(list.len())));
+        items.insert(g, list.into_iter().take(n).collect());
+    };
+    for q in &src.queues {
+        let node = NodeId::of_consumer(q.id);
+        let list: Vec<Item> = q
+            .queue
+            .iter()
+            .take(QUEUE_SPRITES)
+            .filter_map(|e| src.messages.get(*e).ok())
+            .map(|m| message_item(m, q.id))
+            .collect();
+        put(Group::Queue(node), list, q.queue.len());
+    }
+    if let Some(store) = &src.store {
+        let head = store.head_seq();
+        let newest: Vec<Item> =
+            (1..=head).rev().take(STRIP_ROWS).filter_map(|seq| store.event(seq)).map(event_item).collect();
+        put(Group::Store, newest, head as usize);
+        let waiting: Vec<Item> = store
+            .outbox_waiting()
+            .take(STRIP_ROWS)
+            .filter_map(|seq| store.event(seq))
+            .map(|e| Item {
+                text: format!("#{} {}", e.seq, e.kind().name()),
+                color: palette::EVENT,
+                hover: (
+                    format!("outbox row: seq {}", e.seq),
+                    "Written in the same transaction as the event; the pumper publishes it to RabbitMQ, retrying until it succeeds.".into(),
+                ),
+                ..default()
+            })
+            .collect();
+        put(Group::Outbox, waiting, store.outbox_pending());
+        let mut streams: Vec<Item> = vec![];
+        let mut seen = vec![];
+        for seq in (1..=head).rev().take(200) {
+            let Some(e) = store.event(seq) else { continue };
+            if seen.contains(&e.aggregate_id) {
+                continue;
+            }
+            seen.push(e.aggregate_id.clone());
+            let row = src
+                .aggregates
+                .as_ref()
+                .zip(store.stream_no(&e.aggregate_id))
+                .and_then(|(a, no)| a.by_stream(no))
+                .and_then(|ent| src.rows.get(ent).ok());
+            if let Some(r) = row {
+                streams.push(stream_item(&r.0));
+            }
+            if streams.len() >= STRIP_ROWS {
+                break;
+            }
+        }
+        put(Group::Aggregates, streams, store.streams() as usize);
+    }
+    let mut keys: Vec<&CacheEntry> = src.entries.iter().collect();
+    keys.sort_by(|a, b| b.populating.cmp(&a.populating).then(b.waiters.cmp(&a.waiters)).then(a.key.cmp(&b.key)));
+    let ttl_ticks = crate::sim::config::ticks(layout.world.timing.cache_ttl_ms).max(1) as f32;
+    let chips: Vec<Item> = keys.iter().take(CHIPS).map(|e| cache_item(e, now, ttl_ticks)).collect();
+    put(Group::Cache, chips, keys.len());
+    let mut live: Vec<&Saga> = src.sagas.iter().collect();
+    live.sort_by(|a, b| b.id.cmp(&a.id));
+    let total = live.len();
+    put(Group::Sagas, live.into_iter().take(SAGA_ROWS).map(saga_item).collect(), total);
+    let mut people: Vec<Item> = layout
+        .world
+        .customers
+        .iter()
+        .map(|c| Item {
+            text: c.name.clone(),
+            color: palette::CUSTOMER,
+            hover: (format!("{} ({})", c.name, c.id), format!("A named customer of the scenario: {}", c.email)),
+            ..default()
+        })
+        .collect();
+    let synthetic = src.customers.as_ref().map_or(0, |c| c.synthetic_made());
+    let named = people.len();
+    if synthetic > 0 {
+        let rows = slot_rects(map, Group::Customers).len();
+        people.truncate(rows.saturating_sub(1));
+        people.push(Item {
+            text: format!("+{synthetic} others"),
+            color: palette::DIM,
+            hover: ("synthetic customers".into(), "Made by the burst and stampede knobs, one per command.".into()),
+            ..default()
+        });
+    }
+    put(Group::Customers, people, named + usize::from(synthetic > 0));
+    let mut tables: Vec<Item> = vec![];
+    for p in Projection::ALL {
+        let rows = src.views.iter().find(|v| v.projection == p).map_or(0, |v| v.view.rows());
+        tables.push(Item {
+            text: format!("{} {rows}", short_table(p)),
+            color: palette::TEXT,
+            hover: (format!("{} table", p.name()), format!("{rows} rows, written by the {} projector.", p.name())),
+            ..default()
+        });
+    }
+    put(Group::ReadDb, tables, Projection::ALL.len());
+    board.items = items;
+    board.more = more;
+}
+
+fn short_table(p: Projection) -> &'static str {
+    match p {
+        Projection::AvailableFlights => "flights",
+        Projection::CustomerBookings => "bookings",
+        Projection::BookingDetail => "detail",
+        Projection::VendorLedger => "ledger",
+        Projection::Revenue => "revenue",
+    }
+}
+
+fn message_item(m: &BusMessage, consumer: ConsumerId) -> Item {
+    let kind = m.event.kind().name();
+    Item {
+        text: String::new(),
+        color: if m.duplicate { palette::DUPLICATE } else { palette::BUS },
+        hover: (
+            format!(
+                "{}queued for {}: {kind} v{}",
+                if m.duplicate { "DUPLICATE " } else { "" },
+                consumer.name(),
+                m.event.version
+            ),
+            format!(
+                "seq {} of {}. Waits in the consumer's own queue until it takes it at its rate.",
+                m.seq, m.event.aggregate_id
+            ),
+        ),
+        ..default()
+    }
+}
+
+/// The colour of an event type on the map.
+pub fn kind_color(kind: EventKind) -> Color {
+    match kind {
+        EventKind::SeatHeld => palette::HELD,
+        EventKind::PaymentAuthorized | EventKind::PaymentCaptured | EventKind::TicketIssued => palette::OK,
+        EventKind::TicketIssueFailed | EventKind::TicketVoided => palette::FAIL,
+        EventKind::RefundInitiated | EventKind::RefundCompleted => palette::BUFFER,
+        EventKind::SeatReleased | EventKind::SeatHoldExpired => palette::DIM,
+        EventKind::GdprTombstone => palette::SAGA,
+    }
+}
+
+fn event_item(e: &crate::domain::EventEnvelope) -> Item {
+    Item {
+        text: format!("#{} {}", e.seq, e.kind().name()),
+        color: kind_color(e.kind()),
+        hover: (
+            format!("seq {}: {} v{}", e.seq, e.kind().name(), e.version),
+            format!("{} at tick {}. Appended, never updated; its hash covers the one before.", e.aggregate_id, e.tick),
+        ),
+        ..default()
+    }
+}
+
+fn status_color(s: Status) -> Color {
+    match s {
+        Status::Held | Status::Authorized => palette::HELD,
+        Status::Paid | Status::Issued => palette::OK,
+        Status::IssueFailed | Status::Voided => palette::FAIL,
+        Status::Refunding | Status::Refunded => palette::BUFFER,
+        Status::Available | Status::Released | Status::Expired => palette::DIM,
+    }
+}
+
+fn stream_item(b: &crate::domain::Booking) -> Item {
+    Item {
+        text: format!("{} v{}", b.id, b.version),
+        color: status_color(b.status),
+        hover: (
+            format!("{}: {} at v{}", b.id, b.status.name(), b.version),
+            "A seat's stream. Its state is the fold of its events; the next write must expect this version.".into(),
+        ),
+        ..default()
+    }
+}
+
+fn cache_item(e: &CacheEntry, now: u64, ttl_ticks: f32) -> Item {
+    let left = e.expires_tick.saturating_sub(now) as f32;
+    let state = if e.populating {
+        format!("being filled by one populator; {} waiting on it", e.waiters)
+    } else if e.overlay {
+        "holds write-through rows only (read your own writes)".to_string()
+    } else {
+        format!("{} hits, {} misses", e.hits, e.misses)
+    };
+    Item {
+        text: e.key.clone(),
+        color: if e.populating { palette::BUFFER } else { palette::READ },
+        hover: (format!("Redis key {}", e.key), format!("TTL {:.1} s left; {state}.", left * 0.05)),
+        ttl: Some(((left / ttl_ticks).clamp(0.0, 1.0), e.populating, e.waiters)),
+        ..default()
+    }
+}
+
+fn saga_item(s: &Saga) -> Item {
+    let n = s.legs.len();
+    let steps: Vec<Color> = (0..4 * n)
+        .map(|i| {
+            let done = i < s.step;
+            match s.state {
+                SagaState::Completed => palette::OK,
+                SagaState::Running if done => palette::OK,
+                SagaState::Running if i == s.step => palette::HELD,
+                SagaState::Compensating | SagaState::Compensated if done => palette::BUFFER,
+                SagaState::Compensating | SagaState::Compensated | SagaState::Aborted | SagaState::Stuck
+                    if i == s.step =>
+                {
+                    palette::FAIL
+                }
+                _ => palette::FREE,
+            }
+        })
+        .collect();
+    let step = s.step_at(s.step).map(StepAction::name).unwrap_or_default();
+    Item {
+        text: format!("#{} {}", s.id, s.customer),
+        color: palette::SAGA,
+        hover: (
+            format!("saga #{} ({}): {}", s.id, s.customer, s.state.name()),
+            format!(
+                "Now: {}. Each dot is a step; green done, amber now, red failed, orange compensated.",
+                if step.is_empty() { s.current() } else { step }
+            ),
+        ),
+        steps,
+        ..default()
+    }
+}
+
+fn show_board(
+    board: Res<Board>,
+    layout: Res<MapLayoutRes>,
+    mut slots: Query<(&Slot, &mut Visibility, &mut Sprite), Without<SlotText>>,
+    mut texts: Query<(&SlotText, &mut Text2d, &mut TextColor, &mut Visibility), Without<Slot>>,
+    mut more: Query<(&More, &mut Text2d), (Without<SlotText>, Without<Slot>)>,
+) {
+    if !board.is_changed() {
+        return;
+    }
+    let get = |g: Group, i: usize| board.items.get(&g).and_then(|v| v.get(i));
+    for (slot, mut vis, mut sprite) in &mut slots {
+        let item = get(slot.0, slot.1);
+        let want = if item.is_some() { Visibility::Inherited } else { Visibility::Hidden };
+        vis.set_if_neq(want);
+        let Some(item) = item else { continue };
+        let color = match slot.0 {
+            Group::Queue(_) => item.color,
+            Group::Store | Group::Aggregates | Group::Outbox | Group::Cache => item.color.with_alpha(0.16),
+            _ => Color::NONE,
+        };
+        if sprite.color != color {
+            sprite.color = color;
+        }
+    }
+    let rects: BTreeMap<Group, Vec<Rect>> = board.items.keys().map(|g| (*g, slot_rects(&layout.map, *g))).collect();
+    for (t, mut text, mut color, mut vis) in &mut texts {
+        let item = get(t.0, t.1);
+        vis.set_if_neq(if item.is_some() { Visibility::Inherited } else { Visibility::Hidden });
+        let Some(item) = item else { continue };
+        let room = rects.get(&t.0).and_then(|r| r.get(t.1)).map_or(100.0, |r| {
+            let waiters = item.ttl.is_some_and(|(_, _, w)| w > 0);
+            let pad = if t.0 == Group::Cache { CHIP_H + 8.0 + if waiters { 22.0 } else { 0.0 } } else { 12.0 };
+            let steps = if t.0 == Group::Sagas { r.width() * 0.45 } else { 0.0 };
+            r.width() - pad - steps
+        });
+        let fitted = text::fit(&item.text, BODY_PX, false, room);
+        if text.0 != fitted {
+            text.0 = fitted;
+        }
+        let c =
+            if matches!(t.0, Group::Store | Group::Aggregates | Group::Outbox) { item.color } else { palette::TEXT };
+        let c = if t.0 == Group::Customers || t.0 == Group::ReadDb { item.color } else { c };
+        if color.0 != c {
+            color.0 = c;
+        }
+    }
+    for (m, mut text) in &mut more {
+        let k = board.more.get(&m.0).copied().unwrap_or(0);
+        let want = if k == 0 {
+            String::new()
+        } else if matches!(m.0, Group::Queue(_)) {
+            format!("+{k}")
+        } else {
+            format!("+{k} more")
+        };
+        if text.0 != want {
+            text.0 = want;
+        }
+    }
+}
+
+/// Repaints each seat grid from its vendor's inventory when the tick moves.
+fn show_seats(
+    grids: Query<&SeatGrid>,
+    vendors: Query<&Vendor>,
+    catalog: Option<Res<Catalog>>,
+    clock: Option<Res<SimClock>>,
+    mut images: ResMut<Assets<Image>>,
+    mut last: Local<Option<u64>>,
+) {
+    let tick = clock.map(|c| c.tick);
+    let fresh = grids.iter().any(|g| images.get(&g.image).is_some_and(|i| i.data.as_ref().is_some_and(|d| d[3] == 0)));
+    if *last == tick && !fresh {
+        return;
+    }
+    *last = tick;
+    let Some(catalog) = catalog else { return };
+    for g in &grids {
+        let Some(vendor) = vendors.iter().find(|v| v.id == g.vendor) else { continue };
+        let Some(inv) = vendor.inventory.get(&g.flight) else { continue };
+        let Some(info) = catalog.flights.get(&g.flight) else { continue };
+        let Some(mut image) = images.get_mut(&g.image) else { continue };
+        let Some(data) = image.data.as_mut() else { continue };
+        let px = |c: Color| {
+            let s = c.to_srgba();
+            [(s.red * 255.0) as u8, (s.green * 255.0) as u8, (s.blue * 255.0) as u8, 255]
+        };
+        let (free, held, sold) = (px(palette::FREE), px(palette::HELD), px(palette::SOLD));
+        for (i, seat) in info.seat_list.iter().enumerate() {
+            let (col, row) = ((i / 6) as u32, (i % 6) as u32);
+            if col >= g.cols {
+                break;
+            }
+            let c = if inv.sold.contains_key(seat) {
+                sold
+            } else if inv.held.contains_key(seat) {
+                held
+            } else {
+                free
+            };
+            let at = ((row * g.cols + col) * 4) as usize;
+            if let Some(dst) = data.get_mut(at..at + 4) {
+                dst.copy_from_slice(&c);
+            }
+        }
+    }
+}
+
+/// TTL rings and populating spinners on Redis chips; step chains of sagas.
+fn draw_rings(
+    mut gizmos: Gizmos,
+    board: Res<Board>,
+    layout: Res<MapLayoutRes>,
+    time: Res<Time<Real>>,
+    focus: Res<super::Focus>,
+) {
+    let map = &layout.map;
+    let dim = |n: NodeId| if focus.dims(n) { 0.35 } else { 1.0 };
+    if let Some(chips) = board.items.get(&Group::Cache) {
+        let a = dim(NodeId::Redis);
+        for (item, r) in chips.iter().zip(slot_rects(map, Group::Cache)) {
+            let Some((left, populating, waiters)) = item.ttl else { continue };
+            let c = Vec2::new(r.min.x + CHIP_H / 2.0 + 1.0, r.center().y);
+            let radius = CHIP_H / 2.0 - 4.0;
+            gizmos.circle_2d(Isometry2d::from_translation(c), radius, palette::FREE.with_alpha(a));
+            if populating {
+                let spin = time.elapsed_secs() * 6.0;
+                gizmos.arc_2d(
+                    Isometry2d::new(c, Rot2::radians(-spin)),
+                    std::f32::consts::PI * 1.2,
+                    radius,
+                    palette::BUFFER.with_alpha(a),
+                );
+            } else if left > 0.0 {
+                let angle = std::f32::consts::TAU * left;
+                gizmos.arc_2d(
+                    Isometry2d::new(c, Rot2::radians(-angle / 2.0)),
+                    angle,
+                    radius,
+                    palette::READ.with_alpha(a),
+                );
+            }
+            if waiters > 0 {
+                let x = r.max.x - 8.0;
+                for k in 0..waiters.min(3) {
+                    gizmos.circle_2d(
+                        Isometry2d::from_translation(Vec2::new(x - k as f32 * 6.0, r.center().y)),
+                        2.0,
+                        palette::BUFFER.with_alpha(a),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(rows) = board.items.get(&Group::Sagas) {
+        let a = dim(NodeId::Saga);
+        for (item, r) in rows.iter().zip(slot_rects(map, Group::Sagas)) {
+            let n = item.steps.len().max(1) as f32;
+            let span = (r.width() * 0.45).min(n * 12.0);
+            let x0 = r.max.x - span;
+            let step = span / n;
+            let y = r.center().y;
+            for (i, c) in item.steps.iter().enumerate() {
+                let x = x0 + step * (i as f32 + 0.5);
+                if i > 0 {
+                    gizmos.line_2d(Vec2::new(x - step + 3.5, y), Vec2::new(x - 3.5, y), palette::FREE.with_alpha(a));
+                }
+                gizmos.circle_2d(Isometry2d::from_translation(Vec2::new(x, y)), 3.0, c.with_alpha(a));
+            }
+        }
+    }
+}

@@ -1,0 +1,240 @@
+//! Story focus: the current step's actors are spotlighted and the rest of
+//! the map dimmed (a veil over each card that plays no part). A step's
+//! actors are the cards its own requests aim at (a hold: the write path and
+//! the saga; a search: the read path; a knob: the part it breaks) and every
+//! card its messages touched since it began. Reads the script and the
+//! signals; never writes the sim.
+
+use super::layout::{MapLayout, NodeId, palette};
+use super::map::{CardEdge, sliced};
+use super::particles::{Fx, effects};
+use super::{MapItem, MapLayoutRes};
+use crate::scenario::Check;
+use crate::scenario::runner::Script;
+use crate::sim::command_api::CustomerCommand;
+use crate::sim::invariants::{Culprit, Invariants};
+use crate::sim::knobs::KnobChange;
+use crate::sim::projectors::Projection;
+use crate::sim::signals::SimSignal;
+use crate::sim::world::SimRequest;
+use bevy::prelude::*;
+use std::collections::BTreeSet;
+
+/// Which step is on, and the cards that act in it.
+#[derive(Resource, Clone, Debug, Default, PartialEq)]
+pub struct Focus {
+    /// The spotlight is on (mirrors [`crate::viewstate::Spotlight`]).
+    pub enabled: bool,
+    pub step: Option<usize>,
+    pub actors: BTreeSet<NodeId>,
+}
+
+impl Focus {
+    /// Whether `node` is dimmed now.
+    pub fn dims(&self, node: NodeId) -> bool {
+        self.enabled && self.step.is_some() && !self.actors.is_empty() && !self.actors.contains(&node)
+    }
+}
+
+/// A veil over a card (or an entity zone), shown while it is dimmed.
+#[derive(Component, Clone, Copy, Debug)]
+pub struct Veil(pub NodeId);
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<Focus>();
+    app.init_resource::<crate::viewstate::Spotlight>();
+    app.add_systems(Update, spawn_veils.in_set(super::Relayout).after(super::map::spawn_map));
+    app.add_systems(Update, (track_focus, show_veils, pulse_alerts).chain().in_set(super::MapSystems));
+}
+
+/// The cards where something broke: each violated invariant's part of the
+/// platform, and the parts the current step's failed expectations are about.
+pub fn alerts(invariants: Option<&Invariants>, script: Option<&Script>, map: &MapLayout) -> BTreeSet<NodeId> {
+    use crate::sim::invariants as inv;
+    use NodeId::*;
+    let mut out = BTreeSet::new();
+    let named = |detail: &str| -> Vec<NodeId> {
+        Projection::ALL.into_iter().filter(|p| detail.contains(p.name())).map(Projector).collect()
+    };
+    for (name, status) in invariants.map(|i| i.violations()).unwrap_or_default() {
+        let consumer = match &status.culprit {
+            Some(Culprit::Event { consumer: Some(c), .. }) => Some(NodeId::of_consumer(*c)),
+            _ => None,
+        };
+        let nodes: Vec<NodeId> = match name {
+            inv::NO_DOUBLE_BOOKING => vec![Aggregate, EventStore],
+            inv::EXACTLY_ONCE => consumer.map_or_else(|| named(&status.detail), |c| vec![c]),
+            inv::REBUILD_EQUAL | inv::GDPR => {
+                let mut v = named(&status.detail);
+                v.push(ReadDb);
+                v
+            }
+            inv::SAGAS_SETTLE | inv::LIVENESS => vec![Saga],
+            inv::MONEY => vec![Projector(Projection::Revenue)],
+            inv::CHAIN => vec![EventStore],
+            _ => vec![],
+        };
+        out.extend(nodes);
+    }
+    if let Some(script) = script
+        && let Some(i) = script.results.iter().rposition(|r| r.started)
+    {
+        for (result, (_, check)) in script.results[i].expectations.iter().zip(&script.plan[i].checks) {
+            if result.ok == Some(false) {
+                out.extend(check_nodes(check, map));
+            }
+        }
+    }
+    out
+}
+
+/// The cards an expectation is about.
+fn check_nodes(check: &Check, map: &MapLayout) -> Vec<NodeId> {
+    use NodeId::*;
+    match check {
+        Check::Outcome { .. } | Check::Outcomes { .. } => vec![CommandApi],
+        Check::Booking { .. } | Check::Events { .. } => vec![Aggregate, EventStore],
+        Check::Saga { .. } => vec![Saga],
+        Check::Lag { projection, .. }
+        | Check::PeakLag { projection, .. }
+        | Check::PeakBuffered { projection, .. }
+        | Check::Buffered { projection, .. }
+        | Check::ReplayIdentical(projection) => vec![Projector(*projection)],
+        Check::DuplicatesSkipped { projection, .. } => {
+            projection.map_or_else(|| Projection::ALL.map(Projector).to_vec(), |p| vec![Projector(p)])
+        }
+        Check::PopulatorCalls { .. }
+        | Check::QueriesServed { .. }
+        | Check::QueryHit { .. }
+        | Check::QueryOffers { .. }
+        | Check::QueryContains { .. } => vec![Redis],
+        Check::VendorSeat { vendor, .. } => map.vendor_node(&vendor.as_str().into()).into_iter().collect(),
+        Check::NoPii(_) => vec![ReadDb],
+        Check::Topology { .. } | Check::QueuesEmpty | Check::EventsAtLeast(_) | Check::InvariantsHold => vec![],
+    }
+}
+
+/// Cards where something broke: their edge pulses red.
+fn pulse_alerts(
+    invariants: Option<Res<Invariants>>,
+    script: Option<Res<Script>>,
+    layout: Res<MapLayoutRes>,
+    time: Res<Time<Real>>,
+    mut edges: Query<(&CardEdge, &mut Sprite)>,
+    mut was: Local<BTreeSet<NodeId>>,
+) {
+    let now = alerts(invariants.as_deref(), script.as_deref(), &layout.map);
+    if now.is_empty() && was.is_empty() && !layout.is_changed() {
+        return;
+    }
+    let pulse = 0.55 + 0.45 * (time.elapsed_secs() * 5.0).sin().abs();
+    for (edge, mut sprite) in &mut edges {
+        let want =
+            if now.contains(&edge.0) { palette::FAIL.with_alpha(pulse) } else { edge.0.color().with_alpha(0.75) };
+        if sprite.color != want {
+            sprite.color = want;
+        }
+    }
+    *was = now;
+}
+
+/// The cards a request aims at.
+pub fn actors_of(request: &SimRequest, map: &MapLayout) -> Vec<NodeId> {
+    use NodeId::*;
+    let write = [Customer, CommandApi, Aggregate, EventStore, Outbox, RabbitMq, Saga];
+    match request {
+        SimRequest::Command { command, .. } => match command {
+            CustomerCommand::GdprDelete { .. } => {
+                let mut v = write.to_vec();
+                v.extend(crate::sim::projectors::Projection::ALL.map(Projector));
+                v
+            }
+            _ => write.to_vec(),
+        },
+        SimRequest::Query { .. } | SimRequest::Stampede { .. } => vec![Customer, QueryApi, Redis],
+        SimRequest::Replay(p) => vec![Projector(*p), ReadDb, EventStore],
+        SimRequest::Knob(k) => match k {
+            KnobChange::SlowVendor { vendor, .. }
+            | KnobChange::FailIssue { vendor, .. }
+            | KnobChange::FailHold { vendor, .. } => map.vendor_node(vendor).into_iter().collect(),
+            KnobChange::DuplicateDelivery { .. } | KnobChange::ReorderDelivery { .. } => vec![RabbitMq],
+            KnobChange::PublishFailure { .. } => vec![Outbox],
+            KnobChange::StallProjector { projection, .. } => vec![Projector(*projection)],
+            KnobChange::Burst { .. } => vec![Customer, CommandApi, EventStore],
+            KnobChange::Clear => vec![],
+        },
+    }
+}
+
+fn track_focus(
+    spotlight: Res<crate::viewstate::Spotlight>,
+    script: Option<Res<Script>>,
+    layout: Res<MapLayoutRes>,
+    mut focus: ResMut<Focus>,
+    mut signals: MessageReader<SimSignal>,
+) {
+    if focus.enabled != spotlight.0 {
+        focus.enabled = spotlight.0;
+    }
+    let step = script.as_ref().and_then(|s| s.results.iter().rposition(|r| r.started));
+    if step != focus.step {
+        let mut actors = BTreeSet::new();
+        if let (Some(i), Some(script)) = (step, script.as_ref()) {
+            for (_, request) in script.plan.get(i).map(|p| p.requests.as_slice()).unwrap_or_default() {
+                actors.extend(actors_of(request, &layout.map));
+            }
+        }
+        focus.step = step;
+        focus.actors = actors;
+    }
+    if focus.step.is_none() {
+        signals.clear();
+        return;
+    }
+    let mut touched = vec![];
+    for s in signals.read() {
+        for fx in effects(s, &layout.map) {
+            match fx {
+                Fx::Travel { from, to, .. } => touched.extend([from, to]),
+                Fx::Burst { at, .. } => touched.push(at),
+            }
+        }
+    }
+    if touched.iter().any(|n| !focus.actors.contains(n)) {
+        focus.actors.extend(touched);
+    }
+}
+
+fn spawn_veils(mut commands: Commands, layout: Res<MapLayoutRes>, assets: Res<AssetServer>) {
+    if !layout.is_changed() {
+        return;
+    }
+    let card: Handle<Image> = assets.load("icons/card.png");
+    let map = &layout.map;
+    let zones = [
+        (NodeId::Aggregate, map.zones.aggregates),
+        (NodeId::EventStore, map.zones.store),
+        (NodeId::Outbox, map.zones.outbox),
+        (NodeId::Redis, map.zones.cache),
+    ];
+    let cards = map.nodes.values().map(|n| (n.id, n.rect));
+    for (id, rect) in cards.chain(zones) {
+        commands.spawn((
+            MapItem,
+            Veil(id),
+            sliced(card.clone(), palette::GROUND.with_alpha(0.62), rect.size() + Vec2::splat(2.0)),
+            Transform::from_translation(rect.center().extend(4.6)),
+            Visibility::Hidden,
+            Pickable::IGNORE,
+        ));
+    }
+}
+
+fn show_veils(focus: Res<Focus>, layout: Res<MapLayoutRes>, mut veils: Query<(&Veil, &mut Visibility)>) {
+    if !focus.is_changed() && !layout.is_changed() {
+        return;
+    }
+    for (v, mut vis) in &mut veils {
+        vis.set_if_neq(if focus.dims(v.0) { Visibility::Inherited } else { Visibility::Hidden });
+    }
+}
