@@ -42,15 +42,19 @@ def stats(path, other=None):
     lum = [sum(r[x * bpp:x * bpp + 3]) / 3 for r in rows for x in range(w)]
     mean = sum(lum) / len(lum)
     std = (sum((v - mean) ** 2 for v in lum) / len(lum)) ** 0.5
-    # "Bright" pixels in the map area (below the toolbar, above the caption).
-    bright = 0
+    # "Bright" pixels in the map area (below the toolbar, above the caption),
+    # and the alarm-red ones among them (a card that broke pulses red).
+    bright = red = 0
     for y in range(int(h * 0.18), int(h * 0.85)):
         r = rows[y]
         for x in range(w):
             px = r[x * bpp:x * bpp + 3]
             if max(px) - min(px) > 60 and max(px) > 120:
                 bright += 1
-    out = {"width": w, "height": h, "mean": round(mean, 2), "std": round(std, 2), "colored_pixels": bright}
+                if px[0] > 180 and px[1] < 110 and px[2] < 110:
+                    red += 1
+    out = {"width": w, "height": h, "mean": round(mean, 2), "std": round(std, 2), "colored_pixels": bright,
+           "red_pixels": red}
     if other:
         _, _, bpp2, rows2 = read(other)
         diff = sum(1 for a, b in zip(rows, rows2) for i in range(0, len(a), bpp) if a[i:i + 3] != b[i:i + 3])

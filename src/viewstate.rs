@@ -77,3 +77,8 @@ impl Default for Spotlight {
 pub struct Guided {
     pub on: bool,
 }
+
+/// Where the current step's action is on screen, as a share of the window's
+/// width (0 = left edge, 1 = right edge): the caption sits under it.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq)]
+pub struct ActionAt(pub Option<f32>);

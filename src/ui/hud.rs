@@ -15,7 +15,7 @@ use crate::sim::invariants::Invariants;
 use crate::sim::store::EventStore;
 use crate::sim::world::{SimClock, SimControl};
 use crate::sim::{Knobs, Mechanisms, SimSetup};
-use crate::viewstate::{Guided, Hover, MapStats, Pinned};
+use crate::viewstate::{ActionAt, Guided, Hover, MapStats, Pinned};
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use bevy_egui::{EguiContext, EguiContexts, EguiPrimaryContextPass, PrimaryEguiContext, egui};
@@ -343,6 +343,7 @@ fn caption(
     invariants: Option<Res<Invariants>>,
     guided: Option<Res<Guided>>,
     control: Option<Res<SimControl>>,
+    action: Option<Res<ActionAt>>,
     mut pinned: ResMut<Pinned>,
     mut out: MessageWriter<UiAction>,
 ) -> Result {
@@ -350,9 +351,13 @@ fn caption(
     let Some(script) = script else { return Ok(()) };
     let n = script.results.len();
     let Some((i, step)) = script.results.iter().enumerate().rev().find(|(_, r)| r.started) else { return Ok(()) };
-    let width = (ctx.content_rect().width() - 32.0).min(1180.0);
+    let screen = ctx.content_rect().width();
+    let width = (screen - 32.0).min(960.0);
     let broken = invariants.as_ref().and_then(|inv| inv.violations().first().map(|(name, s)| (*name, (*s).clone())));
-    egui::Area::new(egui::Id::new("caption")).anchor(egui::Align2::CENTER_BOTTOM, [0.0, -6.0]).show(ctx, |ui| {
+    // Under the step's actors, as far as the strip can go and stay whole.
+    let room = ((screen - width) / 2.0 - 8.0).max(0.0);
+    let dx = action.and_then(|a| a.0).map_or(0.0, |x| (x * screen - screen / 2.0).clamp(-room, room));
+    egui::Area::new(egui::Id::new("caption")).anchor(egui::Align2::CENTER_BOTTOM, [dx, -6.0]).show(ctx, |ui| {
         egui::Frame::popup(ui.style()).inner_margin(egui::Margin::symmetric(10, 4)).show(ui, |ui| {
             ui.set_max_width(width);
             ui.spacing_mut().item_spacing.y = 2.0;
@@ -379,7 +384,8 @@ fn caption(
             });
             if let Some((name, status)) = &broken {
                 ui.horizontal_wrapped(|ui| {
-                    ui.colored_label(RED, format!("✘ {name}:"));
+                    // The invariant's name is on the toolbar; here, what it means.
+                    ui.colored_label(RED, "✘ broken:").on_hover_text(*name);
                     ui.label(super::safeguards::explain(name));
                     if let Some((detail, corr)) = culprit_pin(status) {
                         if ui.small_button("show where").on_hover_text(&status.detail).clicked() {

@@ -296,14 +296,31 @@ fn spawn_seat_grids(
         let grid = Rect::new(b.min.x + label_w + 4.0, top - row_h + 2.0, b.max.x, top - 2.0);
         let cell = (grid.width() / cols as f32).min(grid.height() / 6.0).min(7.0);
         let size = Vec2::new(cell * cols as f32, cell * 6.0);
-        commands.spawn((
-            MapItem,
-            SeatGrid { vendor: f.vendor.clone(), flight: f.id.clone(), image: handle.clone(), cols },
-            Sprite { image: handle, custom_size: Some(size), ..default() },
-            Anchor::TOP_LEFT,
-            Transform::from_translation(Vec2::new(grid.min.x, grid.max.y).extend(2.0)),
-            Pickable::default(),
-        ));
+        let (vendor, flight) = (f.vendor.clone(), f.id.clone());
+        commands
+            .spawn((
+                MapItem,
+                SeatGrid { vendor: f.vendor.clone(), flight: f.id.clone(), image: handle.clone(), cols },
+                Sprite { image: handle, custom_size: Some(size), ..default() },
+                Anchor::TOP_LEFT,
+                Transform::from_translation(Vec2::new(grid.min.x, grid.max.y).extend(2.0)),
+                Pickable::default(),
+            ))
+            .observe(move |_: On<Pointer<Over>>, vendors: Query<&Vendor>, mut h: ResMut<Hovered>| {
+                let inv = vendors.iter().find(|v| v.id == vendor).and_then(|v| v.inventory.get(&flight));
+                let body = inv.map_or_else(String::new, |i| {
+                    format!(
+                        "{} held, {} sold, {} free of {} seats ({}). The vendor's own inventory: the saga holds, issues and releases here.",
+                        i.held.len(),
+                        i.sold.len(),
+                        i.available(),
+                        i.total,
+                        i.route
+                    )
+                });
+                *h = Hovered::Thing { title: format!("{flight} at {vendor}: seats"), body };
+            })
+            .observe(|_: On<Pointer<Out>>, mut h: ResMut<Hovered>| *h = Hovered::Nothing);
         commands.spawn(label_bundle(
             text::fit(f.id.as_str(), BODY_PX, false, label_w),
             BODY_PX,
@@ -607,13 +624,17 @@ fn show_board(
         let item = get(t.0, t.1);
         vis.set_if_neq(if item.is_some() { Visibility::Inherited } else { Visibility::Hidden });
         let Some(item) = item else { continue };
+        // A Redis key with customers waiting on its populator says how many.
+        let suffix = match item.ttl {
+            Some((_, _, w)) if w > 0 => format!(" · {w} wait"),
+            _ => String::new(),
+        };
         let room = rects.get(&t.0).and_then(|r| r.get(t.1)).map_or(100.0, |r| {
-            let waiters = item.ttl.is_some_and(|(_, _, w)| w > 0);
-            let pad = if t.0 == Group::Cache { CHIP_H + 8.0 + if waiters { 22.0 } else { 0.0 } } else { 12.0 };
+            let pad = if t.0 == Group::Cache { CHIP_H + 8.0 } else { 12.0 };
             let steps = if t.0 == Group::Sagas { r.width() * 0.45 } else { 0.0 };
-            r.width() - pad - steps
+            r.width() - pad - steps - text::width(&suffix, BODY_PX, false)
         });
-        let fitted = text::fit(&item.text, BODY_PX, false, room);
+        let fitted = text::fit(&item.text, BODY_PX, false, room) + &suffix;
         if text.0 != fitted {
             text.0 = fitted;
         }
@@ -699,7 +720,7 @@ fn draw_rings(
     if let Some(chips) = board.items.get(&Group::Cache) {
         let a = dim(NodeId::Redis);
         for (item, r) in chips.iter().zip(slot_rects(map, Group::Cache)) {
-            let Some((left, populating, waiters)) = item.ttl else { continue };
+            let Some((left, populating, _)) = item.ttl else { continue };
             let c = Vec2::new(r.min.x + CHIP_H / 2.0 + 1.0, r.center().y);
             let radius = CHIP_H / 2.0 - 4.0;
             gizmos.circle_2d(Isometry2d::from_translation(c), radius, palette::FREE.with_alpha(a));
@@ -719,16 +740,6 @@ fn draw_rings(
                     radius,
                     palette::READ.with_alpha(a),
                 );
-            }
-            if waiters > 0 {
-                let x = r.max.x - 8.0;
-                for k in 0..waiters.min(3) {
-                    gizmos.circle_2d(
-                        Isometry2d::from_translation(Vec2::new(x - k as f32 * 6.0, r.center().y)),
-                        2.0,
-                        palette::BUFFER.with_alpha(a),
-                    );
-                }
             }
         }
     }

@@ -373,6 +373,7 @@ fn spawn_particles(
     time: Res<Time<Virtual>>,
     pinned: Res<Pinned>,
     layout: Res<MapLayoutRes>,
+    fonts: Res<super::fonts::MapFonts>,
     cam: Single<&Projection, With<Camera2d>>,
 ) {
     let speed = time.relative_speed();
@@ -426,7 +427,7 @@ fn spawn_particles(
                     if zoomed_in || on_chain {
                         e.with_child((
                             Text2d::new(label),
-                            TextFont::from_font_size(11.0),
+                            TextFont::from_font_size(super::layout::BODY_PX).with_font(fonts.regular.clone()),
                             TextColor(color),
                             bevy::sprite::Anchor::BOTTOM_CENTER,
                             Transform::from_translation(Vec3::new(0.0, size * 0.6, 0.1)),

@@ -44,7 +44,28 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Focus>();
     app.init_resource::<crate::viewstate::Spotlight>();
     app.add_systems(Update, spawn_veils.in_set(super::Relayout).after(super::map::spawn_map));
-    app.add_systems(Update, (track_focus, show_veils, pulse_alerts).chain().in_set(super::MapSystems));
+    app.init_resource::<crate::viewstate::ActionAt>();
+    app.add_systems(Update, (track_focus, show_veils, pulse_alerts, action_at).chain().in_set(super::MapSystems));
+}
+
+/// The actors' centre on screen, for the caption to sit under.
+fn action_at(
+    focus: Res<Focus>,
+    layout: Res<MapLayoutRes>,
+    cam: Single<(&Camera, &GlobalTransform), With<Camera2d>>,
+    window: Option<Single<&Window, With<bevy::window::PrimaryWindow>>>,
+    mut at: ResMut<crate::viewstate::ActionAt>,
+) {
+    let (camera, gtf) = *cam;
+    let Some(window) = window else { return };
+    let centres: Vec<Vec2> = focus.actors.iter().filter_map(|n| layout.map.node(*n)).map(|n| n.center()).collect();
+    let want = (!centres.is_empty())
+        .then(|| centres.iter().sum::<Vec2>() / centres.len() as f32)
+        .and_then(|c| camera.world_to_viewport(gtf, c.extend(0.0)).ok())
+        .map(|p| (p.x / window.width().max(1.0)).clamp(0.0, 1.0));
+    if at.0 != want {
+        at.0 = want;
+    }
 }
 
 /// The cards where something broke: each violated invariant's part of the

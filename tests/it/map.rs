@@ -39,6 +39,17 @@ fn fingerprint(app: &App) -> String {
     cqrs_tickets::domain::hex(&app.world().resource::<EventStore>().head_hash())
 }
 
+/// `run --seed 1 --until-tick 1500 [--disable …]`: the CLI's fingerprint.
+fn cli_fingerprint(sc: &cqrs_tickets::scenario::Scenario, disable: &[&str]) -> String {
+    let opts = RunOptions {
+        seed: Some(1),
+        until_tick: Some(1500),
+        disable: disable.iter().map(|d| d.to_string()).collect(),
+        ..Default::default()
+    };
+    report::run(sc, &opts).unwrap().fingerprint
+}
+
 fn broken(app: &App) -> Option<&'static str> {
     app.world().resource::<Invariants>().violations().first().map(|(n, _)| *n)
 }
@@ -100,17 +111,7 @@ fn a_safeguard_switched_off_in_the_ui_is_the_same_run_as_run_disable() {
     while tick(&app) < 1500 {
         session::advance(app.world_mut());
     }
-    let cli = report::run(
-        &sc,
-        &RunOptions {
-            seed: Some(1),
-            until_tick: Some(1500),
-            disable: vec!["idempotency".into()],
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    assert_eq!(fingerprint(&app), cli.fingerprint);
+    assert_eq!(fingerprint(&app), cli_fingerprint(&sc, &["idempotency"]));
     assert_eq!(broken(&app), Some(invariants::EXACTLY_ONCE));
     // Back on: the real run again.
     app.world_mut().write_message(UiAction::Safeguard("idempotency", true));
@@ -118,8 +119,7 @@ fn a_safeguard_switched_off_in_the_ui_is_the_same_run_as_run_disable() {
     while tick(&app) < 1500 {
         session::advance(app.world_mut());
     }
-    let real = report::run(&sc, &RunOptions { seed: Some(1), until_tick: Some(1500), ..Default::default() }).unwrap();
-    assert_eq!(fingerprint(&app), real.fingerprint);
+    assert_eq!(fingerprint(&app), cli_fingerprint(&sc, &[]));
     assert_eq!(broken(&app), None);
 }
 
@@ -138,17 +138,7 @@ fn a_link_with_disable_opens_that_run() {
     };
     let off = open("?scenario=default&seed=1&disable=idempotency&tick=1500");
     let (sc, _) = bundled::load("default").unwrap();
-    let cli = report::run(
-        &sc,
-        &RunOptions {
-            seed: Some(1),
-            until_tick: Some(1500),
-            disable: vec!["idempotency".into()],
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    assert_eq!(fingerprint(&off), cli.fingerprint);
+    assert_eq!(fingerprint(&off), cli_fingerprint(&sc, &["idempotency"]));
     assert_eq!(broken(&off), Some(invariants::EXACTLY_ONCE), "what data-invariants shows in the browser");
     let on = open("?scenario=default&seed=1&tick=1500");
     assert_eq!(broken(&on), None);

@@ -5,7 +5,10 @@
 // the documented harmless ones, shows a clear message when WebGL2 is
 // missing, and checks that a shared link
 // (?scenario=default&seed=3&tick=600) reports the same fingerprint as the
-// native CLI.
+// native CLI. It plays the default script in guided mode (a pause at each
+// step's end, `n` for the next step), opens a link with a safeguard off
+// (`disable=idempotency`) and reads the broken invariant in
+// `data-invariants` (and `ok` without it), and opens a five-vendor world.
 //
 // Usage: node web/test/browser.mjs   (after web/build.sh and a debug build)
 // Env: CHROMIUM (default /usr/bin/chromium), BIN (the native binary,
@@ -41,11 +44,19 @@ function stats(a, b) {
   return JSON.parse(execFileSync('python3', args, { encoding: 'utf8' }));
 }
 
-const native = JSON.parse(
-  execFileSync(BIN, ['run', '--scenario', 'scenarios/default.ron', '--seed', '3', '--until-tick', '600', '--json'], {
-    encoding: 'utf8',
-  }),
-);
+const runJson = (...args) => {
+  // `run` exits 1 when an invariant breaks (a safeguard off): the report is still on stdout.
+  try {
+    return JSON.parse(execFileSync(BIN, ['run', '--json', ...args], { encoding: 'utf8' }));
+  } catch (e) {
+    if (e.stdout) return JSON.parse(e.stdout);
+    throw e;
+  }
+};
+const native = runJson('--scenario', 'scenarios/default.ron', '--seed', '3', '--until-tick', '600');
+const noIdempotency = runJson('--scenario', 'scenarios/default.ron', '--seed', '1', '--until-tick', '1500',
+  '--disable', 'idempotency');
+const firstBroken = (noIdempotency.invariants.find(i => !i.ok) || {}).name;
 
 const server = await serve();
 const base = server.base;
@@ -80,8 +91,8 @@ async function open(query, { noWebGL2 = false, waitForFrame = true } = {}) {
 const attr = (page, name) => page.$eval('#bevy', (c, n) => c.getAttribute(n), name);
 
 try {
-  // 1. Plain page: first frame, input, screenshots.
-  const { page, errors, firstFrameMs } = await open('');
+  // 1. The page, free-running (guided mode off): first frame, input, screenshots.
+  const { page, errors, firstFrameMs } = await open('?guided=off');
   // Two clocks: this script's, from before `page.goto` until it sees the
   // attribute (it includes the browser's start-up work for the page), and
   // the page's own, from navigation start to the first frame (the figure
@@ -139,7 +150,53 @@ try {
   check(bad.errors.length === 0, `bad values are reported in the app, not as console errors (${bad.errors.join(' | ')})`);
   await bad.page.close();
 
-  // 4. No WebGL2: a clear message instead of a blank page.
+  // 4. Guided mode (the default for the default script): the run pauses at
+  // the end of step 1 (tick 10: step 2 starts at 500 ms, on tick 11 — tick
+  // 1 is 0 ms), and `n` plays step 2 to its end (tick 80: step 3 starts at
+  // 4000 ms, on tick 81).
+  const guided = await open('');
+  const tickNow = async p => Number(await attr(p, 'data-tick'));
+  await guided.page.waitForFunction(() => document.getElementById('bevy').dataset.tick === '10', null, { timeout: 60_000 })
+    .then(() => check(true, 'guided mode pauses at the end of step 1 (tick 10)'),
+      async () => check(false, `guided mode pauses at the end of step 1 (tick ${await tickNow(guided.page)})`));
+  await guided.page.waitForTimeout(1000);
+  check(await tickNow(guided.page) === 10, 'and stays there');
+  await guided.page.click('#bevy', { position: { x: 640, y: 400 } });
+  await guided.page.keyboard.press('n');
+  await guided.page.waitForFunction(() => document.getElementById('bevy').dataset.tick === '80', null, { timeout: 60_000 })
+    .then(() => check(true, '`n` plays step 2 to its end (tick 80)'),
+      async () => check(false, `\`n\` plays step 2 to its end (tick ${await tickNow(guided.page)})`));
+  await guided.page.screenshot({ path: `${OUT}/guided.png` });
+  check(guided.errors.length === 0, `no console errors in guided mode (${guided.errors.join(' | ')})`);
+  await guided.page.close();
+
+  // 5. A safeguard switched off by the link: the broken invariant is on the
+  // canvas, and it is the one the native run reports.
+  const atTick = async (query, tick) => {
+    const o = await open(query);
+    await o.page.waitForFunction(t => document.getElementById('bevy').dataset.tick === String(t), tick, { timeout: 180_000 });
+    await o.page.waitForTimeout(500);
+    return o;
+  };
+  const off = await atTick('?scenario=default&seed=1&disable=idempotency&tick=1500', 1500);
+  const offInv = await attr(off.page, 'data-invariants');
+  check(offInv !== 'ok' && offInv === firstBroken, `disable=idempotency: data-invariants "${offInv}" = native "${firstBroken}"`);
+  check(await attr(off.page, 'data-fingerprint') === noIdempotency.fingerprint, 'and the same fingerprint as run --disable idempotency');
+  await off.page.screenshot({ path: `${OUT}/safeguard-off.png` });
+  check(off.errors.length === 0, `no console errors with a safeguard off (${off.errors.join(' | ')})`);
+  await off.page.close();
+  const on = await atTick('?scenario=default&seed=1&tick=1500', 1500);
+  check(await attr(on.page, 'data-invariants') === 'ok', `without disable= data-invariants is "ok" (${await attr(on.page, 'data-invariants')})`);
+  await on.page.close();
+
+  // 6. A five-vendor world: five vendor cards (the screenshot is looked at).
+  const five = await atTick('?scenario=five_vendors&tick=110', 110);
+  await five.page.screenshot({ path: `${OUT}/five-vendors.png` });
+  check(stats(`${OUT}/five-vendors.png`).std >= 8, 'the five-vendor map is not blank');
+  check(five.errors.length === 0, `no console errors in the five-vendor world (${five.errors.join(' | ')})`);
+  await five.page.close();
+
+  // 7. No WebGL2: a clear message instead of a blank page.
   const old = await open('', { noWebGL2: true, waitForFrame: false });
   await old.page.waitForTimeout(1000);
   const message = await old.page.$eval('#status', e => e.textContent);
