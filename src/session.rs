@@ -14,7 +14,7 @@ use crate::scenario::Scenario;
 use crate::scenario::runner::{self, Script};
 use crate::sim::signals::SignalsEnabled;
 use crate::sim::world::{Inbox, SimClock, SimControl};
-use crate::sim::{self, Mechanisms, SimRequest, SimSet, SimSetup};
+use crate::sim::{self, Mechanisms, Safeguard, SimRequest, SimSet, SimSetup};
 use crate::ui::controls::{Controls, Playing, UiAction, ViewMode};
 pub use crate::viewstate::Guided;
 use bevy::asset::AssetMetaCheck;
@@ -202,7 +202,8 @@ pub fn configure(app: &mut App, launch: &Launch) {
     }
 }
 
-/// The size the window opens at: 1600×900, or less to fit the screen.
+/// The size the window opens at (a shot's, or 1600×900 until the screen
+/// is known: see [`fit_window_to_screen`]).
 fn window_size(launch: &Launch) -> (u32, u32) {
     launch.size.unwrap_or((1600, 900))
 }
@@ -318,23 +319,28 @@ pub fn apply(world: &mut World, action: UiAction) {
             let t = world.get_resource::<SimClock>().map_or(0, |c| c.tick).saturating_sub(1);
             scrub_to(world, t);
         }
-        UiAction::LoadScenario(name) => load_scenario(world, name),
+        UiAction::LoadScenario(name) => {
+            // A file that does not load leaves the current run as it was.
+            if load_scenario(world, name) {
+                resume(world);
+            }
+        }
         UiAction::SetSeed(seed) => {
             if let Some(mut setup) = world.get_resource_mut::<SimSetup>() {
                 setup.seed = seed;
             }
             restart(world);
+            resume(world);
         }
-        UiAction::Safeguard(name, on) => set_safeguard(world, name, on),
+        UiAction::Safeguard(name, on) => {
+            set_safeguard(world, name, on);
+            resume(world);
+        }
         UiAction::ToggleGuided => {
             let mut g = world.get_resource_or_insert_with(Guided::default);
             g.on = !g.on;
         }
-        UiAction::NextStep => {
-            let mut c = world.get_resource_or_insert_with(SimControl::default);
-            c.paused = false;
-            c.steps_left = 0;
-        }
+        UiAction::NextStep => resume(world),
         UiAction::ReplayStep => replay_step(world),
         UiAction::CycleView
         | UiAction::SetView(_)
@@ -344,6 +350,14 @@ pub fn apply(world: &mut World, action: UiAction) {
         | UiAction::ToggleSpotlight
         | UiAction::Fit => {}
     }
+}
+
+/// Plays on (a new run starts playing; guided mode pauses it again at the
+/// end of its first step).
+fn resume(world: &mut World) {
+    let mut c = world.get_resource_or_insert_with(SimControl::default);
+    c.paused = false;
+    c.steps_left = 0;
 }
 
 /// Guided mode: pause after the last tick of a step (the next one starts
@@ -372,26 +386,19 @@ pub fn step_ends_at(script: &Script, tick: u64) -> bool {
 /// (guided mode pauses again at its end).
 fn replay_step(world: &mut World) {
     let Some(script) = world.get_resource::<Script>() else { return };
-    let Some(i) = script.results.iter().rposition(|r| r.started) else { return };
+    let Some(i) = script.current_index() else { return };
     let start = script.plan[i].start_tick;
     scrub_to(world, start.saturating_sub(1));
-    let mut c = world.resource_mut::<SimControl>();
-    c.paused = false;
-    c.steps_left = 0;
+    resume(world);
 }
 
 /// Switches one safeguard and starts the run over with it: the same run as
 /// `run --disable …` with the same set switched off.
-pub fn set_safeguard(world: &mut World, name: &str, on: bool) {
+pub fn set_safeguard(world: &mut World, safeguard: Safeguard, on: bool) {
     let mut m = world.get_resource::<Mechanisms>().cloned().unwrap_or_default();
-    let result = if on { m.enable(name) } else { m.disable(name) };
-    match result {
-        Ok(()) => {
-            world.insert_resource(m);
-            restart(world);
-        }
-        Err(e) => sim::errors::report(world, e),
-    }
+    m.set(safeguard, on);
+    world.insert_resource(m);
+    restart(world);
 }
 
 /// The timeline scrubber: start over from tick 0 and re-simulate, headless
@@ -421,8 +428,9 @@ pub fn scrub_to(world: &mut World, target: u64) {
 
 /// Plays bundled scenario `name` from tick 0 with the current seed (the
 /// file on disk when there is one, watched for changes). A file that does
-/// not load is reported in the banner and the current run goes on.
-pub fn load_scenario(world: &mut World, name: &str) {
+/// not load is reported in the banner, the current run goes on, and this
+/// answers false.
+pub fn load_scenario(world: &mut World, name: &str) -> bool {
     match crate::scenario::bundled::load(name) {
         Ok((sc, path)) => {
             match path {
@@ -433,8 +441,12 @@ pub fn load_scenario(world: &mut World, name: &str) {
             }
             world.insert_resource(Playing { name: name.to_string() });
             play(world, sc);
+            true
         }
-        Err(e) => sim::errors::report(world, format!("cannot play {name}: {e}")),
+        Err(e) => {
+            sim::errors::report(world, format!("cannot play {name}: {e}"));
+            false
+        }
     }
 }
 

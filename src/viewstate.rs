@@ -1,6 +1,8 @@
-//! View state shared by the map (`view/`) and the overlay (`ui/`): what is
-//! pinned, what the pointer is over, and requests to the camera. Neither of
-//! them imports the other; both import this. Nothing here touches the sim.
+//! View state shared by the map (`view/`), the overlay (`ui/`) and the
+//! session: what is pinned, what the pointer is over, requests to the
+//! camera, the map's particle count, the spotlight and guided-mode switches,
+//! and where the step's action is on screen. Neither `view` nor `ui`
+//! imports the other; both import this. Nothing here touches the sim.
 
 use crate::domain::AggregateId;
 use bevy::prelude::*;

@@ -117,7 +117,12 @@ impl Script {
 
     /// The step shown on the caption strip: the latest one started.
     pub fn current_step(&self) -> Option<&StepResult> {
-        self.results.iter().rev().find(|r| r.started)
+        self.current_index().map(|i| &self.results[i])
+    }
+
+    /// The index of the step shown on the caption strip (the latest started).
+    pub fn current_index(&self) -> Option<usize> {
+        self.results.iter().rposition(|r| r.started)
     }
 
     pub fn all_ok(&self) -> bool {

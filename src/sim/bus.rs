@@ -140,8 +140,18 @@ impl Bus {
     }
 
     /// Puts a message on the wire: an entity (a consumed one reused, or a
-    /// new one), indexed by its arrival.
-    fn send(&mut self, commands: &mut Commands, messages: &mut Query<&mut BusMessage>, msg: BusMessage) {
+    /// new one), indexed by its arrival; tells presentation when it lands.
+    fn send(&mut self, wire: &mut Wire<'_, '_, '_, '_, '_, '_, '_>, msg: BusMessage) {
+        let Wire { commands, messages, signals, now } = wire;
+        signals.send(SimSignal::MessageSent {
+            seq: msg.seq,
+            kind: msg.event.kind(),
+            version: msg.event.version,
+            consumer: msg.consumer,
+            duplicate: msg.duplicate,
+            transit_ms: msg.arrive_tick.saturating_sub(*now) * crate::domain::TICK_MS,
+            correlation: msg.correlation,
+        });
         let (tick, id) = (msg.arrive_tick, msg.id);
         let e = reuse_or_spawn(&mut self.free, messages, commands, msg);
         let due = self.in_transit.entry(tick).or_default();
@@ -156,6 +166,15 @@ impl Bus {
     pub fn recycle(&mut self, e: Entity) {
         self.free.push(e);
     }
+}
+
+/// What putting a message on the wire needs (bundled: the pumper and the
+/// reorder knob's release both send).
+struct Wire<'a, 'cw, 'cs, 'qw, 'qs, 'm, 'sw> {
+    commands: &'a mut Commands<'cw, 'cs>,
+    messages: &'a mut Query<'qw, 'qs, &'m mut BusMessage>,
+    signals: &'a mut Signals<'sw>,
+    now: Tick,
 }
 
 /// How long the reorder knob holds a message back waiting to be overtaken.
@@ -269,15 +288,6 @@ fn pump_outbox(
                     correlation,
                 };
                 *bus.depth.entry(consumer).or_default() += 1;
-                signals.send(SimSignal::MessageSent {
-                    seq,
-                    kind: env.kind(),
-                    version: env.version,
-                    consumer,
-                    duplicate: copy == 1,
-                    transit_ms: (arrive - now) * crate::domain::TICK_MS,
-                    correlation,
-                });
                 if knobs.reorder {
                     // Pairwise swap: hold this one back in the broker, or
                     // let it overtake the one already held (which then
@@ -292,31 +302,30 @@ fn pump_outbox(
                             if let Some(l) = bus.last_arrival.get_mut(&consumer) {
                                 *l = arrive + 1;
                             }
-                            bus.send(&mut commands, &mut messages, msg);
-                            bus.send(&mut commands, &mut messages, held);
+                            let mut wire =
+                                Wire { commands: &mut commands, messages: &mut messages, signals: &mut signals, now };
+                            bus.send(&mut wire, msg);
+                            bus.send(&mut wire, held);
                             continue;
                         }
                     }
                 }
-                bus.send(&mut commands, &mut messages, msg);
+                let mut wire = Wire { commands: &mut commands, messages: &mut messages, signals: &mut signals, now };
+                bus.send(&mut wire, msg);
             }
         }
         bus.published += 1;
         signals.send(SimSignal::OutboxPublished { seq, ok: true, correlation });
         store.outbox_pop();
     }
-    release_held_back(&mut commands, &mut messages, &mut bus, now, knobs.reorder);
+    let mut wire = Wire { commands: &mut commands, messages: &mut messages, signals: &mut signals, now };
+    release_held_back(&mut wire, &mut bus, knobs.reorder);
 }
 
 /// Lets go of a held-back message after [`HOLD_BACK_TICKS`] with nothing
 /// to overtake it (or at once when the knob is off).
-fn release_held_back(
-    commands: &mut Commands,
-    messages: &mut Query<&mut BusMessage>,
-    bus: &mut Bus,
-    now: Tick,
-    reorder: bool,
-) {
+fn release_held_back(wire: &mut Wire<'_, '_, '_, '_, '_, '_, '_>, bus: &mut Bus, reorder: bool) {
+    let now = wire.now;
     let stale: Vec<ConsumerId> = bus
         .held_back
         .iter()
@@ -326,7 +335,7 @@ fn release_held_back(
     for c in stale {
         if let Some((mut m, _)) = bus.held_back.remove(&c) {
             m.arrive_tick = m.arrive_tick.max(now + 1);
-            bus.send(commands, messages, m);
+            bus.send(wire, m);
         }
     }
 }

@@ -45,6 +45,8 @@ pub enum Culprit {
         id: u64,
         correlation: u64,
     },
+    /// A consumer (a projector's view, or the orchestrator) as a whole.
+    Consumer(super::bus::ConsumerId),
 }
 
 /// One invariant's status.
@@ -188,7 +190,9 @@ pub fn per_tick(
             for customer in &forgotten.customers {
                 let n = pv.view.pii_rows(customer);
                 if n > 0 {
-                    inv.violate(GDPR, now, format!("{} holds {n} row(s) of {customer}'s PII", pv.projection.name()));
+                    let culprit = Culprit::Consumer(super::bus::ConsumerId::Projector(pv.projection));
+                    let detail = format!("{} holds {n} row(s) of {customer}'s PII", pv.projection.name());
+                    inv.violate_at(GDPR, now, detail, Some(culprit));
                 }
             }
         }
@@ -280,15 +284,18 @@ pub fn check_at_drain(world: &mut World) {
     let now = world.resource::<SimClock>().tick;
     let found = drain_findings(world);
     let mut inv = world.resource_mut::<Invariants>();
-    for (name, detail) in found {
-        inv.violate(name, now, detail);
+    for (name, detail, culprit) in found {
+        inv.violate_at(name, now, detail, culprit);
     }
     for s in inv.status.values_mut() {
         s.checked_at_drain = true;
     }
 }
 
-fn drain_findings(world: &mut World) -> Vec<(&'static str, String)> {
+/// A drain-time finding: the invariant, what was seen, what it is about.
+type Finding = (&'static str, String, Option<Culprit>);
+
+fn drain_findings(world: &mut World) -> Vec<Finding> {
     let mut events_q = world.query::<&StoredEvent>();
     let mut consumers_q = world.query::<(&Consumer, Option<&ProjectorView>)>();
     let mut sagas_q = world.query::<&Saga>();
@@ -296,7 +303,7 @@ fn drain_findings(world: &mut World) -> Vec<(&'static str, String)> {
     let mut vendors_q = world.query::<&super::vendors::Vendor>();
     let mut views_q = world.query::<&ProjectorView>();
     let world: &World = world;
-    let mut found: Vec<(&'static str, String)> = vec![];
+    let mut found: Vec<Finding> = vec![];
     let head = world.resource::<EventStore>().head_seq();
     let rows: Vec<Entity> = world.resource::<EventStore>().rows().to_vec();
     let envs: Vec<&crate::domain::EventEnvelope> =
@@ -306,22 +313,32 @@ fn drain_findings(world: &mut World) -> Vec<(&'static str, String)> {
     let mut chain = HashChain::default();
     for env in &envs {
         if let Err(e) = chain.push(env) {
-            found.push((CHAIN, e));
+            let culprit = Culprit::Event { seq: env.seq, correlation: env.correlation_id, consumer: None };
+            found.push((CHAIN, e, Some(culprit)));
             break;
         }
     }
     if envs.len() as u64 != head {
-        found.push((CHAIN, format!("{} rows readable of {head}", envs.len())));
+        found.push((CHAIN, format!("{} rows readable of {head}", envs.len()), None));
     }
 
     // Delivery and rebuild.
     let forgotten = world.resource::<Forgotten>().clone();
     for (c, pv) in consumers_q.iter(world) {
+        let culprit = Some(Culprit::Consumer(c.id));
         if c.applied() != head {
-            found.push((EXACTLY_ONCE, format!("{} applied {} of {head} events", c.id.name(), c.applied())));
+            found.push((
+                EXACTLY_ONCE,
+                format!("{} applied {} of {head} events", c.id.name(), c.applied()),
+                culprit.clone(),
+            ));
         }
         if c.buffered > 0 {
-            found.push((EXACTLY_ONCE, format!("{} still buffers {} event(s)", c.id.name(), c.buffered)));
+            found.push((
+                EXACTLY_ONCE,
+                format!("{} still buffers {} event(s)", c.id.name(), c.buffered),
+                culprit.clone(),
+            ));
         }
         if let Some(pv) = pv {
             let mut rebuilt: View = pv.view.emptied();
@@ -329,12 +346,14 @@ fn drain_findings(world: &mut World) -> Vec<(&'static str, String)> {
                 rebuilt.apply(env, &forgotten);
             }
             if rebuilt.hash() != pv.view.hash() {
-                found.push((REBUILD_EQUAL, format!("{} differs from its rebuild from seq 0", pv.projection.name())));
+                let detail = format!("{} differs from its rebuild from seq 0", pv.projection.name());
+                found.push((REBUILD_EQUAL, detail, culprit.clone()));
             }
             for customer in &forgotten.customers {
                 let n = pv.view.pii_rows(customer);
                 if n > 0 {
-                    found.push((GDPR, format!("{} holds {n} row(s) of {customer}'s PII", pv.projection.name())));
+                    let detail = format!("{} holds {n} row(s) of {customer}'s PII", pv.projection.name());
+                    found.push((GDPR, detail, culprit.clone()));
                 }
             }
         }
@@ -343,7 +362,9 @@ fn drain_findings(world: &mut World) -> Vec<(&'static str, String)> {
     // Sagas and vendor holds.
     for s in sagas_q.iter(world) {
         if !matches!(s.state, SagaState::Completed | SagaState::Compensated) {
-            found.push((SAGAS_SETTLE, format!("saga #{} ended {} at {}", s.id, s.state.name(), s.current())));
+            let culprit = Culprit::Saga { id: s.id, correlation: s.correlation };
+            let detail = format!("saga #{} ended {} at {}", s.id, s.state.name(), s.current());
+            found.push((SAGAS_SETTLE, detail, Some(culprit)));
         }
     }
     let bookings: BTreeMap<_, _> = rows_q.iter(world).map(|r| (r.0.id.clone(), r.0.clone())).collect();
@@ -354,23 +375,20 @@ fn drain_findings(world: &mut World) -> Vec<(&'static str, String)> {
                 let id = crate::domain::AggregateId::seat(flight, seat);
                 let status = bookings.get(&id).map(|b| b.status);
                 if !status.is_some_and(Status::is_hold) {
-                    found.push((
-                        SAGAS_SETTLE,
-                        format!("{} still holds {id} (booking is {:?})", v.id, status.map(Status::name)),
-                    ));
+                    let detail = format!("{} still holds {id} (booking is {:?})", v.id, status.map(Status::name));
+                    found.push((SAGAS_SETTLE, detail, Some(Culprit::Aggregate(id))));
                 }
             }
             for seat in inv.sold.keys() {
                 let id = crate::domain::AggregateId::seat(flight, seat);
                 let status = bookings.get(&id).map(|b| b.status);
                 if status != Some(Status::Issued) {
-                    found.push((
-                        NO_DOUBLE_BOOKING,
-                        format!("{} sold {id} but the booking is {:?}", v.id, status.map(Status::name)),
-                    ));
+                    let detail = format!("{} sold {id} but the booking is {:?}", v.id, status.map(Status::name));
+                    found.push((NO_DOUBLE_BOOKING, detail, Some(Culprit::Aggregate(id.clone()))));
                 }
                 if inv.held.contains_key(seat) {
-                    found.push((NO_DOUBLE_BOOKING, format!("{} has {id} both held and sold", v.id)));
+                    let detail = format!("{} has {id} both held and sold", v.id);
+                    found.push((NO_DOUBLE_BOOKING, detail, Some(Culprit::Aggregate(id))));
                 }
             }
         }
@@ -380,7 +398,8 @@ fn drain_findings(world: &mut World) -> Vec<(&'static str, String)> {
             let sold =
                 vendors.iter().any(|v| v.inventory.get(&b.flight()).is_some_and(|i| i.sold.contains_key(&b.seat())));
             if !sold {
-                found.push((NO_DOUBLE_BOOKING, format!("{} is issued but no vendor sold it", b.id)));
+                let detail = format!("{} is issued but no vendor sold it", b.id);
+                found.push((NO_DOUBLE_BOOKING, detail, Some(Culprit::Aggregate(b.id.clone()))));
             }
         }
     }
@@ -389,13 +408,14 @@ fn drain_findings(world: &mut World) -> Vec<(&'static str, String)> {
     let net: i64 = bookings.values().map(|b| b.captured_cents as i64 - b.refunded_cents as i64).sum();
     let issued: i64 = bookings.values().filter(|b| b.status == Status::Issued).map(|b| b.price_cents as i64).sum();
     if net != issued {
-        found.push((MONEY, format!("captured - refunded = {net} cents, issued tickets = {issued} cents")));
+        found.push((MONEY, format!("captured - refunded = {net} cents, issued tickets = {issued} cents"), None));
     }
     for pv in views_q.iter(world) {
         if let View::Revenue(r) = &pv.view
             && r.net_cents() != net
         {
-            found.push((MONEY, format!("Revenue projection nets {} cents, the store {net}", r.net_cents())));
+            let culprit = Some(Culprit::Consumer(super::bus::ConsumerId::Projector(pv.projection)));
+            found.push((MONEY, format!("Revenue projection nets {} cents, the store {net}", r.net_cents()), culprit));
         }
     }
 

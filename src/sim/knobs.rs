@@ -128,44 +128,105 @@ impl Default for Mechanisms {
     }
 }
 
+/// One safeguard, by the name `--disable`, links and the UI use.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Safeguard {
+    OptimisticConcurrency,
+    Idempotency,
+    OrderingBuffer,
+    SingleFlight,
+    WriteThrough,
+    Compensation,
+}
+
+impl Safeguard {
+    pub const ALL: [Safeguard; 6] = [
+        Safeguard::OptimisticConcurrency,
+        Safeguard::Idempotency,
+        Safeguard::OrderingBuffer,
+        Safeguard::SingleFlight,
+        Safeguard::WriteThrough,
+        Safeguard::Compensation,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Safeguard::OptimisticConcurrency => "optimistic-concurrency",
+            Safeguard::Idempotency => "idempotency",
+            Safeguard::OrderingBuffer => "ordering-buffer",
+            Safeguard::SingleFlight => "single-flight",
+            Safeguard::WriteThrough => "write-through",
+            Safeguard::Compensation => "compensation",
+        }
+    }
+
+    /// The safeguard called `name`, or an error naming the known ones.
+    pub fn from_name(name: &str) -> Result<Safeguard, String> {
+        Self::ALL
+            .into_iter()
+            .find(|s| s.name() == name)
+            .ok_or_else(|| format!("unknown safeguard `{name}`; known: {}", Mechanisms::NAMES.join(", ")))
+    }
+}
+
 impl Mechanisms {
     pub const NAMES: [&'static str; 6] =
         ["optimistic-concurrency", "idempotency", "ordering-buffer", "single-flight", "write-through", "compensation"];
 
-    /// The switch of safeguard `name` (one of [`Mechanisms::NAMES`]).
-    fn flag(&mut self, name: &str) -> Result<&mut bool, String> {
-        Ok(match name {
-            "optimistic-concurrency" => &mut self.optimistic_concurrency,
-            "idempotency" => &mut self.idempotency,
-            "ordering-buffer" => &mut self.ordering_buffer,
-            "single-flight" => &mut self.single_flight,
-            "write-through" => &mut self.write_through,
-            "compensation" => &mut self.compensation,
-            _ => {
-                return Err(format!("unknown safeguard `{name}`; known: {}", Self::NAMES.join(", ")));
-            }
-        })
+    fn flag(&mut self, s: Safeguard) -> &mut bool {
+        match s {
+            Safeguard::OptimisticConcurrency => &mut self.optimistic_concurrency,
+            Safeguard::Idempotency => &mut self.idempotency,
+            Safeguard::OrderingBuffer => &mut self.ordering_buffer,
+            Safeguard::SingleFlight => &mut self.single_flight,
+            Safeguard::WriteThrough => &mut self.write_through,
+            Safeguard::Compensation => &mut self.compensation,
+        }
+    }
+
+    /// Whether safeguard `s` is on.
+    pub fn get(&self, s: Safeguard) -> bool {
+        match s {
+            Safeguard::OptimisticConcurrency => self.optimistic_concurrency,
+            Safeguard::Idempotency => self.idempotency,
+            Safeguard::OrderingBuffer => self.ordering_buffer,
+            Safeguard::SingleFlight => self.single_flight,
+            Safeguard::WriteThrough => self.write_through,
+            Safeguard::Compensation => self.compensation,
+        }
+    }
+
+    /// Switches safeguard `s` on or off.
+    pub fn set(&mut self, s: Safeguard, on: bool) {
+        *self.flag(s) = on;
     }
 
     /// Turns one safeguard off by its name in [`Mechanisms::NAMES`].
     pub fn disable(&mut self, name: &str) -> Result<(), String> {
-        *self.flag(name)? = false;
+        self.set(Safeguard::from_name(name)?, false);
         Ok(())
     }
 
-    /// Turns one safeguard back on.
-    pub fn enable(&mut self, name: &str) -> Result<(), String> {
-        *self.flag(name)? = true;
-        Ok(())
+    /// The safeguards that are off, in [`Safeguard::ALL`] order.
+    pub fn disabled(&self) -> Vec<Safeguard> {
+        Safeguard::ALL.into_iter().filter(|s| !self.get(*s)).collect()
     }
+}
 
-    /// Whether safeguard `name` is on (`None`: no such safeguard).
-    pub fn is_on(&self, name: &str) -> Option<bool> {
-        self.clone().flag(name).ok().map(|f| *f)
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-    /// The names of the safeguards that are off, in [`Mechanisms::NAMES`] order.
-    pub fn disabled(&self) -> Vec<&'static str> {
-        Self::NAMES.into_iter().filter(|n| self.is_on(n) == Some(false)).collect()
+    #[test]
+    fn safeguards_by_name_and_back() {
+        assert_eq!(Safeguard::ALL.map(Safeguard::name), Mechanisms::NAMES);
+        let mut m = Mechanisms::default();
+        m.disable("single-flight").unwrap();
+        assert!(!m.single_flight && !m.get(Safeguard::SingleFlight));
+        assert_eq!(m.disabled(), [Safeguard::SingleFlight]);
+        m.set(Safeguard::SingleFlight, true);
+        assert_eq!(m, Mechanisms::default());
+        let e = m.disable("seatbelts").unwrap_err();
+        assert!(e.contains("seatbelts") && e.contains("idempotency"), "{e}");
     }
 }

@@ -33,7 +33,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 pub use config::WorldConfig;
-pub use knobs::{KnobChange, Knobs, Mechanisms};
+pub use knobs::{KnobChange, Knobs, Mechanisms, Safeguard};
 pub use world::{Inbox, SimClock, SimRequest, SimSetup};
 
 /// The order of one tick. Every sim system belongs to exactly one of these,

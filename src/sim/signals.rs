@@ -28,7 +28,8 @@ pub enum SimSignal {
     /// The pumper published (or failed to publish) an outbox row.
     OutboxPublished { seq: u64, ok: bool, correlation: u64 },
     /// The exchange put a message on the wire to a consumer's queue; it
-    /// joins the queue `transit_ms` later.
+    /// joins the queue `transit_ms` later (a message the reorder knob holds
+    /// back is sent, and signalled, when it is let go).
     MessageSent {
         seq: u64,
         kind: EventKind,

@@ -9,7 +9,7 @@ use crate::domain::VendorId;
 use crate::sim::config::WorldConfig;
 use crate::sim::projectors::Projection;
 use crate::sim::query_api::CustomerQuery;
-use crate::sim::{KnobChange, Knobs, SimRequest, SimSetup};
+use crate::sim::{KnobChange, Knobs, Safeguard, SimRequest, SimSetup};
 use bevy::prelude::*;
 use bevy_egui::input::EguiWantsInput;
 
@@ -35,9 +35,8 @@ pub enum UiAction {
     LoadScenario(&'static str),
     /// Same scenario, another seed, from tick 0.
     SetSeed(u64),
-    /// Switch a safeguard (a name of `Mechanisms::NAMES`) on or off and
-    /// start the run over.
-    Safeguard(&'static str, bool),
+    /// Switch a safeguard on or off and start the run over.
+    Safeguard(Safeguard, bool),
     /// Guided mode on / off.
     ToggleGuided,
     /// Guided mode: play the next step (to its end).
@@ -89,10 +88,10 @@ impl KnobTargets {
             KnobButton::FailIssue => (&self.fail_issue, 2),
             _ => return None,
         };
-        picked.clone().filter(has).or_else(|| {
-            let n = world.vendors.len();
-            (n > 0).then(|| world.vendors[default_index.min(n - 1)].id.clone())
-        })
+        picked
+            .clone()
+            .filter(has)
+            .or_else(|| world.vendors.get(default_index).or(world.vendors.last()).map(|v| v.id.clone()))
     }
 }
 
@@ -106,17 +105,16 @@ impl KnobButton {
         KnobButton::Replay,
     ];
 
-    /// Its name on the toolbar (the vendor knobs' target sits beside it
-    /// in a picker), e.g. `Slow V2` in the help.
-    pub fn label(self, target: Option<&VendorId>) -> String {
-        let v = target.map_or(String::new(), |v| format!(" {v}"));
+    /// Its name on the toolbar (the vendor knobs' target sits beside it,
+    /// in a picker of the world's vendors).
+    pub fn label(self) -> &'static str {
         match self {
-            KnobButton::SlowVendor => format!("Slow{v}"),
-            KnobButton::FailIssue => format!("Fail issue{v}"),
-            KnobButton::DupDeliver => "Dup deliver".into(),
-            KnobButton::Stampede => "Stampede".into(),
-            KnobButton::Burst => "Burst".into(),
-            KnobButton::Replay => "Replay".into(),
+            KnobButton::SlowVendor => "Slow",
+            KnobButton::FailIssue => "Fail issue",
+            KnobButton::DupDeliver => "Dup deliver",
+            KnobButton::Stampede => "Stampede",
+            KnobButton::Burst => "Burst",
+            KnobButton::Replay => "Replay",
         }
     }
 

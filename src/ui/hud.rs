@@ -1,8 +1,11 @@
-//! The egui overlay: the toolbar (run/pause, step, reset, speed, the six
-//! knobs, view tabs, tick, fingerprint, invariant light), the caption strip
-//! of the scripted run, the help overlay, tooltips, the error banner, and
-//! the table views (Command, Events, Queries, Vendors). Reads the sim;
-//! buttons send [`UiAction`]s like the keys do.
+//! The egui overlay: the toolbar (run/pause, step, reset, speed, scenario
+//! and seed, view tabs, the six knobs with a vendor picker for the two
+//! vendor knobs, the safeguards panel, guided mode, the timeline, tick,
+//! fingerprint, invariant light, copy link), the caption strip of the
+//! scripted run (expectations, Next / Replay step, what broke in plain
+//! words), the help overlay, tooltips, the error banner, and the table views
+//! (Command, Events, Queries, Vendors). Reads the sim; buttons send
+//! [`UiAction`]s like the keys do; never imports the map (`view`).
 
 use super::controls::{Controls, KEYS, KnobButton, KnobTargets, Playing, UiAction, ViewMode};
 use super::link::Link;
@@ -14,7 +17,7 @@ use crate::sim::errors::SimErrors;
 use crate::sim::invariants::Invariants;
 use crate::sim::store::EventStore;
 use crate::sim::world::{SimClock, SimControl};
-use crate::sim::{Knobs, Mechanisms, SimSetup};
+use crate::sim::{Knobs, Mechanisms, Safeguard, SimSetup};
 use crate::viewstate::{ActionAt, Guided, Hover, MapStats, Pinned};
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
@@ -36,7 +39,7 @@ fn zoom_with_window(
 ) -> Result {
     let Some(window) = window else { return Ok(()) };
     let ctx = ctx.ctx_mut()?;
-    let z = (window.width() / 1280.0).min(window.height() / 720.0).clamp(1.0, 1.6);
+    let z = (window.width() / 1280.0).min(window.height() / 720.0).clamp(0.85, 1.6);
     if (ctx.zoom_factor() - z).abs() > 0.01 {
         ctx.set_zoom_factor(z);
     }
@@ -167,7 +170,7 @@ fn knobs(ui: &mut egui::Ui, sim: &SimRead, targets: &mut KnobTargets, out: &mut 
         let target = targets.target(b, world);
         let on = sim.knobs.as_ref().is_some_and(|k| b.is_on(k, target.as_ref()));
         // The vendor knobs name their vendor in the picker beside them.
-        let label = format!("{} {}", i + 1, b.label(None));
+        let label = format!("{} {}", i + 1, b.label());
         if ui.selectable_label(on, label).on_hover_text(b.help()).clicked()
             && let Some(k) = sim.knobs.as_ref()
             && let Some(r) = b.request(k, targets, world)
@@ -200,22 +203,19 @@ fn knobs(ui: &mut egui::Ui, sim: &SimRead, targets: &mut KnobTargets, out: &mut 
 /// while one is off.
 fn safeguards(ui: &mut egui::Ui, sim: &SimRead, out: &mut MessageWriter<UiAction>) {
     let mech = sim.mechanisms.as_deref().cloned().unwrap_or_default();
-    let off = mech.disabled();
+    let off: Vec<&str> = mech.disabled().into_iter().map(Safeguard::name).collect();
     let title = if off.is_empty() { "safeguards: all on".to_string() } else { format!("OFF: {}", off.join(", ")) };
     let title = if off.is_empty() { egui::RichText::new(title) } else { egui::RichText::new(title).color(RED) };
     ui.menu_button(title, |ui| {
         ui.set_min_width(420.0);
         ui.label("Switch one off to see what it prevents. The run starts over, the same run as `run --disable …`.");
         ui.separator();
-        for name in Mechanisms::NAMES {
-            let on = mech.is_on(name).unwrap_or(true);
-            ui.horizontal(|ui| {
-                let mut v = on;
-                if ui.checkbox(&mut v, name).changed() {
-                    out.write(UiAction::Safeguard(name, v));
-                }
-            });
-            ui.weak(super::safeguards::without(name));
+        for s in Safeguard::ALL {
+            let mut on = mech.get(s);
+            if ui.checkbox(&mut on, s.name()).changed() {
+                out.write(UiAction::Safeguard(s, on));
+            }
+            ui.weak(super::safeguards::without(s));
         }
     })
     .response
@@ -248,7 +248,7 @@ fn status(
         out.write(UiAction::ScrubTo(value));
         scrub.dragging = None;
     }
-    ui.monospace(format!("tick {tick} · {:.2} s", tick as f64 * 0.05));
+    ui.monospace(format!("tick {tick} · {:.2} s", (tick * crate::domain::TICK_MS) as f64 / 1000.0));
     if let Some(store) = &sim.store {
         ui.monospace(&hex(&store.head_hash())[..16])
             .on_hover_text("the run's fingerprint: the hash at the head of the event store's chain");
@@ -282,7 +282,7 @@ fn status(
         disable: sim
             .mechanisms
             .as_deref()
-            .map(|m| m.disabled().iter().map(|s| s.to_string()).collect())
+            .map(|m| m.disabled().into_iter().map(|s| s.name().to_string()).collect())
             .unwrap_or_default(),
         guided: sim.guided.as_ref().map(|g| g.on),
     };
@@ -350,9 +350,11 @@ fn caption(
     let ctx = ctx.ctx_mut()?;
     let Some(script) = script else { return Ok(()) };
     let n = script.results.len();
-    let Some((i, step)) = script.results.iter().enumerate().rev().find(|(_, r)| r.started) else { return Ok(()) };
+    // The latest step started, or (at tick 0) the first one, coming up.
+    let Some(i) = script.current_index().or((!script.results.is_empty()).then_some(0)) else { return Ok(()) };
+    let step = &script.results[i];
     let screen = ctx.content_rect().width();
-    let width = (screen - 32.0).min(960.0);
+    let width = (screen - 32.0).min(1100.0);
     let broken = invariants.as_ref().and_then(|inv| inv.violations().first().map(|(name, s)| (*name, (*s).clone())));
     // Under the step's actors, as far as the strip can go and stay whole.
     let room = ((screen - width) / 2.0 - 8.0).max(0.0);
@@ -413,6 +415,8 @@ fn culprit_pin(status: &crate::sim::invariants::InvariantStatus) -> Option<(Deta
         Culprit::Event { seq, correlation, .. } => Some((Detail::Event(*seq), Some(*correlation))),
         Culprit::Aggregate(id) => Some((Detail::Aggregate(id.clone()), None)),
         Culprit::Saga { id, correlation } => Some((Detail::Saga(*id), Some(*correlation))),
+        // A whole consumer: its card pulses; there is no one row to pin.
+        Culprit::Consumer(_) => None,
     }
 }
 

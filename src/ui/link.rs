@@ -6,7 +6,7 @@
 
 use super::controls::{SPEEDS, ViewMode};
 use crate::scenario::bundled;
-use crate::sim::Mechanisms;
+use crate::sim::{Mechanisms, Safeguard};
 
 /// The most ticks a link may ask to fast-forward to (about 83 simulated
 /// minutes): more would keep a browser tab busy for minutes.
@@ -124,15 +124,15 @@ pub fn parse(query: &str) -> (Link, Vec<String>) {
             },
             "disable" => {
                 for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-                    if Mechanisms::NAMES.contains(&name) {
-                        if !link.disable.iter().any(|d| d == name) {
-                            link.disable.push(name.to_string());
+                    match Safeguard::from_name(name) {
+                        Ok(s) if !link.disable.contains(&s.name().to_string()) => {
+                            link.disable.push(s.name().to_string())
                         }
-                    } else {
-                        errors.push(format!(
+                        Ok(_) => {}
+                        Err(_) => errors.push(format!(
                             "disable={name}: no such safeguard (known: {}); keeping it on",
                             Mechanisms::NAMES.join(", ")
-                        ));
+                        )),
                     }
                 }
                 link.disable.sort_by_key(|d| Mechanisms::NAMES.iter().position(|n| n == d));
@@ -158,7 +158,8 @@ impl Link {
         }
         q += &format!("&speed={}", speed_name(self.speed_index));
         q += &format!("&view={}", self.view.name().to_ascii_lowercase());
-        if let Some(t) = self.tick {
+        // A tick past what a link may ask for is left out (it would be refused).
+        if let Some(t) = self.tick.filter(|t| *t <= MAX_LINK_TICK) {
             q += &format!("&tick={t}");
         }
         if !self.disable.is_empty() {

@@ -1,30 +1,31 @@
 //! Plain words for the lesson: what each safeguard prevents, and what a
-//! broken invariant means, for the safeguards panel and the caption.
+//! broken invariant means, for the safeguards panel and the caption. Text
+//! only: it decides nothing and reads no state.
 
+use crate::sim::Safeguard;
 use crate::sim::invariants as inv;
 
-/// What goes wrong without safeguard `name` (a name of `Mechanisms::NAMES`).
-pub fn without(name: &str) -> &'static str {
-    match name {
-        "optimistic-concurrency" => {
+/// What goes wrong without safeguard `s`.
+pub fn without(s: Safeguard) -> &'static str {
+    match s {
+        Safeguard::OptimisticConcurrency => {
             "Without it two buyers of the last seat both win: the store takes two version-1 events for one seat (oversold)."
         }
-        "idempotency" => {
+        Safeguard::Idempotency => {
             "Without it a projector applies a redelivered event twice: at-least-once delivery turns into double counting."
         }
-        "ordering-buffer" => {
+        Safeguard::OrderingBuffer => {
             "Without it BookingDetail applies events out of order: its view no longer equals the same view rebuilt from the log."
         }
-        "single-flight" => {
+        Safeguard::SingleFlight => {
             "Without it a cache stampede sends every waiting customer to the Read DB: 200 populator calls instead of one."
         }
-        "write-through" => {
+        Safeguard::WriteThrough => {
             "Without it a customer who just booked does not see the booking until the projection catches up."
         }
-        "compensation" => {
+        Safeguard::Compensation => {
             "Without it a failed saga stops half-way: vendor holds leak and a paid booking is never refunded."
         }
-        _ => "",
     }
 }
 
@@ -58,12 +59,11 @@ pub fn explain(invariant: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::Mechanisms;
 
     #[test]
     fn every_safeguard_and_invariant_has_words() {
-        for n in Mechanisms::NAMES {
-            assert!(!without(n).is_empty(), "{n}");
+        for s in Safeguard::ALL {
+            assert!(!without(s).is_empty(), "{s:?}");
         }
         for n in inv::ALL {
             assert!(!explain(n).is_empty(), "{n}");

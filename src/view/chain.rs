@@ -6,10 +6,9 @@
 //! where it went. Reads signals only; never writes the sim.
 
 use super::MapLayoutRes;
-use super::layout::{MapLayout, NodeId};
-use super::particles::{Fx, effects};
+use super::layout::NodeId;
+use super::particles::{FrameEffects, Fx};
 use crate::sim::SimClock;
-use crate::sim::signals::SimSignal;
 use crate::viewstate::Pinned;
 use bevy::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
@@ -33,20 +32,13 @@ pub struct ChainTrails {
 }
 
 impl ChainTrails {
-    pub fn record(&mut self, signal: &SimSignal, map: &MapLayout) {
-        let trail = self.by_correlation.entry(signal.correlation()).or_default();
-        for fx in effects(signal, map) {
-            match fx {
-                Fx::Travel { from, to, .. } => {
-                    trail.wires.insert((from, to));
-                    trail.nodes.insert(from);
-                    trail.nodes.insert(to);
-                }
-                Fx::Burst { at, .. } => {
-                    trail.nodes.insert(at);
-                }
-            }
+    /// Remembers where effect `fx` of correlation `correlation` went.
+    pub fn record(&mut self, correlation: u64, fx: &Fx) {
+        let trail = self.by_correlation.entry(correlation).or_default();
+        if let Fx::Travel { from, to, .. } = fx {
+            trail.wires.insert((*from, *to));
         }
+        trail.nodes.extend(fx.cards().into_iter().flatten());
         while self.by_correlation.len() > KEEP_TRAILS {
             self.by_correlation.pop_first();
         }
@@ -55,23 +47,18 @@ impl ChainTrails {
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<ChainTrails>();
-    app.add_systems(Update, (record, draw).chain().in_set(super::MapSystems));
+    app.add_systems(Update, (record, draw).chain().after(super::particles::collect_effects).in_set(super::MapSystems));
 }
 
-fn record(
-    mut signals: MessageReader<SimSignal>,
-    mut trails: ResMut<ChainTrails>,
-    clock: Option<Res<SimClock>>,
-    layout: Res<MapLayoutRes>,
-) {
+fn record(frame: Res<FrameEffects>, mut trails: ResMut<ChainTrails>, clock: Option<Res<SimClock>>) {
     let tick = clock.map_or(0, |c| c.tick);
     if tick < trails.last_tick {
         // Reset or scrub: correlation ids start over with the new run.
         trails.by_correlation.clear();
     }
     trails.last_tick = tick;
-    for s in signals.read() {
-        trails.record(s, &layout.map);
+    for (correlation, fx) in &frame.0 {
+        trails.record(*correlation, fx);
     }
 }
 
@@ -109,14 +96,22 @@ fn draw(
 mod tests {
     use super::*;
     use crate::domain::EventKind;
+    use crate::sim::signals::SimSignal;
+    use crate::view::layout::MapLayout;
+    use crate::view::particles::effects;
 
     #[test]
     fn a_correlation_remembers_the_wires_and_nodes_its_messages_touched() {
         let mut t = ChainTrails::default();
         let map = MapLayout::default();
-        t.record(&SimSignal::CommandSent { id: 1, correlation: 7 }, &map);
-        t.record(&SimSignal::EventAppended { seq: 1, kind: EventKind::SeatHeld, version: 1, correlation: 7 }, &map);
-        t.record(&SimSignal::CommandSent { id: 2, correlation: 8 }, &map);
+        let mut record = |s: SimSignal| {
+            for fx in effects(&s, &map) {
+                t.record(s.correlation(), &fx);
+            }
+        };
+        record(SimSignal::CommandSent { id: 1, correlation: 7 });
+        record(SimSignal::EventAppended { seq: 1, kind: EventKind::SeatHeld, version: 1, correlation: 7 });
+        record(SimSignal::CommandSent { id: 2, correlation: 8 });
         let trail = &t.by_correlation[&7];
         assert!(trail.wires.contains(&(NodeId::Customer, NodeId::CommandApi)));
         assert!(trail.wires.contains(&(NodeId::Aggregate, NodeId::EventStore)));
@@ -129,8 +124,9 @@ mod tests {
     fn only_the_latest_trails_are_kept() {
         let mut t = ChainTrails::default();
         let map = MapLayout::default();
+        let fx = effects(&SimSignal::QueryServed { correlation: 0 }, &map).remove(0);
         for c in 0..(KEEP_TRAILS as u64 + 100) {
-            t.record(&SimSignal::QueryServed { correlation: c }, &map);
+            t.record(c, &fx);
         }
         assert_eq!(t.by_correlation.len(), KEEP_TRAILS);
         assert!(t.by_correlation.contains_key(&(KEEP_TRAILS as u64 + 99)));

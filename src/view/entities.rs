@@ -32,11 +32,12 @@ use bevy::sprite::Anchor;
 use std::collections::BTreeMap;
 
 /// Message sprites drawn per queue before "+k".
-pub const QUEUE_SPRITES: usize = 6;
+pub const QUEUE_SPRITES: usize = 5;
 /// Rows in the store, aggregate and outbox strips.
 pub const STRIP_ROWS: usize = 5;
-/// Redis chips drawn before "+k keys".
-pub const CHIPS: usize = 6;
+/// Redis chips drawn before "+k more" (one column: a key and its waiters
+/// need the zone's whole width).
+pub const CHIPS: usize = 3;
 /// Live sagas drawn as step chains.
 pub const SAGA_ROWS: usize = 4;
 const MSG: f32 = 9.0;
@@ -135,17 +136,15 @@ pub fn slot_rects(map: &MapLayout, group: Group) -> Vec<Rect> {
                     let top = z.max.y - i as f32 * (ROW_H + 2.0);
                     Rect::new(z.min.x, top - ROW_H, z.max.x, top)
                 })
-                .filter(|r| r.min.y >= map.zones.store.min.y - 0.5)
+                .filter(|r| r.min.y >= z.min.y - 0.5)
                 .collect()
         }
         Group::Cache => {
             let z = map.zones.cache;
-            let w = (z.width() - 6.0) / 2.0;
             (0..CHIPS)
                 .map(|i| {
-                    let (col, row) = ((i % 2) as f32, (i / 2) as f32);
-                    let top = z.max.y - row * (CHIP_H + 6.0);
-                    Rect::new(z.min.x + col * (w + 6.0), top - CHIP_H, z.min.x + col * (w + 6.0) + w, top)
+                    let top = z.max.y - i as f32 * (CHIP_H + 6.0);
+                    Rect::new(z.min.x, top - CHIP_H, z.max.x, top)
                 })
                 .collect()
         }
@@ -165,13 +164,18 @@ fn body_rows(map: &MapLayout, node: NodeId, h: f32, n: usize) -> Vec<Rect> {
         .collect()
 }
 
-fn groups(map: &MapLayout) -> Vec<Group> {
+/// Every group of slots the map draws.
+fn all_groups() -> Vec<Group> {
     let mut g: Vec<Group> = Projection::ALL.iter().map(|p| Group::Queue(NodeId::Projector(*p))).collect();
     g.push(Group::Queue(NodeId::Saga));
     g.extend([Group::Store, Group::Aggregates, Group::Outbox, Group::Cache, Group::Sagas, Group::Customers]);
     g.push(Group::ReadDb);
-    g.retain(|grp| !slot_rects(map, *grp).is_empty());
     g
+}
+
+/// The groups this layout has room for.
+fn groups(map: &MapLayout) -> Vec<Group> {
+    all_groups().into_iter().filter(|grp| !slot_rects(map, *grp).is_empty()).collect()
 }
 
 fn hover_observers(e: &mut EntityCommands, group: Group, i: usize) {
@@ -180,7 +184,7 @@ fn hover_observers(e: &mut EntityCommands, group: Group, i: usize) {
             *h = Hovered::Thing { title: item.hover.0.clone(), body: item.hover.1.clone() };
         }
     })
-    .observe(|_: On<Pointer<Out>>, mut h: ResMut<Hovered>| *h = Hovered::Nothing);
+    .observe(super::map::hover_out);
 }
 
 fn spawn_slots(
@@ -261,6 +265,7 @@ fn spawn_seat_grids(
     fonts: &MapFonts,
 ) {
     let mut rows_used: BTreeMap<NodeId, usize> = BTreeMap::new();
+    let mut left_out: BTreeMap<NodeId, usize> = BTreeMap::new();
     let mut flights_of: BTreeMap<NodeId, usize> = BTreeMap::new();
     for f in &world.flights {
         if let Some(node) = map.vendor_node(&f.vendor) {
@@ -278,6 +283,7 @@ fn spawn_seat_grids(
         let used = rows_used.entry(node).or_default();
         let top = b.max.y - *used as f32 * row_h;
         if top - row_h < b.min.y {
+            *left_out.entry(node).or_default() += 1;
             continue;
         }
         *used += 1;
@@ -320,7 +326,7 @@ fn spawn_seat_grids(
                 });
                 *h = Hovered::Thing { title: format!("{flight} at {vendor}: seats"), body };
             })
-            .observe(|_: On<Pointer<Out>>, mut h: ResMut<Hovered>| *h = Hovered::Nothing);
+            .observe(super::map::hover_out);
         commands.spawn(label_bundle(
             text::fit(f.id.as_str(), BODY_PX, false, label_w),
             BODY_PX,
@@ -328,6 +334,18 @@ fn spawn_seat_grids(
             palette::DIM,
             Vec2::new(b.min.x, top - 2.0),
             Anchor::TOP_LEFT,
+        ));
+    }
+    // Flights a card has no room for are counted on it.
+    for (node, k) in left_out {
+        let Some(card) = map.node(node) else { continue };
+        commands.spawn(label_bundle(
+            format!("+{k} flight{}", if k == 1 { "" } else { "s" }),
+            BODY_PX,
+            fonts.regular.clone(),
+            palette::DIM,
+            Vec2::new(card.body.max.x, card.body.min.y + BODY_LINE),
+            Anchor::TOP_RIGHT,
         ));
     }
 }
@@ -553,7 +571,10 @@ fn cache_item(e: &CacheEntry, now: u64, ttl_ticks: f32) -> Item {
     Item {
         text: e.key.clone(),
         color: if e.populating { palette::BUFFER } else { palette::READ },
-        hover: (format!("Redis key {}", e.key), format!("TTL {:.1} s left; {state}.", left * 0.05)),
+        hover: (
+            format!("Redis key {}", e.key),
+            format!("TTL {:.1} s left; {state}.", left * crate::domain::TICK_MS as f32 / 1000.0),
+        ),
         ttl: Some(((left / ttl_ticks).clamp(0.0, 1.0), e.populating, e.waiters)),
         ..default()
     }
@@ -758,6 +779,68 @@ fn draw_rings(
                 }
                 gizmos.circle_2d(Isometry2d::from_translation(Vec2::new(x, y)), 3.0, c.with_alpha(a));
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::view::layout::world_with_vendors;
+
+    #[test]
+    fn every_slot_sits_in_its_zone_or_card_and_covers_no_other_card() {
+        for world in [crate::sim::config::WorldConfig::default(), world_with_vendors(2), world_with_vendors(8)] {
+            let map = MapLayout::new(&world);
+            for group in all_groups() {
+                let home = match group {
+                    Group::Queue(n) => map.nodes[&n].rect,
+                    Group::Store => map.zones.store,
+                    Group::Aggregates => map.zones.aggregates,
+                    Group::Outbox => map.zones.outbox,
+                    Group::Cache => map.zones.cache,
+                    Group::Sagas => map.nodes[&NodeId::Saga].body,
+                    Group::Customers => map.nodes[&NodeId::Customer].body,
+                    Group::ReadDb => map.nodes[&NodeId::ReadDb].body,
+                };
+                let rects = slot_rects(&map, group);
+                assert!(!rects.is_empty(), "{group:?} has room for something");
+                for r in &rects {
+                    let inside = home.inflate(0.5).contains(r.min) && home.inflate(0.5).contains(r.max);
+                    assert!(inside, "{group:?}: {r:?} leaves {home:?}");
+                    for n in map.nodes.values() {
+                        let own = matches!(group, Group::Queue(x) if x == n.id)
+                            || (group == Group::Sagas && n.id == NodeId::Saga)
+                            || (group == Group::Customers && n.id == NodeId::Customer)
+                            || (group == Group::ReadDb && n.id == NodeId::ReadDb);
+                        let overlap = r.intersect(n.rect);
+                        assert!(
+                            own || overlap.width() <= 0.0 || overlap.height() <= 0.0,
+                            "{group:?} covers {:?}",
+                            n.id
+                        );
+                    }
+                    // Rows and chips are at least a 12 px line tall (message
+                    // sprites are icons, not text).
+                    if !matches!(group, Group::Queue(_)) {
+                        assert!(r.height() >= BODY_PX, "{group:?}: {} px", r.height());
+                    }
+                }
+                for (i, a) in rects.iter().enumerate() {
+                    for b in &rects[i + 1..] {
+                        let o = a.intersect(*b);
+                        assert!(o.width() <= 0.0 || o.height() <= 0.0, "{group:?}: slots overlap");
+                    }
+                }
+            }
+            // A projector's queue and its lag share one line without touching.
+            let line = map.nodes[&NodeId::Projector(Projection::CustomerBookings)].lines[0];
+            let queue_end = slot_rects(&map, Group::Queue(NodeId::Projector(Projection::CustomerBookings)))
+                .last()
+                .map_or(0.0, |r| r.max.x);
+            let plus_k = text::width("+999", BODY_PX, false) + 3.0;
+            let lag = text::width("lag 99999", BODY_PX, false);
+            assert!(queue_end + plus_k <= line.max.x - lag.min(line.width() * 0.4), "queue and lag collide");
         }
     }
 }

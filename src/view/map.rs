@@ -89,6 +89,11 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, (node_states, show_counters, draw_wires, hover_text).chain().in_set(super::MapSystems));
 }
 
+/// The pointer left a hover target: the tooltip goes.
+pub fn hover_out(_: On<Pointer<Out>>, mut h: ResMut<Hovered>) {
+    *h = Hovered::Nothing;
+}
+
 /// A 9-sliced sprite of a card texture, `size` big.
 pub fn sliced(image: Handle<Image>, color: Color, size: Vec2) -> Sprite {
     sliced_by(image, color, size, CARD_SLICE)
@@ -155,7 +160,7 @@ pub(super) fn spawn_map(
                     Pickable::default(),
                 ))
                 .observe(move |_: On<Pointer<Over>>, mut h: ResMut<Hovered>| *h = Hovered::Wire(i))
-                .observe(|_: On<Pointer<Out>>, mut h: ResMut<Hovered>| *h = Hovered::Nothing);
+                .observe(hover_out);
         }
     }
 }
@@ -178,7 +183,7 @@ fn spawn_card(
             Pickable::default(),
         ))
         .observe(move |_: On<Pointer<Over>>, mut h: ResMut<Hovered>| *h = Hovered::Node(id))
-        .observe(|_: On<Pointer<Out>>, mut h: ResMut<Hovered>| *h = Hovered::Nothing);
+        .observe(hover_out);
     commands.spawn((
         MapItem,
         CardEdge(id),

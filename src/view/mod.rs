@@ -88,6 +88,10 @@ pub fn plugin(app: &mut App) {
 
 /// A new world (another scenario, or the first frame): lay the map out.
 fn relayout(setup: Option<Res<SimSetup>>, mut layout: ResMut<MapLayoutRes>, mut first: Local<bool>) {
+    // The setup changes on a reset too (same world): compare only then.
+    if *first && !setup.as_ref().is_some_and(|s| s.is_changed()) {
+        return;
+    }
     let world = setup.map(|s| s.world.clone()).unwrap_or_default();
     if !*first || layout.world != world {
         *first = true;

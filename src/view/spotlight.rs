@@ -7,7 +7,7 @@
 
 use super::layout::{MapLayout, NodeId, palette};
 use super::map::{CardEdge, sliced};
-use super::particles::{Fx, effects};
+use super::particles::FrameEffects;
 use super::{MapItem, MapLayoutRes};
 use crate::scenario::Check;
 use crate::scenario::runner::Script;
@@ -15,7 +15,6 @@ use crate::sim::command_api::CustomerCommand;
 use crate::sim::invariants::{Culprit, Invariants};
 use crate::sim::knobs::KnobChange;
 use crate::sim::projectors::Projection;
-use crate::sim::signals::SimSignal;
 use crate::sim::world::SimRequest;
 use bevy::prelude::*;
 use std::collections::BTreeSet;
@@ -45,7 +44,13 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<crate::viewstate::Spotlight>();
     app.add_systems(Update, spawn_veils.in_set(super::Relayout).after(super::map::spawn_map));
     app.init_resource::<crate::viewstate::ActionAt>();
-    app.add_systems(Update, (track_focus, show_veils, pulse_alerts, action_at).chain().in_set(super::MapSystems));
+    app.add_systems(
+        Update,
+        (track_focus, show_veils, pulse_alerts, action_at)
+            .chain()
+            .after(super::particles::collect_effects)
+            .in_set(super::MapSystems),
+    );
 }
 
 /// The actors' centre on screen, for the caption to sit under.
@@ -74,22 +79,16 @@ pub fn alerts(invariants: Option<&Invariants>, script: Option<&Script>, map: &Ma
     use crate::sim::invariants as inv;
     use NodeId::*;
     let mut out = BTreeSet::new();
-    let named = |detail: &str| -> Vec<NodeId> {
-        Projection::ALL.into_iter().filter(|p| detail.contains(p.name())).map(Projector).collect()
-    };
     for (name, status) in invariants.map(|i| i.violations()).unwrap_or_default() {
+        // The consumer that broke it, when the check named one.
         let consumer = match &status.culprit {
-            Some(Culprit::Event { consumer: Some(c), .. }) => Some(NodeId::of_consumer(*c)),
+            Some(Culprit::Event { consumer: Some(c), .. } | Culprit::Consumer(c)) => Some(NodeId::of_consumer(*c)),
             _ => None,
         };
         let nodes: Vec<NodeId> = match name {
             inv::NO_DOUBLE_BOOKING => vec![Aggregate, EventStore],
-            inv::EXACTLY_ONCE => consumer.map_or_else(|| named(&status.detail), |c| vec![c]),
-            inv::REBUILD_EQUAL | inv::GDPR => {
-                let mut v = named(&status.detail);
-                v.push(ReadDb);
-                v
-            }
+            inv::EXACTLY_ONCE => consumer.into_iter().collect(),
+            inv::REBUILD_EQUAL | inv::GDPR => consumer.into_iter().chain([ReadDb]).collect(),
             inv::SAGAS_SETTLE | inv::LIVENESS => vec![Saga],
             inv::MONEY => vec![Projector(Projection::Revenue)],
             inv::CHAIN => vec![EventStore],
@@ -98,7 +97,7 @@ pub fn alerts(invariants: Option<&Invariants>, script: Option<&Script>, map: &Ma
         out.extend(nodes);
     }
     if let Some(script) = script
-        && let Some(i) = script.results.iter().rposition(|r| r.started)
+        && let Some(i) = script.current_index()
     {
         for (result, (_, check)) in script.results[i].expectations.iter().zip(&script.plan[i].checks) {
             if result.ok == Some(false) {
@@ -192,12 +191,12 @@ fn track_focus(
     script: Option<Res<Script>>,
     layout: Res<MapLayoutRes>,
     mut focus: ResMut<Focus>,
-    mut signals: MessageReader<SimSignal>,
+    frame: Res<FrameEffects>,
 ) {
     if focus.enabled != spotlight.0 {
         focus.enabled = spotlight.0;
     }
-    let step = script.as_ref().and_then(|s| s.results.iter().rposition(|r| r.started));
+    let step = script.as_ref().and_then(|s| s.current_index());
     if step != focus.step {
         let mut actors = BTreeSet::new();
         if let (Some(i), Some(script)) = (step, script.as_ref()) {
@@ -209,20 +208,12 @@ fn track_focus(
         focus.actors = actors;
     }
     if focus.step.is_none() {
-        signals.clear();
         return;
     }
-    let mut touched = vec![];
-    for s in signals.read() {
-        for fx in effects(s, &layout.map) {
-            match fx {
-                Fx::Travel { from, to, .. } => touched.extend([from, to]),
-                Fx::Burst { at, .. } => touched.push(at),
-            }
-        }
-    }
-    if touched.iter().any(|n| !focus.actors.contains(n)) {
-        focus.actors.extend(touched);
+    let touched = frame.0.iter().flat_map(|(_, fx)| fx.cards()).flatten();
+    let new: Vec<NodeId> = touched.filter(|n| !focus.actors.contains(n)).collect();
+    if !new.is_empty() {
+        focus.actors.extend(new);
     }
 }
 
@@ -257,5 +248,40 @@ fn show_veils(focus: Res<Focus>, layout: Res<MapLayoutRes>, mut veils: Query<(&V
     }
     for (v, mut vis) in &mut veils {
         vis.set_if_neq(if focus.dims(v.0) { Visibility::Inherited } else { Visibility::Hidden });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::query_api::CustomerQuery;
+
+    #[test]
+    fn a_steps_requests_name_its_actors() {
+        let map = MapLayout::default();
+        let hold = SimRequest::Command {
+            label: None,
+            command: CustomerCommand::HoldSeat {
+                customer: "ana".into(),
+                flight: "IB3166".into(),
+                seat: "1A".into(),
+                expected_version: None,
+            },
+        };
+        let a = actors_of(&hold, &map);
+        assert!(a.contains(&NodeId::CommandApi) && a.contains(&NodeId::EventStore) && a.contains(&NodeId::Saga));
+        assert!(!a.contains(&NodeId::Redis));
+        let search = SimRequest::Query { label: None, query: CustomerQuery::Search { route: "MAD-FRA".into() } };
+        assert_eq!(actors_of(&search, &map), [NodeId::Customer, NodeId::QueryApi, NodeId::Redis]);
+        let slow = SimRequest::Knob(KnobChange::SlowVendor { vendor: "V2".into(), extra_ms: 5_000 });
+        assert_eq!(actors_of(&slow, &map), [NodeId::Vendor(1)]);
+        let ghost = SimRequest::Knob(KnobChange::SlowVendor { vendor: "V9".into(), extra_ms: 5_000 });
+        assert!(actors_of(&ghost, &map).is_empty(), "a vendor the world lacks lights nothing");
+        let focus = Focus { enabled: true, step: Some(2), actors: a.into_iter().collect() };
+        assert!(focus.dims(NodeId::Redis) && !focus.dims(NodeId::CommandApi));
+        assert!(
+            !Focus { enabled: false, ..focus.clone() }.dims(NodeId::Redis),
+            "the spotlight switched off dims nothing"
+        );
     }
 }

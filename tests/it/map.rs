@@ -13,7 +13,7 @@ use cqrs_tickets::sim::invariants::{self, Invariants};
 use cqrs_tickets::sim::signals::{SignalsEnabled, SimSignal};
 use cqrs_tickets::sim::store::EventStore;
 use cqrs_tickets::sim::world::{SimClock, SimControl};
-use cqrs_tickets::sim::{Mechanisms, SimSetup};
+use cqrs_tickets::sim::{Mechanisms, Safeguard, SimSetup};
 use cqrs_tickets::testing::sim_app;
 use cqrs_tickets::ui::controls::{self, UiAction};
 use cqrs_tickets::ui::link;
@@ -104,7 +104,7 @@ fn a_safeguard_switched_off_in_the_ui_is_the_same_run_as_run_disable() {
         app.update();
     }
     assert!(tick(&app) > 0);
-    app.world_mut().write_message(UiAction::Safeguard("idempotency", false));
+    app.world_mut().write_message(UiAction::Safeguard(Safeguard::Idempotency, false));
     app.update();
     assert!(tick(&app) <= 1, "the switch starts the run over");
     assert!(!app.world().resource::<Mechanisms>().idempotency);
@@ -114,7 +114,7 @@ fn a_safeguard_switched_off_in_the_ui_is_the_same_run_as_run_disable() {
     assert_eq!(fingerprint(&app), cli_fingerprint(&sc, &["idempotency"]));
     assert_eq!(broken(&app), Some(invariants::EXACTLY_ONCE));
     // Back on: the real run again.
-    app.world_mut().write_message(UiAction::Safeguard("idempotency", true));
+    app.world_mut().write_message(UiAction::Safeguard(Safeguard::Idempotency, true));
     app.update();
     while tick(&app) < 1500 {
         session::advance(app.world_mut());
