@@ -236,10 +236,20 @@ fn cell(text: impl Into<String>, hot: bool) -> egui::RichText {
     if hot { t.color(CHAIN) } else { t }
 }
 
+/// Width of a table view's window: under half of a 1280-wide screen, docked
+/// right, so the write path on the map (where a pinned causal chain lights
+/// up) stays in sight.
+pub const VIEW_W: f32 = 600.0;
+/// Top of the windows: below the toolbar.
+const VIEW_TOP: f32 = 96.0;
+
 /// The panel for `view` (nothing for the map) and the detail pane.
 pub fn show(ctx: &egui::Context, world: &World, view: ViewMode, state: &mut PanelState) {
     if view != ViewMode::System {
-        egui::Window::new(view.name()).default_pos([12.0, 118.0]).default_size([780.0, 540.0]).vscroll(false).show(
+        let screen = ctx.content_rect();
+        let pos = [(screen.width() - VIEW_W - 8.0).max(8.0), VIEW_TOP];
+        let size = [VIEW_W, (screen.height() - VIEW_TOP - 84.0).max(240.0)];
+        egui::Window::new(view.name()).default_pos(pos).default_size(size).vscroll(false).show(
             ctx,
             |ui| match view {
                 ViewMode::Command => command_view(ui, world, state),
@@ -586,7 +596,9 @@ pub fn vendors_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
 pub fn detail_pane(ctx: &egui::Context, world: &World, state: &mut PanelState) {
     let Some(detail) = state.pinned.detail.clone() else { return };
     let mut open = true;
-    egui::Window::new("Detail").open(&mut open).default_pos([820.0, 118.0]).default_width(420.0).show(ctx, |ui| {
+    // Left of the table view's window.
+    let x = (ctx.content_rect().width() - VIEW_W - 8.0 - 430.0).max(8.0);
+    egui::Window::new("Detail").open(&mut open).default_pos([x, VIEW_TOP]).default_width(420.0).show(ctx, |ui| {
         egui::ScrollArea::vertical().id_salt("detail").max_height(480.0).show(ui, |ui| match &detail {
             Detail::Event(seq) => match stored(world, *seq) {
                 Some(env) => event_detail(ui, world, env),

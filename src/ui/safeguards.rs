@@ -12,7 +12,7 @@ pub fn without(s: Safeguard) -> &'static str {
             "Without it two buyers of the last seat both win: the store takes two version-1 events for one seat (oversold)."
         }
         Safeguard::Idempotency => {
-            "Without it a projector applies a redelivered event twice: at-least-once delivery turns into double counting."
+            "Without it a consumer applies a redelivered event twice: at-least-once delivery turns into double counting."
         }
         Safeguard::OrderingBuffer => {
             "Without it BookingDetail applies events out of order: its view no longer equals the same view rebuilt from the log."
@@ -36,7 +36,7 @@ pub fn explain(invariant: &str) -> &'static str {
             "A seat was sold twice: two appends of the same version both went in. The store's unique key on (aggregate, version), optimistic concurrency, is what turns the second one into a `conflict`."
         }
         inv::EXACTLY_ONCE => {
-            "A projector applied the same event twice. Delivery is at-least-once, so duplicates arrive; the idempotency log, keyed on (aggregate, version), is what skips them."
+            "A consumer (a projector, or the saga orchestrator) applied the same event twice. Delivery is at-least-once, so duplicates arrive; the idempotency log, keyed on (aggregate, version), is what skips them."
         }
         inv::REBUILD_EQUAL => {
             "A projection no longer equals the same projection rebuilt from the log: events were applied out of order or twice. The ordering buffer and the idempotency log keep views a pure fold of the log."
