@@ -249,16 +249,13 @@ pub fn show(ctx: &egui::Context, world: &World, view: ViewMode, state: &mut Pane
         let screen = ctx.content_rect();
         let pos = [(screen.width() - VIEW_W - 8.0).max(8.0), VIEW_TOP];
         let size = [VIEW_W, (screen.height() - VIEW_TOP - 84.0).max(240.0)];
-        egui::Window::new(view.name()).default_pos(pos).default_size(size).vscroll(false).show(
-            ctx,
-            |ui| match view {
-                ViewMode::Command => command_view(ui, world, state),
-                ViewMode::Events => events_view(ui, world, state),
-                ViewMode::Queries => queries_view(ui, world, state),
-                ViewMode::Vendors => vendors_view(ui, world, state),
-                ViewMode::System => {}
-            },
-        );
+        egui::Window::new(view.name()).default_pos(pos).default_size(size).vscroll(false).show(ctx, |ui| match view {
+            ViewMode::Command => command_view(ui, world, state),
+            ViewMode::Events => events_view(ui, world, state),
+            ViewMode::Queries => queries_view(ui, world, state),
+            ViewMode::Vendors => vendors_view(ui, world, state),
+            ViewMode::System => {}
+        });
     }
     detail_pane(ctx, world, state);
 }

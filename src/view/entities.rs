@@ -365,86 +365,93 @@ pub struct BoardSources<'w, 's> {
     views: Query<'w, 's, &'static ProjectorView>,
 }
 
+/// Items per group being gathered for the board, cut to the slots there are.
+struct Fill<'a> {
+    map: &'a MapLayout,
+    items: BTreeMap<Group, Vec<Item>>,
+    more: BTreeMap<Group, usize>,
+}
+
+impl Fill<'_> {
+    /// The group's items (as many as it has slots) and how many are left
+    /// over of `total`.
+    fn put(&mut self, g: Group, list: Vec<Item>, total: usize) {
+        let n = slot_rects(self.map, g).len();
+        self.more.insert(g, total.saturating_sub(n.min(list.len())));
+        self.items.insert(g, list.into_iter().take(n).collect());
+    }
+}
+
 fn fill_board(mut board: ResMut<Board>, src: BoardSources, layout: Res<MapLayoutRes>) {
     let tick = src.clock.as_ref().map(|c| c.tick);
     if board.tick == tick && !layout.is_changed() {
         return;
     }
     board.tick = tick;
-    let now = tick.unwrap_or(0);
-    let map = &layout.map;
-    let mut items: BTreeMap<Group, Vec<Item>> = BTreeMap::new();
-    let mut more: BTreeMap<Group, usize> = BTreeMap::new();
-    let mut put = |g: Group, list: Vec<Item>, total: usize| {
-        let n = slot_rects(map, g).len();
-        more.insert(g, total.saturating_sub(n.min(list.len())));
-        items.insert(g, list.into_iter().take(n).collect());
-    };
+    let mut fill = Fill { map: &layout.map, items: BTreeMap::new(), more: BTreeMap::new() };
     for q in &src.queues {
-        let node = NodeId::of_consumer(q.id);
-        let list: Vec<Item> = q
-            .queue
-            .iter()
-            .take(QUEUE_SPRITES)
-            .filter_map(|e| src.messages.get(*e).ok())
-            .map(|m| message_item(m, q.id))
-            .collect();
-        put(Group::Queue(node), list, q.queue.len());
+        let list = q.queue.iter().take(QUEUE_SPRITES).filter_map(|e| src.messages.get(*e).ok());
+        fill.put(Group::Queue(NodeId::of_consumer(q.id)), list.map(|m| message_item(m, q.id)).collect(), q.queue.len());
     }
     if let Some(store) = &src.store {
-        let head = store.head_seq();
-        let newest: Vec<Item> =
-            (1..=head).rev().take(STRIP_ROWS).filter_map(|seq| store.event(seq)).map(event_item).collect();
-        put(Group::Store, newest, head as usize);
-        let waiting: Vec<Item> = store
-            .outbox_waiting()
-            .take(STRIP_ROWS)
-            .filter_map(|seq| store.event(seq))
-            .map(|e| Item {
-                text: format!("#{} {}", e.seq, e.kind().name()),
-                color: palette::EVENT,
-                hover: (
-                    format!("outbox row: seq {}", e.seq),
-                    "Written in the same transaction as the event; the pumper publishes it to RabbitMQ, retrying until it succeeds.".into(),
-                ),
-                ..default()
-            })
-            .collect();
-        put(Group::Outbox, waiting, store.outbox_pending());
-        let mut streams: Vec<Item> = vec![];
-        let mut seen = vec![];
-        for seq in (1..=head).rev().take(200) {
-            let Some(e) = store.event(seq) else { continue };
-            if seen.contains(&e.aggregate_id) {
-                continue;
-            }
-            seen.push(e.aggregate_id.clone());
-            let row = src
-                .aggregates
-                .as_ref()
-                .zip(store.stream_no(&e.aggregate_id))
-                .and_then(|(a, no)| a.by_stream(no))
-                .and_then(|ent| src.rows.get(ent).ok());
-            if let Some(r) = row {
-                streams.push(stream_item(&r.0));
-            }
-            if streams.len() >= STRIP_ROWS {
-                break;
-            }
-        }
-        put(Group::Aggregates, streams, store.streams() as usize);
+        fill_store(&mut fill, store, &src);
     }
+    let ttl_ticks = crate::sim::config::ticks(layout.world.timing.cache_ttl_ms).max(1) as f32;
     let mut keys: Vec<&CacheEntry> = src.entries.iter().collect();
     keys.sort_by(|a, b| b.populating.cmp(&a.populating).then(b.waiters.cmp(&a.waiters)).then(a.key.cmp(&b.key)));
-    let ttl_ticks = crate::sim::config::ticks(layout.world.timing.cache_ttl_ms).max(1) as f32;
-    let chips: Vec<Item> = keys.iter().take(CHIPS).map(|e| cache_item(e, now, ttl_ticks)).collect();
-    put(Group::Cache, chips, keys.len());
-    let mut live: Vec<&Saga> = src.sagas.iter().collect();
-    live.sort_by(|a, b| b.id.cmp(&a.id));
-    let total = live.len();
-    put(Group::Sagas, live.into_iter().take(SAGA_ROWS).map(saga_item).collect(), total);
-    let mut people: Vec<Item> = layout
-        .world
+    let chips = keys.iter().take(CHIPS).map(|e| cache_item(e, tick.unwrap_or(0), ttl_ticks)).collect();
+    fill.put(Group::Cache, chips, keys.len());
+    // The newest live sagas: one pass, no sort of every saga alive.
+    let mut newest: Vec<&Saga> = Vec::with_capacity(SAGA_ROWS + 1);
+    let mut live = 0;
+    for s in &src.sagas {
+        live += 1;
+        let at = newest.partition_point(|x| x.id > s.id);
+        if at < SAGA_ROWS {
+            newest.insert(at, s);
+            newest.truncate(SAGA_ROWS);
+        }
+    }
+    fill.put(Group::Sagas, newest.into_iter().map(saga_item).collect(), live);
+    fill_people(&mut fill, &layout.world, src.customers.as_ref().map_or(0, |c| c.synthetic_made()));
+    let tables: Vec<Item> = Projection::ALL
+        .into_iter()
+        .map(|p| table_item(p, src.views.iter().find(|v| v.projection == p).map_or(0, |v| v.view.rows())))
+        .collect();
+    fill.put(Group::ReadDb, tables, Projection::ALL.len());
+    board.items = fill.items;
+    board.more = fill.more;
+}
+
+/// The store's newest rows, the outbox rows waiting, the streams touched last.
+fn fill_store(fill: &mut Fill, store: &EventStore, src: &BoardSources) {
+    let head = store.head_seq();
+    let newest = (1..=head).rev().take(STRIP_ROWS).filter_map(|seq| store.event(seq)).map(event_item).collect();
+    fill.put(Group::Store, newest, head as usize);
+    let waiting = store.outbox_waiting().take(STRIP_ROWS).filter_map(|seq| store.event(seq)).map(outbox_item).collect();
+    fill.put(Group::Outbox, waiting, store.outbox_pending());
+    // The last few streams written, newest first (a bounded look back).
+    let mut streams: Vec<Item> = vec![];
+    let mut seen = vec![];
+    for e in (1..=head).rev().take(200).filter_map(|seq| store.event(seq)) {
+        if streams.len() >= STRIP_ROWS || seen.contains(&e.aggregate_id) {
+            continue;
+        }
+        seen.push(e.aggregate_id.clone());
+        let row = src
+            .aggregates
+            .as_ref()
+            .zip(store.stream_no(&e.aggregate_id))
+            .and_then(|(a, no)| a.by_stream(no))
+            .and_then(|ent| src.rows.get(ent).ok());
+        streams.extend(row.map(|r| stream_item(&r.0)));
+    }
+    fill.put(Group::Aggregates, streams, store.streams() as usize);
+}
+
+/// The world's named customers, and how many synthetic ones were made.
+fn fill_people(fill: &mut Fill, world: &crate::sim::config::WorldConfig, synthetic: u64) {
+    let mut people: Vec<Item> = world
         .customers
         .iter()
         .map(|c| Item {
@@ -454,10 +461,9 @@ fn fill_board(mut board: ResMut<Board>, src: BoardSources, layout: Res<MapLayout
             ..default()
         })
         .collect();
-    let synthetic = src.customers.as_ref().map_or(0, |c| c.synthetic_made());
     let named = people.len();
     if synthetic > 0 {
-        let rows = slot_rects(map, Group::Customers).len();
+        let rows = slot_rects(fill.map, Group::Customers).len();
         people.truncate(rows.saturating_sub(1));
         people.push(Item {
             text: format!("+{synthetic} others"),
@@ -466,20 +472,29 @@ fn fill_board(mut board: ResMut<Board>, src: BoardSources, layout: Res<MapLayout
             ..default()
         });
     }
-    put(Group::Customers, people, named + usize::from(synthetic > 0));
-    let mut tables: Vec<Item> = vec![];
-    for p in Projection::ALL {
-        let rows = src.views.iter().find(|v| v.projection == p).map_or(0, |v| v.view.rows());
-        tables.push(Item {
-            text: format!("{} {rows}", short_table(p)),
-            color: palette::TEXT,
-            hover: (format!("{} table", p.name()), format!("{rows} rows, written by the {} projector.", p.name())),
-            ..default()
-        });
+    fill.put(Group::Customers, people, named + usize::from(synthetic > 0));
+}
+
+fn table_item(p: Projection, rows: usize) -> Item {
+    Item {
+        text: format!("{} {rows}", short_table(p)),
+        color: palette::TEXT,
+        hover: (format!("{} table", p.name()), format!("{rows} rows, written by the {} projector.", p.name())),
+        ..default()
     }
-    put(Group::ReadDb, tables, Projection::ALL.len());
-    board.items = items;
-    board.more = more;
+}
+
+fn outbox_item(e: &crate::domain::EventEnvelope) -> Item {
+    Item {
+        text: format!("#{} {}", e.seq, e.kind().name()),
+        color: palette::EVENT,
+        hover: (
+            format!("outbox row: seq {}", e.seq),
+            "Written in the same transaction as the event; the pumper publishes it to RabbitMQ, retrying until it succeeds."
+                .into(),
+        ),
+        ..default()
+    }
 }
 
 fn short_table(p: Projection) -> &'static str {

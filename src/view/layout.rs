@@ -603,122 +603,125 @@ fn vendor_cards(world: &WorldConfig, nodes: &mut BTreeMap<NodeId, NodeBox>) -> V
     out
 }
 
+/// Wires being routed between the cards of a layout.
+struct Router<'a> {
+    nodes: &'a BTreeMap<NodeId, NodeBox>,
+    wires: Vec<Wire>,
+}
+
+impl Router<'_> {
+    fn r(&self, id: NodeId) -> Rect {
+        self.nodes[&id].rect
+    }
+
+    fn w(&mut self, from: NodeId, to: NodeId, what: &'static str, points: Vec<Vec2>) {
+        self.wires.push(Wire { from, to, what, points });
+    }
+
+    /// The write path along the top: customers to the exchange, the fan-out
+    /// to the projectors and their writes to the Read DB.
+    fn write_lane(&mut self) {
+        let p = Vec2::new;
+        let (cust, cmd) = (self.r(NodeId::Customer), self.r(NodeId::CommandApi));
+        let y = cmd.center().y;
+        self.w(
+            NodeId::Customer,
+            NodeId::CommandApi,
+            "commands (HoldSeat, Pay, BookItinerary, GDPRDelete)",
+            vec![p(cust.max.x, y), p(cmd.min.x, y)],
+        );
+        let pipe = [NodeId::CommandApi, NodeId::Aggregate, NodeId::EventStore, NodeId::Outbox, NodeId::RabbitMq];
+        let what = [
+            "load by fold, decide",
+            "append with the expected version",
+            "outbox rows, same transaction",
+            "publish (retried until it succeeds)",
+        ];
+        for (pair, what) in pipe.windows(2).zip(what) {
+            let points = vec![p(self.r(pair[0]).max.x, y), p(self.r(pair[1]).min.x, y)];
+            self.w(pair[0], pair[1], what, points);
+        }
+        let (rabbit, readdb) = (self.r(NodeId::RabbitMq), self.r(NodeId::ReadDb));
+        for proj in Projection::ALL {
+            let pr = self.r(NodeId::Projector(proj));
+            let py = pr.center().y;
+            let fan = vec![p(rabbit.max.x, y + 10.0), p(FANOUT_X, y + 10.0), p(FANOUT_X, py), p(pr.min.x, py)];
+            self.w(NodeId::RabbitMq, NodeId::Projector(proj), "a projector's own queue", fan);
+            self.w(
+                NodeId::Projector(proj),
+                NodeId::ReadDb,
+                "projection writes",
+                vec![p(pr.max.x, py), p(readdb.min.x, py)],
+            );
+        }
+    }
+
+    /// The read path below it, and the command side's write-through.
+    fn read_lane(&mut self) {
+        let p = Vec2::new;
+        let (cust, query, redis) = (self.r(NodeId::Customer), self.r(NodeId::QueryApi), self.r(NodeId::Redis));
+        let (cmd, readdb) = (self.r(NodeId::CommandApi), self.r(NodeId::ReadDb));
+        let y = query.center().y;
+        let queries = vec![p(cust.max.x, y), p(query.min.x, y)];
+        self.w(NodeId::Customer, NodeId::QueryApi, "queries (search, my bookings)", queries);
+        self.w(NodeId::QueryApi, NodeId::Redis, "cache get", vec![p(query.max.x, y), p(redis.min.x, y)]);
+        let y_pop = redis.max.y - 16.0;
+        let x_db = readdb.center().x;
+        let reads = vec![p(redis.max.x, y_pop), p(x_db, y_pop), p(x_db, readdb.min.y)];
+        self.w(NodeId::Redis, NodeId::ReadDb, "populator reads", reads);
+        let (y_out, x_in) = (cmd.center().y - 25.0, redis.min.x + 30.0);
+        let through = vec![
+            p(cmd.max.x, y_out),
+            p(WRITE_THROUGH_X, y_out),
+            p(WRITE_THROUGH_X, WRITE_THROUGH_Y),
+            p(x_in, WRITE_THROUGH_Y),
+            p(x_in, redis.max.y),
+        ];
+        self.w(NodeId::CommandApi, NodeId::Redis, "write-through (read your own writes)", through);
+    }
+
+    /// Timers and the saga orchestrator (commands up, its queue down) and
+    /// the vendor row's two buses: the saga's calls and the search fan-out.
+    fn saga_lane(&mut self, vendors: &[(VendorId, NodeId)]) {
+        let p = Vec2::new;
+        let (cmd, timers, saga) = (self.r(NodeId::CommandApi), self.r(NodeId::Timers), self.r(NodeId::Saga));
+        let (rabbit, redis) = (self.r(NodeId::RabbitMq), self.r(NodeId::Redis));
+        let tx = timers.center().x;
+        self.w(NodeId::Timers, NodeId::CommandApi, "hold expiry commands", vec![p(tx, timers.max.y), p(tx, cmd.min.y)]);
+        let y_in = cmd.center().y - 30.0;
+        let up = vec![p(SAGA_UP_X, saga.max.y), p(SAGA_UP_X, y_in), p(cmd.min.x, y_in)];
+        self.w(NodeId::Saga, NodeId::CommandApi, "saga step commands", up);
+        let (y_q, x_in) = (cmd.center().y - 20.0, saga.max.x - 70.0);
+        let queue = vec![
+            p(rabbit.max.x, y_q),
+            p(SAGA_QUEUE_X, y_q),
+            p(SAGA_QUEUE_X, SAGA_QUEUE_Y),
+            p(x_in, SAGA_QUEUE_Y),
+            p(x_in, saga.max.y),
+        ];
+        self.w(NodeId::RabbitMq, NodeId::Saga, "the orchestrator's queue", queue);
+        let (saga_out, search_out) = (saga.max.x - 30.0, redis.center().x + 30.0);
+        let mut cards: Vec<NodeId> = vendors.iter().map(|(_, n)| *n).collect();
+        cards.dedup();
+        for v in cards {
+            let vr = self.r(v);
+            let (a, b) = (vr.center().x - 12.0, vr.center().x + 12.0);
+            let calls = vec![p(saga_out, saga.max.y), p(saga_out, SAGA_TRUNK_Y), p(a, SAGA_TRUNK_Y), p(a, vr.max.y)];
+            self.w(NodeId::Saga, v, "vendor calls and replies", calls);
+            let search =
+                vec![p(search_out, redis.min.y), p(search_out, SEARCH_TRUNK_Y), p(b, SEARCH_TRUNK_Y), p(b, vr.max.y)];
+            self.w(NodeId::Redis, v, "search fan-out", search);
+        }
+    }
+}
+
 /// Every wire, routed along the channels between the cards.
 fn route_wires(nodes: &BTreeMap<NodeId, NodeBox>, vendors: &[(VendorId, NodeId)]) -> Vec<Wire> {
-    let r = |id: NodeId| nodes[&id].rect;
-    let mut wires = vec![];
-    let mut w = |from, to, what, points: Vec<Vec2>| wires.push(Wire { from, to, what, points });
-    let p = Vec2::new;
-    let cust = r(NodeId::Customer);
-    let cmd = r(NodeId::CommandApi);
-    let y_write = cmd.center().y;
-    w(
-        NodeId::Customer,
-        NodeId::CommandApi,
-        "commands (HoldSeat, Pay, BookItinerary, GDPRDelete)",
-        vec![p(cust.max.x, y_write), p(cmd.min.x, y_write)],
-    );
-    let pipe = [NodeId::CommandApi, NodeId::Aggregate, NodeId::EventStore, NodeId::Outbox, NodeId::RabbitMq];
-    let what = [
-        "load by fold, decide",
-        "append with the expected version",
-        "outbox rows, same transaction",
-        "publish (retried until it succeeds)",
-    ];
-    for (pair, what) in pipe.windows(2).zip(what) {
-        w(pair[0], pair[1], what, vec![p(r(pair[0]).max.x, y_write), p(r(pair[1]).min.x, y_write)]);
-    }
-    let rabbit = r(NodeId::RabbitMq);
-    let readdb = r(NodeId::ReadDb);
-    for proj in Projection::ALL {
-        let pr = r(NodeId::Projector(proj));
-        let y = pr.center().y;
-        w(
-            NodeId::RabbitMq,
-            NodeId::Projector(proj),
-            "a projector's own queue",
-            vec![p(rabbit.max.x, y_write + 10.0), p(FANOUT_X, y_write + 10.0), p(FANOUT_X, y), p(pr.min.x, y)],
-        );
-        w(NodeId::Projector(proj), NodeId::ReadDb, "projection writes", vec![p(pr.max.x, y), p(readdb.min.x, y)]);
-    }
-    let query = r(NodeId::QueryApi);
-    let redis = r(NodeId::Redis);
-    let y_read = query.center().y;
-    w(
-        NodeId::Customer,
-        NodeId::QueryApi,
-        "queries (search, my bookings)",
-        vec![p(cust.max.x, y_read), p(query.min.x, y_read)],
-    );
-    w(NodeId::QueryApi, NodeId::Redis, "cache get", vec![p(query.max.x, y_read), p(redis.min.x, y_read)]);
-    let y_pop = redis.max.y - 16.0;
-    w(
-        NodeId::Redis,
-        NodeId::ReadDb,
-        "populator reads",
-        vec![p(redis.max.x, y_pop), p(readdb.center().x, y_pop), p(readdb.center().x, readdb.min.y)],
-    );
-    let wt_in = redis.min.x + 30.0;
-    w(
-        NodeId::CommandApi,
-        NodeId::Redis,
-        "write-through (read your own writes)",
-        vec![
-            p(cmd.max.x, y_write - 25.0),
-            p(WRITE_THROUGH_X, y_write - 25.0),
-            p(WRITE_THROUGH_X, WRITE_THROUGH_Y),
-            p(wt_in, WRITE_THROUGH_Y),
-            p(wt_in, redis.max.y),
-        ],
-    );
-    let timers = r(NodeId::Timers);
-    w(
-        NodeId::Timers,
-        NodeId::CommandApi,
-        "hold expiry commands",
-        vec![p(timers.center().x, timers.max.y), p(timers.center().x, cmd.min.y)],
-    );
-    let saga = r(NodeId::Saga);
-    w(
-        NodeId::Saga,
-        NodeId::CommandApi,
-        "saga step commands",
-        vec![p(SAGA_UP_X, saga.max.y), p(SAGA_UP_X, y_write - 30.0), p(cmd.min.x, y_write - 30.0)],
-    );
-    let saga_in = saga.max.x - 70.0;
-    w(
-        NodeId::RabbitMq,
-        NodeId::Saga,
-        "the orchestrator's queue",
-        vec![
-            p(rabbit.max.x, y_write - 20.0),
-            p(SAGA_QUEUE_X, y_write - 20.0),
-            p(SAGA_QUEUE_X, SAGA_QUEUE_Y),
-            p(saga_in, SAGA_QUEUE_Y),
-            p(saga_in, saga.max.y),
-        ],
-    );
-    let saga_out = saga.max.x - 30.0;
-    let search_out = redis.center().x + 30.0;
-    let mut cards: Vec<NodeId> = vendors.iter().map(|(_, n)| *n).collect();
-    cards.dedup();
-    for v in cards {
-        let vr = r(v);
-        let (a, b) = (vr.center().x - 12.0, vr.center().x + 12.0);
-        w(
-            NodeId::Saga,
-            v,
-            "vendor calls and replies",
-            vec![p(saga_out, saga.max.y), p(saga_out, SAGA_TRUNK_Y), p(a, SAGA_TRUNK_Y), p(a, vr.max.y)],
-        );
-        w(
-            NodeId::Redis,
-            v,
-            "search fan-out",
-            vec![p(search_out, redis.min.y), p(search_out, SEARCH_TRUNK_Y), p(b, SEARCH_TRUNK_Y), p(b, vr.max.y)],
-        );
-    }
-    wires
+    let mut router = Router { nodes, wires: vec![] };
+    router.write_lane();
+    router.read_lane();
+    router.saga_lane(vendors);
+    router.wires
 }
 
 /// The default world with `n` vendors (V1 … Vn), keeping the flights of those it has.

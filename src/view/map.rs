@@ -200,24 +200,12 @@ fn spawn_card(
         ));
     }
     let (anchor, x_of) = text_anchor(node.centred);
-    let title = &node.title;
-    commands.spawn(label_bundle(
-        title.text.clone(),
-        title.px,
-        fonts.bold.clone(),
-        palette::TEXT,
-        Vec2::new(x_of(title.rect), title.rect.max.y),
-        anchor,
-    ));
-    if let Some(sub) = &node.subtitle {
-        commands.spawn(label_bundle(
-            sub.text.clone(),
-            sub.px,
-            fonts.regular.clone(),
-            palette::DIM,
-            Vec2::new(x_of(sub.rect), sub.rect.max.y),
-            anchor,
-        ));
+    // The title in bold and bright, the subtitle regular and dim.
+    for label in node.labels() {
+        let (font, color) =
+            if label.bold { (fonts.bold.clone(), palette::TEXT) } else { (fonts.regular.clone(), palette::DIM) };
+        let at = Vec2::new(x_of(label.rect), label.rect.max.y);
+        commands.spawn(label_bundle(label.text.clone(), label.px, font, color, at, anchor));
     }
     for (i, line) in node.lines.iter().enumerate() {
         let right = matches!(id, NodeId::Projector(_));
