@@ -341,6 +341,7 @@ fn commit(
     mut log: ResMut<CommandLog>,
     mut wheel: ResMut<TimerWheel>,
     mut cache: ResMut<CacheWrites>,
+    mut ids: ResMut<IdGen>,
     mechanisms: Res<Mechanisms>,
     clock: Res<SimClock>,
     mut signals: Signals,
@@ -368,8 +369,15 @@ fn commit(
                 w.expected_version,
                 current_version(&store, w)
             );
+            // A timer is no customer to tell: like a real scheduler's job it
+            // re-reads the stream and decides again (an expiry that lost
+            // the race to another write on the seat must still land).
+            let retry = (log.records.get(&id).map(|r| r.origin) == Some(Origin::Timer)).then(|| cmd.request.clone());
             log.close(id, now, Outcome::Conflict, Some(reason), vec![]);
             signals.send(SimSignal::CommandDone { id, correlation, outcome: Outcome::Conflict });
+            if let Some(request) = retry {
+                submit(&mut commands, &mut log, &mut ids, now, 0, request, Origin::Timer, Some(correlation), None);
+            }
             continue;
         }
         let mut seqs = vec![];
