@@ -28,6 +28,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("burst_x10", include_str!("../../scenarios/burst_x10.ron")),
     ("five_vendors", include_str!("../../scenarios/five_vendors.ron")),
     ("expiry_vs_erasure", include_str!("../../scenarios/expiry_vs_erasure.ron")),
+    ("replay_while_lagging", include_str!("../../scenarios/replay_while_lagging.ron")),
 ];
 
 /// The bundled names, in picker order.

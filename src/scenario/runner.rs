@@ -376,9 +376,9 @@ fn evaluate(world: &mut World, base: &Baseline, check: &Check) -> Result<String,
             pass(
                 r.identical(),
                 format!(
-                    "hash {} → {}, head {} → {}",
+                    "hash {} → {} rebuilt to the same events (store head {} → {})",
                     &crate::domain::hex(&r.hash_before)[..12],
-                    &crate::domain::hex(&r.hash_after)[..12],
+                    &crate::domain::hex(&r.hash_same_head)[..12],
                     r.head_before,
                     r.head_after
                 ),

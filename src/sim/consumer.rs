@@ -142,10 +142,16 @@ impl IdempotencyLog {
         }
         true
     }
+}
 
-    fn clear(&mut self) {
-        self.streams.clear();
-        self.above.clear();
+/// What a consumer had applied when a replay began (its idempotency log).
+#[derive(Debug, Clone, Default)]
+pub struct AppliedBefore(IdempotencyLog);
+
+impl AppliedBefore {
+    /// Whether (stream, version) had been applied.
+    pub fn contains(&self, stream: u32, version: u32) -> bool {
+        self.0.contains(stream, version)
     }
 }
 
@@ -281,13 +287,16 @@ impl Consumer {
         self.last_seq = self.last_seq.max(env.seq);
     }
 
-    /// Forget everything applied: the start of a replay from seq 0.
-    pub fn reset_for_replay(&mut self) {
-        self.log.clear();
+    /// Forget everything applied: the start of a replay from seq 0. Returns
+    /// what had been applied, so the replay can be compared with the view
+    /// as it stood (a lagging view had not applied the whole store).
+    pub fn reset_for_replay(&mut self) -> AppliedBefore {
+        let before = AppliedBefore(std::mem::take(&mut self.log));
         self.applied = 0;
         self.buffer.clear();
         self.buffered = 0;
         self.last_seq = 0;
+        before
     }
 
     /// The versions buffered for one stream (for tooltips).
@@ -303,7 +312,7 @@ impl Consumer {
 
 #[cfg(test)]
 mod tests {
-    use super::IdempotencyLog;
+    use super::{AppliedBefore, IdempotencyLog};
 
     #[test]
     fn the_log_holds_each_version_once_in_any_order() {
@@ -329,7 +338,8 @@ mod tests {
         assert!(!log.contains(3, 6));
         log.set_next_version(3, 6);
         assert_eq!((log.next_version(3), log.next_version(9)), (6, 1));
-        log.clear();
+        let before = AppliedBefore(std::mem::take(&mut log));
+        assert!(before.contains(3, 5) && !before.contains(3, 6), "a replay keeps what was applied");
         assert!(!log.contains(3, 1) && log.next_version(3) == 1);
     }
 }

@@ -31,6 +31,16 @@ pub const LIVENESS: &str = "the bus drains and every saga finishes within the ti
 
 pub const ALL: [&str; 8] = [NO_DOUBLE_BOOKING, EXACTLY_ONCE, REBUILD_EQUAL, SAGAS_SETTLE, MONEY, GDPR, CHAIN, LIVENESS];
 
+/// The invariants with a part checked every tick; the others are checked
+/// only once the run drains (and the report says "not checked" when it
+/// did not).
+pub const PER_TICK: [&str; 5] = [NO_DOUBLE_BOOKING, EXACTLY_ONCE, SAGAS_SETTLE, GDPR, CHAIN];
+
+/// How long a hold may outlive its expiry before it counts as leaked: the
+/// expiry timer's command only has to pass the command API (a tick or
+/// two; retried when it loses a commit race), so this is generous.
+pub const HOLD_LEAK_GRACE_MS: u64 = 30_000;
+
 /// What a violation is about, when one thing can be named: the UI pins it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Culprit {
@@ -66,6 +76,9 @@ pub struct InvariantStatus {
 pub struct Invariants {
     pub status: BTreeMap<&'static str, InvariantStatus>,
     chain: HashChain,
+    /// Holds to look at again once their expiry plus the grace has passed:
+    /// (that tick, the hold's expiry tick, the booking's entity).
+    hold_deadlines: std::collections::BTreeSet<(Tick, Tick, Entity)>,
 }
 
 impl Default for Invariants {
@@ -87,6 +100,7 @@ impl Default for Invariants {
                 })
                 .collect(),
             chain: HashChain::default(),
+            hold_deadlines: Default::default(),
         }
     }
 }
@@ -146,9 +160,11 @@ pub fn per_tick(
     sagas: Query<&Saga, Changed<Saga>>,
     forgotten: Res<Forgotten>,
     clock: Res<SimClock>,
+    holds: HeldSeats,
 ) {
     let now = clock.tick;
-    // Chain: verify the rows appended since the last tick.
+    // Chain: verify the rows appended since the last tick (and note the
+    // holds they open, to look at again after their expiry).
     while inv.chain.next_seq <= store.head_seq() {
         let seq = inv.chain.next_seq;
         let Some(env) = store.row(seq).and_then(|e| events.get(e).ok()) else {
@@ -162,7 +178,14 @@ pub fn per_tick(
             break;
         }
         inv.chain = chain;
+        if let crate::domain::Event::SeatHeld { expires_tick, .. } = &env.0.event
+            && let Some(booking) = store.stream_of(seq).and_then(|no| holds.aggregates.by_stream(no))
+        {
+            let deadline = expires_tick + super::config::ticks(HOLD_LEAK_GRACE_MS);
+            inv.hold_deadlines.insert((deadline, *expires_tick, booking));
+        }
     }
+    leaked_holds(&mut inv, &holds, now);
     if let Some((agg, v)) = store.duplicate_keys.first() {
         let detail = format!("({agg}, v{v}) appended twice: two holders for one seat");
         inv.violate_at(NO_DOUBLE_BOOKING, now, detail, Some(Culprit::Aggregate(agg.clone())));
@@ -202,6 +225,32 @@ pub fn per_tick(
             let last = s.log.last().map(|l| format!("{} {}: {}", l.step, l.outcome, l.detail)).unwrap_or_default();
             let culprit = Culprit::Saga { id: s.id, correlation: s.correlation };
             inv.violate_at(SAGAS_SETTLE, now, format!("saga #{} {} at {last}", s.id, s.state.name()), Some(culprit));
+        }
+    }
+}
+
+/// The bookings, to look up a hold's state by its entity.
+#[derive(bevy::ecs::system::SystemParam)]
+pub struct HeldSeats<'w, 's> {
+    aggregates: Res<'w, super::store::Aggregates>,
+    rows: Query<'w, 's, &'static AggregateRow>,
+}
+
+/// A hold still open well past its expiry has leaked (its expiry never
+/// landed): a safety failure at once, not only when the run drains.
+fn leaked_holds(inv: &mut Invariants, holds: &HeldSeats, now: Tick) {
+    while let Some(&(deadline, expires_tick, booking)) = inv.hold_deadlines.first() {
+        if deadline > now {
+            break;
+        }
+        inv.hold_deadlines.pop_first();
+        let Ok(row) = holds.rows.get(booking) else { continue };
+        let b = &row.0;
+        // The same hold, still open (a later hold has its own deadline).
+        if b.status.is_hold() && b.expires_tick == expires_tick {
+            let past_s = (now - expires_tick) * crate::domain::TICK_MS / 1000;
+            let detail = format!("{} still {} {past_s} s past its hold's expiry: a leaked hold", b.id, b.status.name());
+            inv.violate_at(SAGAS_SETTLE, now, detail, Some(Culprit::Aggregate(b.id.clone())));
         }
     }
 }

@@ -7,7 +7,7 @@
 use super::SimSet;
 use super::bus::{Bus, BusMessage, ConsumerId};
 use super::config::{ProjectorRates, WorldConfig};
-use super::consumer::{Consumer, ConsumerQueue, Receive};
+use super::consumer::{AppliedBefore, Consumer, ConsumerQueue, Receive};
 use super::knobs::{Knobs, Mechanisms};
 use super::signals::{ApplyOutcome, Signals, SimSignal};
 use super::store::{EventStore, Forgotten};
@@ -73,12 +73,17 @@ pub struct ProjectorView {
     pub last_replay: Option<ReplayResult>,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Debug)]
 pub struct Replay {
     pub cursor: u64,
     pub started_tick: Tick,
     pub hash_before: Hash,
     pub head_before: u64,
+    /// What the view had applied when the replay began: a lagging view had
+    /// not applied the whole store, so the rebuild is compared with it
+    /// through `same_head`, the fold of exactly those events.
+    before: AppliedBefore,
+    same_head: Box<View>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -89,12 +94,18 @@ pub struct ReplayResult {
     pub hash_after: Hash,
     pub head_before: u64,
     pub head_after: u64,
+    /// The rebuild's hash over the events the old view had applied (its
+    /// own head): what the old view must equal.
+    pub hash_same_head: Hash,
 }
 
 impl ReplayResult {
-    /// Same view after the rebuild, with no event appended meanwhile.
+    /// The rebuild, taken to the old view's head, is the old view. (The
+    /// rebuild itself goes on to the store's head: a view that lagged, or
+    /// events appended during the replay, do not make a correct replay
+    /// fail.)
     pub fn identical(&self) -> bool {
-        self.hash_before == self.hash_after && self.head_before == self.head_after
+        self.hash_before == self.hash_same_head
     }
 }
 
@@ -134,9 +145,15 @@ fn start_replays(
             }
             let hash_before = pv.view.hash();
             pv.view = pv.view.emptied();
-            consumer.reset_for_replay();
-            pv.replay =
-                Some(Replay { cursor: 1, started_tick: clock.tick, hash_before, head_before: store.head_seq() });
+            let before = consumer.reset_for_replay();
+            pv.replay = Some(Replay {
+                cursor: 1,
+                started_tick: clock.tick,
+                hash_before,
+                head_before: store.head_seq(),
+                before,
+                same_head: Box::new(pv.view.emptied()),
+            });
         }
     }
 }
@@ -161,10 +178,13 @@ fn project(
         if knobs.stalled.contains(&projection) {
             continue;
         }
-        if let Some(mut replay) = pv.replay.clone() {
+        if let Some(mut replay) = pv.replay.take() {
             let budget = consumer.budget(usize::MAX, REPLAY_SPEEDUP);
             for _ in 0..budget {
                 let Some((env, stream)) = event(replay.cursor).zip(store.stream_of(replay.cursor)) else { break };
+                if replay.before.contains(stream, env.version) {
+                    replay.same_head.apply(env, &forgotten);
+                }
                 if let Receive::Apply(applies) = consumer.receive(env, stream, &mech) {
                     for env in applies.events(env, event) {
                         pv.view.apply(env, &forgotten);
@@ -181,6 +201,7 @@ fn project(
                     hash_after: pv.view.hash(),
                     head_before: replay.head_before,
                     head_after: store.head_seq(),
+                    hash_same_head: replay.same_head.hash(),
                 });
                 pv.replay = None;
             } else {

@@ -153,3 +153,43 @@ fn money_out_of_balance_is_seen() {
     invariants::check_at_drain(h.world_mut());
     assert!(violated(&h, MONEY));
 }
+
+/// Issue 19, bug 6: a hold whose expiry never lands is a safety failure as
+/// soon as it has outlived its expiry by the grace, drained or not.
+#[test]
+fn a_hold_whose_expiry_never_lands_breaks_saga_settlement_before_any_drain() {
+    use cqrs_tickets::sim::config::ticks;
+    use cqrs_tickets::sim::timers::{Timer, TimerKind};
+    for lose_the_expiry in [true, false] {
+        let mut h = harness(7);
+        h.command("hold", hold("ana", "IB3166", "2F"));
+        // Until the hold commits and sets its expiry timer.
+        let mut expires_tick = None;
+        for _ in 0..100 {
+            h.run(1);
+            let mut q = h.world_mut().query::<&mut Timer>();
+            for mut t in q.iter_mut(h.world_mut()) {
+                if matches!(t.kind, TimerKind::HoldExpiry { .. }) {
+                    expires_tick = Some(t.fire_tick);
+                    if lose_the_expiry {
+                        // A cache TTL of no key: it fires, and nothing
+                        // expires the hold.
+                        t.kind = TimerKind::CacheTtl { key: "lost".into(), expires_tick: t.fire_tick };
+                    }
+                }
+            }
+            if expires_tick.is_some() {
+                break;
+            }
+        }
+        let leak_tick = expires_tick.expect("the hold set its expiry timer") + ticks(invariants::HOLD_LEAK_GRACE_MS);
+        h.run(leak_tick - 2 - h.tick());
+        assert!(!violated(&h, SAGAS_SETTLE), "not yet: {:?}", h.invariants().violations());
+        h.run(4);
+        assert_eq!(violated(&h, SAGAS_SETTLE), lose_the_expiry, "{:?}", h.invariants().violations());
+        if lose_the_expiry {
+            let s = &h.invariants().status[SAGAS_SETTLE];
+            assert!(s.detail.contains("IB3166/2F still held") && s.detail.contains("leaked hold"), "{}", s.detail);
+        }
+    }
+}

@@ -125,3 +125,28 @@ fn a_run_that_never_settles_is_a_liveness_failure() {
     assert!(!live.ok);
     assert!(live.detail.contains("message(s) on the bus"), "{}", live.detail);
 }
+
+/// Issue 19, bug 6: a run that does not drain never ran the drain-time
+/// checks, so its report must not print them as passed.
+#[test]
+fn a_run_that_did_not_drain_reports_its_drain_time_checks_as_not_checked() {
+    use cqrs_tickets::sim::invariants::{ALL, PER_TICK, REBUILD_EQUAL};
+    let sc = Scenario::load(std::path::Path::new("scenarios/default.ron")).unwrap();
+    let cut = report::run(&sc, &RunOptions { until_tick: Some(300), ..Default::default() }).unwrap();
+    assert!(!cut.drained && cut.stopped_early);
+    for i in &cut.invariants {
+        assert!(i.ok && !i.checked, "{} reads as checked: {}", i.name, i.detail);
+        let words = if PER_TICK.contains(&i.name.as_str()) {
+            "drain-time part not checked (did not drain)"
+        } else {
+            "not checked (did not drain)"
+        };
+        assert!(i.detail.contains(words), "{}: {}", i.name, i.detail);
+    }
+    assert!(cut.human().contains(&format!("· {REBUILD_EQUAL} — not checked (did not drain)")), "{}", cut.human());
+    // Run to its end, every invariant is checked in full.
+    let whole = report::run(&sc, &RunOptions::default()).unwrap();
+    assert!(whole.drained && whole.invariants.iter().all(|i| i.ok && i.checked));
+    assert_eq!(whole.invariants.len(), ALL.len());
+    assert!(whole.human().contains(&format!("✔ {REBUILD_EQUAL}\n")));
+}
