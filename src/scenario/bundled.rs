@@ -29,6 +29,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("five_vendors", include_str!("../../scenarios/five_vendors.ron")),
     ("expiry_vs_erasure", include_str!("../../scenarios/expiry_vs_erasure.ron")),
     ("replay_while_lagging", include_str!("../../scenarios/replay_while_lagging.ron")),
+    ("stale_vendor_hold", include_str!("../../scenarios/stale_vendor_hold.ron")),
 ];
 
 /// The bundled names, in picker order.

@@ -175,6 +175,11 @@ enum Op {
 enum Wait {
     Command(u64),
     Vendor { token: u64 },
+    /// The vendor refused our hold because an earlier saga of ours on the
+    /// same seat still holds it there (its release is on the way: the
+    /// store, the source of truth, gave the seat to this saga). Woken when
+    /// that saga ends, then the hold is sent again.
+    Blocker { saga: u64 },
 }
 
 /// A compensation (or failure-recording) item: a label and its ops.
@@ -581,6 +586,9 @@ fn finish(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, entity: Option<Ent
     for leg in &s.legs {
         if let Some(set) = sagas.attached.get_mut(&leg.aggregate) {
             set.retain(|id| *id != s.id);
+            // A later saga on this seat may wait for this one to let go of
+            // the vendor's seat (see `Wait::Blocker`).
+            sagas.awake.extend(set.iter().copied());
             if set.is_empty() {
                 sagas.attached.remove(&leg.aggregate);
             }
@@ -935,7 +943,16 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
             s.timed_out = false;
             Poll::Pending
         }
-        (Some(Wait::Vendor { .. }), Op::Vendor(..)) => {
+        (Some(Wait::Blocker { saga }), Op::Vendor(l, _)) => {
+            let blocker = *saga;
+            if sagas.attached.get(&s.legs[l].aggregate).is_some_and(|ids| ids.contains(&blocker)) {
+                return Poll::Pending;
+            }
+            // It ended (and released): send the hold again.
+            s.wait = None;
+            Poll::Pending
+        }
+        (Some(Wait::Vendor { .. }), Op::Vendor(l, vop)) => {
             if let Some(result) = s.reply.take() {
                 s.wait = None;
                 if let Some(key) = s.timeout_timer.take() {
@@ -944,7 +961,23 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
                 match result {
                     Ok(Reply::Pnr(pnr)) => Poll::Done(Ok(Some(pnr))),
                     Ok(_) => Poll::Done(Ok(None)),
-                    Err(e) => Poll::Done(Err((e, false))),
+                    Err(e) => {
+                        if forward
+                            && matches!(vop, VendorOp::Hold { .. })
+                            && let Some(blocker) = earlier_saga_on(sagas, s, l)
+                            && s.attempts < MAX_ATTEMPTS
+                        {
+                            // Our own stale hold blocks the seat: wait for
+                            // it to be released rather than take back the
+                            // hold the store confirmed.
+                            s.attempts += 1;
+                            s.wait = Some(Wait::Blocker { saga: blocker });
+                            let detail = format!("{e}: saga #{blocker} still holds it there; retry once it ends");
+                            s.line(now, LogStep::Step(StepAction::VendorHold(l)), "wait", detail);
+                            return Poll::Pending;
+                        }
+                        Poll::Done(Err((e, false)))
+                    }
                 }
             } else if s.timed_out {
                 s.wait = None;
@@ -962,6 +995,12 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
             Poll::Pending
         }
     }
+}
+
+/// An earlier live saga on leg `l`'s seat: only one hold cycle is open in
+/// the store at a time, so an earlier saga there is finishing a stale one.
+fn earlier_saga_on(sagas: &Sagas, s: &Saga, l: usize) -> Option<u64> {
+    sagas.attached.get(&s.legs[l].aggregate)?.iter().copied().filter(|id| *id < s.id).min()
 }
 
 #[cfg(test)]
