@@ -30,6 +30,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("expiry_vs_erasure", include_str!("../../scenarios/expiry_vs_erasure.ron")),
     ("replay_while_lagging", include_str!("../../scenarios/replay_while_lagging.ron")),
     ("stale_vendor_hold", include_str!("../../scenarios/stale_vendor_hold.ron")),
+    ("own_write_at_ttl", include_str!("../../scenarios/own_write_at_ttl.ron")),
 ];
 
 /// The bundled names, in picker order.

@@ -312,6 +312,8 @@ pub fn submit(
 pub struct CacheWrites {
     pub upserts: Vec<(CustomerId, BookingSummary)>,
     pub evictions: Vec<String>,
+    /// Customers tombstoned by these commits: their own writes are let go.
+    pub erased: Vec<CustomerId>,
 }
 
 pub(super) fn plugin(app: &mut App) {
@@ -431,6 +433,7 @@ fn commit(
                     Event::GdprTombstone { .. } => {
                         forgotten.customers.insert(customer.clone());
                         cache.evictions.push(query_api::CustomerQuery::MyBookings { customer: customer.clone() }.key());
+                        cache.erased.push(customer.clone());
                     }
                     _ => {}
                 }

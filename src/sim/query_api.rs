@@ -148,6 +148,55 @@ pub struct QueryLog {
     pub in_flight: u64,
 }
 
+/// Read-your-own-writes beyond the cache entry's life: each customer's
+/// write-through rows that CustomerBookings has not applied yet. A cache
+/// entry can expire (or be evicted while its populator reads a lagging
+/// view) before the projection catches up; these rows are merged into
+/// every "my bookings" the customer is served, by version, until the
+/// projector has applied them (then the view has them). As a session's
+/// "last written position" works in real read-your-writes schemes.
+#[derive(Resource, Debug, Default)]
+pub struct OwnWrites {
+    by_customer: BTreeMap<CustomerId, BTreeMap<AggregateId, BookingSummary>>,
+    /// (customer, aggregate, version) in commit order, to let go of.
+    order: VecDeque<(CustomerId, AggregateId, u32)>,
+}
+
+impl OwnWrites {
+    fn record(&mut self, customer: &CustomerId, row: &BookingSummary) {
+        upsert(self.by_customer.entry(customer.clone()).or_default(), row.clone());
+        self.order.push_back((customer.clone(), row.aggregate.clone(), row.version));
+    }
+
+    /// Merges the customer's not-yet-projected writes into `rows`.
+    pub fn merge_into(&self, customer: &CustomerId, rows: &mut BTreeMap<AggregateId, BookingSummary>) {
+        for row in self.by_customer.get(customer).into_iter().flat_map(|m| m.values()) {
+            upsert(rows, row.clone());
+        }
+    }
+
+    /// Rows still waiting for the projection (for tests and tooltips).
+    pub fn pending(&self) -> usize {
+        self.order.len()
+    }
+
+    fn forget(&mut self, customer: &CustomerId, aggregate: &AggregateId, version: u32) {
+        if let Some(mine) = self.by_customer.get_mut(customer) {
+            if mine.get(aggregate).is_some_and(|r| r.version == version) {
+                mine.remove(aggregate);
+            }
+            if mine.is_empty() {
+                self.by_customer.remove(customer);
+            }
+        }
+    }
+
+    fn erase(&mut self, customer: &CustomerId) {
+        self.by_customer.remove(customer);
+        self.order.retain(|(c, _, _)| c != customer);
+    }
+}
+
 /// Keys to evict before the next gets (stampede: "the key just expired").
 #[derive(Resource, Debug, Default)]
 pub struct PendingEvictions(pub Vec<String>);
@@ -170,13 +219,36 @@ pub fn submit(
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<PendingEvictions>();
-    app.add_systems(FixedUpdate, (evict, gets, populate).chain().in_set(SimSet::Queries));
+    app.add_systems(FixedUpdate, (evict, let_go_of_projected_writes, gets, populate).chain().in_set(SimSet::Queries));
 }
 
 pub(super) fn reset(world: &mut World) {
     world.insert_resource(Redis::default());
     world.insert_resource(QueryLog::default());
     world.insert_resource(PendingEvictions::default());
+    world.insert_resource(OwnWrites::default());
+}
+
+/// Lets go of own writes CustomerBookings has applied, in commit order
+/// (one not applied yet keeps those after it: they wait a little longer).
+fn let_go_of_projected_writes(
+    mut own: ResMut<OwnWrites>,
+    projectors: Query<(&ProjectorView, &super::consumer::Consumer)>,
+    store: Res<super::store::EventStore>,
+) {
+    if own.order.is_empty() {
+        return;
+    }
+    let Some((_, consumer)) = projectors.iter().find(|(v, _)| v.projection == Projection::CustomerBookings) else {
+        return;
+    };
+    while let Some((customer, aggregate, version)) = own.order.front().cloned() {
+        if !consumer.has_applied(store.stream_no(&aggregate), version) {
+            break;
+        }
+        own.order.pop_front();
+        own.forget(&customer, &aggregate, version);
+    }
 }
 
 fn drop_entry(commands: &mut Commands, redis: &mut Redis, entries: &mut Query<&mut CacheEntry>, key: &str) {
@@ -225,12 +297,14 @@ pub(super) fn apply_cache_writes(
     mut timers: Query<&mut Timer>,
     setup: Res<SimSetup>,
     clock: Res<SimClock>,
+    mut own: ResMut<OwnWrites>,
 ) {
     for key in std::mem::take(&mut writes.evictions) {
         drop_entry(&mut commands, &mut redis, &mut entries, &key);
     }
     let mut fresh: BTreeMap<String, CacheEntry> = BTreeMap::new();
     for (customer, row) in std::mem::take(&mut writes.upserts) {
+        own.record(&customer, &row);
         let key = CustomerQuery::MyBookings { customer }.key();
         let existing = redis.entries.get(&key).copied();
         let mut local;
@@ -258,6 +332,9 @@ pub(super) fn apply_cache_writes(
         if let Some(CacheValue::Bookings(rows)) = entry.value.as_mut() {
             upsert(rows, row);
         }
+    }
+    for customer in std::mem::take(&mut writes.erased) {
+        own.erase(&customer);
     }
     for (key, entry) in fresh {
         let expires = entry.expires_tick;
@@ -332,6 +409,7 @@ fn gets(
     knobs: Res<Knobs>,
     mech: Res<Mechanisms>,
     setup: Res<SimSetup>,
+    own: Res<OwnWrites>,
 ) {
     let now = serve.clock.tick;
     let mut arrived: Vec<(String, u64, Entity)> = queries
@@ -375,7 +453,10 @@ fn gets(
                 }),
             };
             let fresh = entry.expires_tick > now && !entry.overlay && !entry.populating;
-            if let (true, Some(value)) = (fresh, entry.value.clone()) {
+            if let (true, Some(mut value)) = (fresh, entry.value.clone()) {
+                if let (CustomerQuery::MyBookings { customer }, CacheValue::Bookings(rows)) = (&q.query, &mut value) {
+                    own.merge_into(customer, rows);
+                }
                 entry.hits += 1;
                 redis.hits += 1;
                 q.hit = true;
@@ -470,6 +551,7 @@ fn populate(
     mut wheel: ResMut<TimerWheel>,
     mut timers: Query<&mut Timer>,
     setup: Res<SimSetup>,
+    own: Res<OwnWrites>,
 ) {
     let now = serve.clock.tick;
     for r in &replies.0 {
@@ -521,6 +603,7 @@ fn populate(
                         }
                     }
                 }
+                own.merge_into(customer, &mut rows);
                 CacheValue::Bookings(rows)
             }
         };

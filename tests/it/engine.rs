@@ -533,3 +533,18 @@ fn a_seat_listed_twice_is_one_aggregate_whose_row_follows_its_stream() {
     assert_eq!(h.booking(&id).map(|b| (b.status, b.version)), Some((Status::Issued, 3)), "the row the UI reads");
     assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
 }
+
+/// Issue 19, bug 3: own writes are kept beside the cache until the
+/// projector has applied them, and let go of then (they must not pile up).
+#[test]
+fn own_writes_are_kept_until_customer_bookings_applies_them() {
+    use cqrs_tickets::sim::query_api::OwnWrites;
+    let mut h = harness(21);
+    knob(&mut h, KnobChange::StallProjector { projection: Projection::CustomerBookings, on: true });
+    h.command("h", hold("ana", "IB3166", "3A"));
+    h.run(40);
+    assert_eq!(h.world().resource::<OwnWrites>().pending(), 1, "the hold waits for the stalled projector");
+    knob(&mut h, KnobChange::StallProjector { projection: Projection::CustomerBookings, on: false });
+    h.run(40);
+    assert_eq!(h.world().resource::<OwnWrites>().pending(), 0, "applied, so let go of");
+}
