@@ -31,6 +31,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("replay_while_lagging", include_str!("../../scenarios/replay_while_lagging.ron")),
     ("stale_vendor_hold", include_str!("../../scenarios/stale_vendor_hold.ron")),
     ("own_write_at_ttl", include_str!("../../scenarios/own_write_at_ttl.ron")),
+    ("reorder_with_duplicates", include_str!("../../scenarios/reorder_with_duplicates.ron")),
 ];
 
 /// The bundled names, in picker order.

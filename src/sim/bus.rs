@@ -4,7 +4,8 @@
 //! entity in transit, then in its consumer's queue. Queues are independent:
 //! a slow consumer never blocks a fast one. Delivery is at-least-once and
 //! FIFO per queue; the knobs add duplicates, and reorder (the broker holds
-//! a message back until the next one for its queue overtakes it). Depth is bounded by flow control:
+//! one message per queue back for a random window while the rest overtake
+//! it). Depth is bounded by flow control:
 //! the pumper stops publishing while any queue is full, so the outbox (a
 //! durable table) absorbs the backlog and nothing is dropped.
 
@@ -98,9 +99,10 @@ pub struct Bus {
     /// (bounded by [`MAX_QUEUE_DEPTH`] per queue).
     free: Vec<Entity>,
     last_arrival: BTreeMap<ConsumerId, Tick>,
-    /// Reorder knob: per queue, a message held back until the next one
-    /// overtakes it (or [`HOLD_BACK_TICKS`] pass).
-    held_back: BTreeMap<ConsumerId, (BusMessage, Tick)>,
+    /// Reorder knob: per queue, the copies of one event the broker holds
+    /// back, each with the tick it lets go of it; every message published
+    /// meanwhile overtakes them (see [`REORDER_WINDOW_TICKS`]).
+    held_back: BTreeMap<ConsumerId, Vec<(BusMessage, Tick)>>,
     pub published: u64,
     pub publish_failures: u64,
     pub duplicates_sent: u64,
@@ -177,8 +179,11 @@ struct Wire<'a, 'cw, 'cs, 'qw, 'qs, 'm, 'sw> {
     now: Tick,
 }
 
-/// How long the reorder knob holds a message back waiting to be overtaken.
-pub const HOLD_BACK_TICKS: Tick = 10;
+/// How long the reorder knob holds a message back (drawn per message, in
+/// ticks, both ends included), as a broker's redelivery delays one message
+/// while the queue moves on: every message published meanwhile overtakes
+/// it, later versions of its own booking and its own duplicate included.
+pub const REORDER_WINDOW_TICKS: (Tick, Tick) = (10, 40);
 
 /// Most messages one queue may hold (in transit + queued) before the
 /// pumper pauses publishing to it (flow control, never dropping).
@@ -268,6 +273,10 @@ fn pump_outbox(
         for &consumer in bus.route(env.kind()).iter() {
             let copies =
                 if knobs.duplicate_pct > 0 && rng.0.random_range(0..100u8) < knobs.duplicate_pct { 2 } else { 1 };
+            // Reorder knob: the broker holds back every copy of this event
+            // for this queue (one copy let through would deliver the event
+            // in order after all), each for its own random window.
+            let hold = knobs.reorder && bus.held_back.get(&consumer).is_none_or(Vec::is_empty);
             for copy in 0..copies {
                 let mut arrive = now + rng.0.random_range(tmin..=tmax);
                 if copy == 1 {
@@ -288,27 +297,15 @@ fn pump_outbox(
                     correlation,
                 };
                 *bus.depth.entry(consumer).or_default() += 1;
-                if knobs.reorder {
-                    // Pairwise swap: hold this one back in the broker, or
-                    // let it overtake the one already held (which then
-                    // lands right after it).
-                    match bus.held_back.remove(&consumer) {
-                        None => {
-                            bus.held_back.insert(consumer, (msg, now));
-                            continue;
-                        }
-                        Some((mut held, _)) => {
-                            held.arrive_tick = arrive + 1;
-                            if let Some(l) = bus.last_arrival.get_mut(&consumer) {
-                                *l = arrive + 1;
-                            }
-                            let mut wire =
-                                Wire { commands: &mut commands, messages: &mut messages, signals: &mut signals, now };
-                            bus.send(&mut wire, msg);
-                            bus.send(&mut wire, held);
-                            continue;
-                        }
-                    }
+                if hold {
+                    // Whatever is published meanwhile passes it (not just
+                    // the next message: a pairwise swap mostly swapped a
+                    // message with its own duplicate and rarely reordered
+                    // one booking); a duplicate may pass its original.
+                    let (lo, hi) = REORDER_WINDOW_TICKS;
+                    let release = now + rng.0.random_range(lo..=hi);
+                    bus.held_back.entry(consumer).or_default().push((msg, release));
+                    continue;
                 }
                 let mut wire = Wire { commands: &mut commands, messages: &mut messages, signals: &mut signals, now };
                 bus.send(&mut wire, msg);
@@ -322,21 +319,27 @@ fn pump_outbox(
     release_held_back(&mut wire, &mut bus, knobs.reorder);
 }
 
-/// Lets go of a held-back message after [`HOLD_BACK_TICKS`] with nothing
-/// to overtake it (or at once when the knob is off).
+/// Lets go of a held-back message when its window ends (or at once when
+/// the knob is off). It lands after the messages that overtook it.
 fn release_held_back(wire: &mut Wire<'_, '_, '_, '_, '_, '_, '_>, bus: &mut Bus, reorder: bool) {
     let now = wire.now;
-    let stale: Vec<ConsumerId> = bus
-        .held_back
-        .iter()
-        .filter(|(_, (_, since))| !reorder || now >= since + HOLD_BACK_TICKS)
-        .map(|(c, _)| *c)
-        .collect();
-    for c in stale {
-        if let Some((mut m, _)) = bus.held_back.remove(&c) {
-            m.arrive_tick = m.arrive_tick.max(now + 1);
-            bus.send(wire, m);
+    let mut due: Vec<BusMessage> = vec![];
+    for held in bus.held_back.values_mut() {
+        let mut i = 0;
+        while i < held.len() {
+            if !reorder || now >= held[i].1 {
+                due.push(held.remove(i).0);
+            } else {
+                i += 1;
+            }
         }
+    }
+    bus.held_back.retain(|_, held| !held.is_empty());
+    // Sent in id order: the order of the wire does not depend on the map's.
+    due.sort_by_key(|m| m.id);
+    for mut m in due {
+        m.arrive_tick = m.arrive_tick.max(now + 1);
+        bus.send(wire, m);
     }
 }
 
