@@ -180,7 +180,9 @@ pub fn report(h: &mut Harness, scenario: &Scenario, opts: &RunOptions) -> Report
             let s = &inv.status[n];
             // Liveness is settled by the report itself, except when the
             // run was stopped on purpose before it could drain.
-            let checked = !s.ok || if *n == invariants::LIVENESS { !stopped_early } else { s.checked_at_drain };
+            let checked = !s.ok
+                || invariants::NO_DRAIN_PART.contains(n)
+                || if *n == invariants::LIVENESS { !stopped_early } else { s.checked_at_drain };
             let detail = if checked {
                 s.detail.clone()
             } else if invariants::PER_TICK.contains(n) {

@@ -33,6 +33,10 @@ pub struct Script {
     next_request: Vec<usize>,
     next_check: Vec<usize>,
     baseline: Vec<Option<Baseline>>,
+    /// Queries served when the own-writes check last looked, and the
+    /// labelled "my bookings" it has checked.
+    queries_seen: u64,
+    own_writes_checked: std::collections::BTreeSet<String>,
 }
 
 /// What an expectation found.
@@ -104,6 +108,8 @@ impl Script {
             next_request: vec![0; n],
             next_check: vec![0; n],
             baseline: vec![None; n],
+            queries_seen: 0,
+            own_writes_checked: Default::default(),
         }
     }
 
@@ -232,11 +238,64 @@ fn check_expectations(world: &mut World, consumers: &mut QueryState<&Consumer>) 
             script.next_check[i] += 1;
         }
     }
+    check_own_writes(world, &mut script);
     if script.drained_at.is_none() && script.done() && invariants::quiescent(world) {
         script.drained_at = Some(now);
         invariants::check_at_drain(world);
     }
     world.insert_resource(script);
+}
+
+/// Read-your-own-writes, as the customer sees it: each labelled "my
+/// bookings" must show every booking its customer's labelled commands
+/// wrote (and were answered `ok`) before it was sent, at least at the
+/// version they wrote. An erased customer's bookings are hidden on
+/// purpose, so she is not checked.
+fn check_own_writes(world: &mut World, script: &mut Script) {
+    let served = world.resource::<QueryLog>().served;
+    if served == script.queries_seen {
+        return;
+    }
+    script.queries_seen = served;
+    let now = world.resource::<SimClock>().tick;
+    let (queries, commands, forgotten) =
+        (world.resource::<QueryLog>(), world.resource::<CommandLog>(), world.resource::<Forgotten>());
+    let mut found = None;
+    for (label, q) in &queries.by_label {
+        let (crate::sim::query_api::CustomerQuery::MyBookings { customer }, CacheValue::Bookings(rows)) =
+            (&q.query, &q.result)
+        else {
+            continue;
+        };
+        if !script.own_writes_checked.insert(label.clone()) || forgotten.customers.contains(customer) {
+            continue;
+        }
+        let written = commands.labels.values().filter_map(|id| commands.get(*id)).filter(|r| {
+            r.customer.as_ref() == Some(customer)
+                && r.outcome == Outcome::Ok
+                && r.done_tick.is_some_and(|t| t < q.sent_tick)
+                && !r.seqs.is_empty()
+        });
+        for r in written {
+            let id = AggregateId::new(r.target.as_str());
+            let version = r.first_version.unwrap_or(0) + r.seqs.len() as u32 - 1;
+            let seen = rows.get(&id).map(|row| row.version);
+            if seen.is_none_or(|v| v < version) && found.is_none() {
+                let detail = format!(
+                    "{customer}'s `{label}` (sent t{}) shows {id} {} but her `{}` wrote v{version} at t{}",
+                    q.sent_tick,
+                    seen.map_or("not at all".into(), |v| format!("at v{v}")),
+                    r.label.as_deref().unwrap_or("command"),
+                    r.done_tick.unwrap_or(0),
+                );
+                found = Some((detail, id));
+            }
+        }
+    }
+    if let Some((detail, id)) = found {
+        let culprit = Some(invariants::Culprit::Aggregate(id));
+        world.resource_mut::<Invariants>().violate_at(invariants::OWN_WRITES, now, detail, culprit);
+    }
 }
 
 /// `Ok(what was seen)` or `Err(what was seen instead)`.

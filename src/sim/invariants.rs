@@ -26,15 +26,40 @@ pub const SAGAS_SETTLE: &str = "every saga completes or is fully compensated; no
 pub const MONEY: &str = "captured - refunded = revenue of issued tickets";
 pub const GDPR: &str = "no projection holds a tombstoned customer's PII";
 pub const CHAIN: &str = "event store is append-only and its hash chain verifies";
+/// Read-your-own-writes, as a customer sees it (checked by the script
+/// player on every labelled "my bookings" it sends).
+pub const OWN_WRITES: &str = "a customer's confirmed writes show in her next 'my bookings'";
+/// The store confirmed the hold; only a real vendor fault may take it back.
+pub const HOLD_KEPT: &str = "no confirmed hold is revoked by the platform's own stale state";
+/// Hold expiries and cache TTLs: a timer that never lands leaks a seat or
+/// serves stale data for ever.
+pub const TIMERS: &str = "every timer's effect lands: holds expire, cache entries are evicted";
 /// Not in SPEC §6's list but implied by it: the run must settle at all.
 pub const LIVENESS: &str = "the bus drains and every saga finishes within the time limit";
 
-pub const ALL: [&str; 8] = [NO_DOUBLE_BOOKING, EXACTLY_ONCE, REBUILD_EQUAL, SAGAS_SETTLE, MONEY, GDPR, CHAIN, LIVENESS];
+pub const ALL: [&str; 11] = [
+    NO_DOUBLE_BOOKING,
+    EXACTLY_ONCE,
+    REBUILD_EQUAL,
+    SAGAS_SETTLE,
+    MONEY,
+    GDPR,
+    CHAIN,
+    OWN_WRITES,
+    HOLD_KEPT,
+    TIMERS,
+    LIVENESS,
+];
 
 /// The invariants with a part checked every tick; the others are checked
 /// only once the run drains (and the report says "not checked" when it
 /// did not).
-pub const PER_TICK: [&str; 5] = [NO_DOUBLE_BOOKING, EXACTLY_ONCE, SAGAS_SETTLE, GDPR, CHAIN];
+pub const PER_TICK: [&str; 8] =
+    [NO_DOUBLE_BOOKING, EXACTLY_ONCE, SAGAS_SETTLE, GDPR, CHAIN, OWN_WRITES, HOLD_KEPT, TIMERS];
+
+/// Checked as things happen, with no drain-time part: complete whether or
+/// not the run drained.
+pub const NO_DRAIN_PART: [&str; 2] = [OWN_WRITES, HOLD_KEPT];
 
 /// How long a hold may outlive its expiry before it counts as leaked: the
 /// expiry timer's command only has to pass the command API (a tick or
@@ -221,6 +246,14 @@ pub fn per_tick(
         }
     }
     for s in &sagas {
+        if let Some(reason) = &s.revoked
+            && matches!(s.state, SagaState::Compensating | SagaState::Compensated)
+        {
+            let culprit = Culprit::Saga { id: s.id, correlation: s.correlation };
+            let legs: Vec<String> = s.legs.iter().map(|l| l.aggregate.to_string()).collect();
+            let detail = format!("saga #{} ({}) gave up a confirmed hold: {reason}", s.id, legs.join(", "));
+            inv.violate_at(HOLD_KEPT, now, detail, Some(culprit));
+        }
         if matches!(s.state, SagaState::Aborted | SagaState::Stuck) {
             let last = s.log.last().map(|l| format!("{} {}: {}", l.step, l.outcome, l.detail)).unwrap_or_default();
             let culprit = Culprit::Saga { id: s.id, correlation: s.correlation };
@@ -250,7 +283,7 @@ fn leaked_holds(inv: &mut Invariants, holds: &HeldSeats, now: Tick) {
         if b.status.is_hold() && b.expires_tick == expires_tick {
             let past_s = (now - expires_tick) * crate::domain::TICK_MS / 1000;
             let detail = format!("{} still {} {past_s} s past its hold's expiry: a leaked hold", b.id, b.status.name());
-            inv.violate_at(SAGAS_SETTLE, now, detail, Some(Culprit::Aggregate(b.id.clone())));
+            inv.violate_at(TIMERS, now, detail, Some(Culprit::Aggregate(b.id.clone())));
         }
     }
 }
@@ -351,6 +384,7 @@ fn drain_findings(world: &mut World) -> Vec<Finding> {
     let mut rows_q = world.query::<&AggregateRow>();
     let mut vendors_q = world.query::<&super::vendors::Vendor>();
     let mut views_q = world.query::<&ProjectorView>();
+    let mut entries_q = world.query::<&super::query_api::CacheEntry>();
     let world: &World = world;
     let mut found: Vec<Finding> = vec![];
     let head = world.resource::<EventStore>().head_seq();
@@ -451,6 +485,20 @@ fn drain_findings(world: &mut World) -> Vec<Finding> {
                 found.push((NO_DOUBLE_BOOKING, detail, Some(Culprit::Aggregate(b.id.clone()))));
             }
         }
+    }
+
+    // Timers: no cache entry outlives its TTL (one being filled waits for
+    // its populator, which sets a new TTL).
+    let now = world.resource::<SimClock>().tick;
+    let mut stale: Vec<&super::query_api::CacheEntry> = vec![];
+    for e in entries_q.iter(world) {
+        if !e.populating && e.expires_tick < now {
+            stale.push(e);
+        }
+    }
+    if let Some(e) = stale.iter().min_by(|a, b| a.key.cmp(&b.key)) {
+        let detail = format!("cache entry {} outlived its TTL (expired at t{}, now t{now})", e.key, e.expires_tick);
+        found.push((TIMERS, detail, None));
     }
 
     // Money.

@@ -132,6 +132,8 @@ pub struct QueryRecord {
     pub id: u64,
     pub label: Option<String>,
     pub key: String,
+    /// What was asked (the key names it too, as text).
+    pub query: CustomerQuery,
     pub sent_tick: Tick,
     pub served_tick: Tick,
     pub hit: bool,
@@ -374,6 +376,7 @@ impl Serve<'_, '_> {
             id: q.id,
             label: q.label.clone(),
             key: q.query.key(),
+            query: q.query.clone(),
             sent_tick: q.arrive_tick,
             served_tick: self.clock.tick,
             hit: q.hit,

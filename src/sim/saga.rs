@@ -174,13 +174,28 @@ enum Op {
 #[derive(Clone, Debug, PartialEq)]
 enum Wait {
     Command(u64),
-    Vendor { token: u64 },
+    Vendor {
+        token: u64,
+    },
     /// The vendor refused our hold because an earlier saga of ours on the
     /// same seat still holds it there (its release is on the way: the
     /// store, the source of truth, gave the seat to this saga). Woken when
     /// that saga ends, then the hold is sent again.
-    Blocker { saga: u64 },
+    Blocker {
+        saga: u64,
+    },
+    /// The vendor refused our hold and no saga of ours is live on the
+    /// seat: a stale hold of ours is still being released there (a late
+    /// reply's compensation on its way). Sent again when the timer fires.
+    Backoff {
+        token: u64,
+    },
 }
+
+/// The first wait before sending a refused hold again; it doubles with
+/// each attempt (0.25 + 0.5 + 1 + 2 + 4 s: longer than a slow vendor's
+/// release takes to land).
+const BACKOFF_MS: u64 = 250;
 
 /// A compensation (or failure-recording) item: a label and its ops.
 #[derive(Clone, Debug, PartialEq)]
@@ -220,6 +235,11 @@ pub struct Saga {
     comp: Vec<CompItem>,
     /// Per leg (same index as `legs`): what the saga learnt about it.
     progress: SmallVec<[LegProgress; 1]>,
+    /// Set when a vendor refused a hold the store had confirmed, for a
+    /// reason of ours (the seat held or sold there by our own earlier
+    /// state) rather than a fault: the saga then gives the hold up, which
+    /// the "no confirmed hold is revoked" invariant forbids.
+    pub revoked: Option<String>,
 }
 
 /// What a saga knows about one of its legs. A plain row per leg rather
@@ -427,6 +447,7 @@ pub fn new_saga(
         timeout_timer: None,
         comp: vec![],
         progress: std::iter::repeat_n(LegProgress::default(), n).collect(),
+        revoked: None,
     };
     if !itinerary {
         // The customer's own HoldSeat already did the local hold.
@@ -535,13 +556,14 @@ fn orchestrate(
             compensate_late(&mut ctx, &mut sagas, Some(&mut s), r);
         }
     }
-    // 3. Step timeouts.
+    // 3. Step timeouts, and backoffs ending.
     for (saga, token) in std::mem::take(&mut fired.saga_timeouts) {
-        if let Some(mut s) = sagas.by_id.get(&saga).and_then(|e| saga_q.get_mut(*e).ok())
-            && s.wait == Some(Wait::Vendor { token })
-            && s.reply.is_none()
-        {
+        let Some(mut s) = sagas.by_id.get(&saga).and_then(|e| saga_q.get_mut(*e).ok()) else { continue };
+        if s.wait == Some(Wait::Vendor { token }) && s.reply.is_none() {
             s.timed_out = true;
+            sagas.awake.insert(saga);
+        } else if s.wait == Some(Wait::Backoff { token }) {
+            s.wait = None;
             sagas.awake.insert(saga);
         }
     }
@@ -943,6 +965,7 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
             s.timed_out = false;
             Poll::Pending
         }
+        (Some(Wait::Backoff { .. }), Op::Vendor(..)) => Poll::Pending,
         (Some(Wait::Blocker { saga }), Op::Vendor(l, _)) => {
             let blocker = *saga;
             if sagas.attached.get(&s.legs[l].aggregate).is_some_and(|ids| ids.contains(&blocker)) {
@@ -962,19 +985,19 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
                     Ok(Reply::Pnr(pnr)) => Poll::Done(Ok(Some(pnr))),
                     Ok(_) => Poll::Done(Ok(None)),
                     Err(e) => {
-                        if forward
-                            && matches!(vop, VendorOp::Hold { .. })
-                            && let Some(blocker) = earlier_saga_on(sagas, s, l)
-                            && s.attempts < MAX_ATTEMPTS
-                        {
-                            // Our own stale hold blocks the seat: wait for
-                            // it to be released rather than take back the
-                            // hold the store confirmed.
+                        let refused =
+                            forward && matches!(vop, VendorOp::Hold { .. }) && e.contains(vendors::NOT_AVAILABLE);
+                        if refused && s.attempts < MAX_ATTEMPTS {
+                            // Our own stale hold blocks the seat (every seat
+                            // is sold through us, and the store gave it to
+                            // this saga): wait for it to be released rather
+                            // than take back the hold the store confirmed.
                             s.attempts += 1;
-                            s.wait = Some(Wait::Blocker { saga: blocker });
-                            let detail = format!("{e}: saga #{blocker} still holds it there; retry once it ends");
-                            s.line(now, LogStep::Step(StepAction::VendorHold(l)), "wait", detail);
+                            refused_hold(ctx, sagas, s, l, e);
                             return Poll::Pending;
+                        }
+                        if refused {
+                            s.revoked = Some(e.clone());
                         }
                         Poll::Done(Err((e, false)))
                     }
@@ -995,6 +1018,30 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
             Poll::Pending
         }
     }
+}
+
+/// A vendor refused leg `l`'s hold because of a stale hold of ours: wait
+/// for the earlier saga still live on the seat to end, or (none live: a
+/// late reply's release is on its way) for a doubling backoff.
+fn refused_hold(ctx: &mut SagaCtx, sagas: &Sagas, s: &mut Saga, l: usize, e: String) {
+    let now = ctx.clock.tick;
+    let step = LogStep::Step(StepAction::VendorHold(l));
+    if let Some(blocker) = earlier_saga_on(sagas, s, l) {
+        s.wait = Some(Wait::Blocker { saga: blocker });
+        s.line(now, step, "wait", format!("{e}: saga #{blocker} still holds it there; retry once it ends"));
+        return;
+    }
+    let token = ctx.ids.next_id();
+    let ms = BACKOFF_MS << (s.attempts.max(1) - 1);
+    super::timers::schedule(
+        &mut ctx.commands,
+        &mut ctx.wheel,
+        &mut ctx.timers,
+        now + ticks(ms),
+        TimerKind::SagaTimeout { saga: s.id, token },
+    );
+    s.wait = Some(Wait::Backoff { token });
+    s.line(now, step, "wait", format!("{e}: an earlier hold of ours; retry in {ms} ms"));
 }
 
 /// An earlier live saga on leg `l`'s seat: only one hold cycle is open in

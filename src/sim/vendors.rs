@@ -17,6 +17,10 @@ use rand::Rng;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
+/// The words of a vendor's refusal of a hold: the seat is held or sold
+/// there (every seat is sold through this platform, so it is our own).
+pub const NOT_AVAILABLE: &str = "not available";
+
 /// What a caller asks a vendor.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VendorOp {
@@ -319,7 +323,7 @@ fn act(v: &mut Vendor, op: &VendorOp, knobs: &Knobs, call_id: u64) -> Result<Rep
             }
             _ => {
                 v.refused_holds += 1;
-                Err(format!("{vendor_id}: seat {flight}/{seat} not available"))
+                Err(format!("{vendor_id}: seat {flight}/{seat} {NOT_AVAILABLE}"))
             }
         },
         // Idempotent: releasing what this holder does not hold does nothing.

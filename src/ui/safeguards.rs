@@ -49,6 +49,15 @@ pub fn explain(invariant: &str) -> &'static str {
         }
         inv::GDPR => "A projection still shows an erased customer's personal data.",
         inv::CHAIN => "The event log was changed after the fact: its hash chain no longer verifies.",
+        inv::OWN_WRITES => {
+            "A customer's own booking, confirmed to her, was missing from her next 'my bookings': the read side lagged and nothing covered for it. The write-through keeps her written rows until the projection has them."
+        }
+        inv::HOLD_KEPT => {
+            "The platform confirmed a hold, then took it back because a vendor still had the seat under an earlier hold of ours. The store is the truth: the saga must wait for that stale hold's release, not give up."
+        }
+        inv::TIMERS => {
+            "A timer's effect never landed: a hold outlived its expiry (the seat is stuck, its vendor hold leaks) or a cache entry outlived its TTL. A timer that loses a race must decide again."
+        }
         inv::LIVENESS => {
             "The run never settled: work is still pending (a saga waiting forever, a queue that never drains)."
         }

@@ -157,7 +157,7 @@ fn money_out_of_balance_is_seen() {
 /// Issue 19, bug 6: a hold whose expiry never lands is a safety failure as
 /// soon as it has outlived its expiry by the grace, drained or not.
 #[test]
-fn a_hold_whose_expiry_never_lands_breaks_saga_settlement_before_any_drain() {
+fn a_hold_whose_expiry_never_lands_breaks_timers_before_any_drain() {
     use cqrs_tickets::sim::config::ticks;
     use cqrs_tickets::sim::timers::{Timer, TimerKind};
     for lose_the_expiry in [true, false] {
@@ -184,12 +184,71 @@ fn a_hold_whose_expiry_never_lands_breaks_saga_settlement_before_any_drain() {
         }
         let leak_tick = expires_tick.expect("the hold set its expiry timer") + ticks(invariants::HOLD_LEAK_GRACE_MS);
         h.run(leak_tick - 2 - h.tick());
-        assert!(!violated(&h, SAGAS_SETTLE), "not yet: {:?}", h.invariants().violations());
+        assert!(!violated(&h, invariants::TIMERS), "not yet: {:?}", h.invariants().violations());
         h.run(4);
-        assert_eq!(violated(&h, SAGAS_SETTLE), lose_the_expiry, "{:?}", h.invariants().violations());
+        assert_eq!(violated(&h, invariants::TIMERS), lose_the_expiry, "{:?}", h.invariants().violations());
         if lose_the_expiry {
-            let s = &h.invariants().status[SAGAS_SETTLE];
+            let s = &h.invariants().status[invariants::TIMERS];
             assert!(s.detail.contains("IB3166/2F still held") && s.detail.contains("leaked hold"), "{}", s.detail);
         }
+    }
+}
+
+/// Issue 19's oracle: a vendor hold of ours that is never released (a
+/// leak planted at the vendor) makes the next buyer's saga give up the
+/// hold the store confirmed, after its retries: that must be seen.
+#[test]
+fn a_confirmed_hold_given_up_for_a_stale_vendor_hold_breaks_hold_kept() {
+    use cqrs_tickets::sim::vendors::Vendor;
+    for plant_a_leak in [true, false] {
+        let mut h = harness(8);
+        if plant_a_leak {
+            let mut q = h.world_mut().query::<&mut Vendor>();
+            for mut v in q.iter_mut(h.world_mut()) {
+                if let Some(i) = v.inventory.get_mut("IB3166") {
+                    i.held.insert("4D".into(), 999_999);
+                }
+            }
+        }
+        h.command("hold", hold("bob", "IB3166", "4D"));
+        h.run(400);
+        assert_eq!(violated(&h, invariants::HOLD_KEPT), plant_a_leak, "{:?}", h.invariants().violations());
+        if plant_a_leak {
+            let s = &h.invariants().status[invariants::HOLD_KEPT];
+            assert!(s.detail.contains("IB3166/4D") && s.detail.contains("not available"), "{}", s.detail);
+        }
+    }
+}
+
+/// Issue 19's timer oracle, cache side: an entry whose TTL never fires
+/// outlives it, and the drain-time check sees it.
+#[test]
+fn a_cache_entry_that_outlives_its_ttl_breaks_timers_at_drain() {
+    use cqrs_tickets::sim::query_api::CustomerQuery;
+    use cqrs_tickets::sim::timers::{Timer, TimerKind};
+    for lose_the_ttl in [true, false] {
+        let mut h = harness(9);
+        h.query("q", CustomerQuery::SeatsLeft { flight: "IB3166".into() });
+        let mut lost = 0;
+        for _ in 0..40 {
+            h.run(1);
+            let mut q = h.world_mut().query::<&mut Timer>();
+            for mut t in q.iter_mut(h.world_mut()) {
+                if lose_the_ttl && matches!(t.kind, TimerKind::CacheTtl { .. }) {
+                    // A timer of nothing the run waits for: it fires and
+                    // evicts no entry.
+                    t.kind = TimerKind::CacheTtl { key: "lost".into(), expires_tick: 0 };
+                    lost += 1;
+                }
+            }
+            if lost > 0 {
+                break;
+            }
+        }
+        assert_eq!(lost > 0, lose_the_ttl);
+        assert!(h.run_to_drain(4000));
+        h.run(200);
+        invariants::check_at_drain(h.world_mut());
+        assert_eq!(violated(&h, invariants::TIMERS), lose_the_ttl, "{:?}", h.invariants().violations());
     }
 }
