@@ -75,17 +75,30 @@ pub enum Command {
     },
     /// Run many seeds of a scenario and report every violation.
     Check {
+        /// How many seeds to run.
         #[arg(long)]
         seeds: u64,
+        /// The first seed.
         #[arg(long, default_value_t = 1)]
         from: u64,
         /// Defaults to scenarios/default.ron.
         #[arg(long)]
         scenario: Option<PathBuf>,
+        /// One JSON object instead of the human report.
         #[arg(long)]
         json: bool,
+        /// Turn a safeguard off in every run (repeatable).
         #[arg(long, value_name = "SAFEGUARD")]
         disable: Vec<String>,
+        /// Swarm testing: each seed generates its own small world, a random
+        /// workload aimed at timing edges and a random subset of faults
+        /// (instead of playing a scenario file).
+        #[arg(long)]
+        swarm: bool,
+        /// With --swarm: shrink each failing seed to a small scenario file
+        /// in this folder (it fails the same invariant with `run`).
+        #[arg(long, value_name = "DIR")]
+        shrink_to: Option<PathBuf>,
         /// Each seed also draws random faults and their timings.
         #[arg(long)]
         chaos: bool,
@@ -135,8 +148,11 @@ pub fn main() -> ExitCode {
                 },
             };
             let seed = seed.unwrap_or(sc.seed);
-            let launch =
-                crate::session::Launch { source, disabled: disable, ..crate::session::Launch::new(sc, name, seed) };
+            let launch = crate::session::Launch {
+                source,
+                disabled: sc.disable.iter().chain(&disable).cloned().collect(),
+                ..crate::session::Launch::new(sc, name, seed)
+            };
             exit_code(crate::session::run(launch))
         }
         Command::Shot { scenario, seed, tick, view, out, size, disable } => {
@@ -158,7 +174,7 @@ pub fn main() -> ExitCode {
             let launch = crate::session::Launch {
                 size: Some(size),
                 view,
-                disabled: disable,
+                disabled: sc.disable.iter().chain(&disable).cloned().collect(),
                 guided: Some(false),
                 // Slow motion: the last ticks' particles are still in
                 // flight when the frame is taken.
@@ -179,20 +195,30 @@ pub fn main() -> ExitCode {
                 Err(e) => bad(e),
             }
         }
-        Command::Check { seeds, from, scenario, json, disable, chaos, fail_fast, jobs } => {
+        Command::Check { seeds, from, scenario, json, disable, chaos, fail_fast, jobs, swarm, shrink_to } => {
             if jobs == Some(0) {
                 return bad("--jobs 0: expected at least 1");
+            }
+            if let Some(e) = unknown_safeguard(&disable) {
+                return bad(e);
+            }
+            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let sweep = Sweep { seeds, from, json, chaos, fail_fast, jobs };
+            if swarm {
+                if chaos || scenario.is_some() {
+                    return bad("--swarm generates each seed's workload and faults: drop --chaos and --scenario");
+                }
+                return check_swarm(sweep, &disable, shrink_to.as_deref());
+            }
+            if shrink_to.is_some() {
+                return bad("--shrink-to works with --swarm");
             }
             let path = scenario.unwrap_or_else(|| PathBuf::from("scenarios/default.ron"));
             let sc = match Scenario::load(&path) {
                 Ok(s) => s,
                 Err(e) => return bad(e),
             };
-            if let Some(e) = unknown_safeguard(&disable) {
-                return bad(e);
-            }
-            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            check(&sc, &path, Sweep { seeds, from, json, chaos, fail_fast, jobs }, &disable)
+            check(&sc, &path, sweep, &disable)
         }
     }
 }
@@ -285,7 +311,7 @@ fn run_seed(sc: &Scenario, opts: &RunOptions) -> SeedOutcome {
 /// every lower seed has run: the report reads exactly as one thread's
 /// would. Seeds past the stop that were already running finish too, and
 /// are dropped by the report as one thread would never have run them.
-fn run_seeds(sc: &Scenario, sweep: &Sweep, disable: &[String]) -> Vec<(u64, SeedOutcome)> {
+fn run_seeds(sweep: &Sweep, run_one: &(dyn Fn(u64) -> SeedOutcome + Sync)) -> Vec<(u64, SeedOutcome)> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
     // A run is a whole app: the main thread's stack size, not a spawned
@@ -300,8 +326,7 @@ fn run_seeds(sc: &Scenario, sweep: &Sweep, disable: &[String]) -> Vec<(u64, Seed
             let Ok(seed) = next.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < end).then_some(n + 1)) else {
                 break;
             };
-            let opts = RunOptions { seed: Some(seed), until_tick: None, disable: disable.to_vec(), chaos: sweep.chaos };
-            let outcome = run_seed(sc, &opts);
+            let outcome = run_one(seed);
             let halt = match outcome {
                 SeedOutcome::Passed => continue,
                 SeedOutcome::Failed(..) => sweep.fail_fast,
@@ -337,7 +362,8 @@ fn run_seeds(sc: &Scenario, sweep: &Sweep, disable: &[String]) -> Vec<(u64, Seed
 fn check(sc: &Scenario, path: &std::path::Path, sweep: Sweep, disable: &[String]) -> ExitCode {
     // Wall-clock time here only reports the sweep's speed; runs never see it.
     let start = std::time::Instant::now();
-    let outcomes = run_seeds(sc, &sweep, disable);
+    let opts = |seed| RunOptions { seed: Some(seed), until_tick: None, disable: disable.to_vec(), chaos: sweep.chaos };
+    let outcomes = run_seeds(&sweep, &|seed| run_seed(sc, &opts(seed)));
     let Sweep { seeds, from, json, chaos, fail_fast, .. } = sweep;
     let mut failures = vec![];
     // Every seed ran unless a failure stopped the sweep (below).
@@ -378,6 +404,90 @@ fn check(sc: &Scenario, path: &std::path::Path, sweep: Sweep, disable: &[String]
             println!("seed {seed}: {class}: {detail}\n  reproduce: {repro}");
         }
         println!("{} seeds run ({:.1} seeds/s), {} violation(s)", ran, ran as f64 / secs.max(1e-9), failures.len());
+    }
+    if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// `check --swarm`: each seed generates and runs its own scenario; failing
+/// seeds are shrunk into `shrink_to` when given.
+fn check_swarm(sweep: Sweep, disable: &[String], shrink_to: Option<&std::path::Path>) -> ExitCode {
+    use crate::scenario::swarm;
+    if let Some(dir) = shrink_to
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        return bad(format!("--shrink-to {}: {e}", dir.display()));
+    }
+    // Wall-clock time here only reports the sweep's speed; runs never see it.
+    let start = std::time::Instant::now();
+    let opts = |seed| RunOptions { seed: Some(seed), until_tick: None, disable: disable.to_vec(), chaos: false };
+    let outcomes = run_seeds(&sweep, &|seed| run_seed(&swarm::generate(seed), &opts(seed)));
+    let Sweep { seeds, from, json, fail_fast, .. } = sweep;
+    let mut ran = from.saturating_add(seeds) - from;
+    let mut failures = vec![];
+    let shrink_start = std::time::Instant::now();
+    for (seed, outcome) in outcomes {
+        let (class, detail) = match outcome {
+            SeedOutcome::Passed => continue,
+            SeedOutcome::Failed(class, detail) => (class, detail),
+            SeedOutcome::BadInput(e) => return bad(e),
+        };
+        let mut repro = format!("cqrs-tickets check --swarm --from {seed} --seeds 1");
+        for d in disable {
+            repro += &format!(" --disable {d}");
+        }
+        let mut shrunk = serde_json::Value::Null;
+        if let Some(dir) = shrink_to {
+            let sc = swarm::generate(seed);
+            let first = report::run(&sc, &opts(seed)).ok().and_then(|r| swarm::broken(&r).into_iter().next());
+            if let Some(invariant) = first {
+                let (mut small, runs) = swarm::shrink(&sc, &opts(seed), &invariant);
+                small.disable = disable.to_vec();
+                let file = dir.join(format!("swarm-{seed}.ron"));
+                let text = format!(
+                    "// Shrunk by `check --swarm` from seed {seed} in {runs} runs: it breaks\n// \"{invariant}\".\n{}\n",
+                    swarm::to_ron(&small)
+                );
+                if let Err(e) = std::fs::write(&file, text) {
+                    return bad(format!("cannot write {}: {e}", file.display()));
+                }
+                repro = format!("cqrs-tickets run --scenario {}", file.display());
+                shrunk = serde_json::json!({"file": file.display().to_string(), "invariant": invariant, "actions": swarm::action_count(&small), "runs": runs});
+            }
+        }
+        failures.push((seed, class, detail, repro, shrunk));
+        if fail_fast {
+            ran = seed - from + 1;
+            break;
+        }
+    }
+    let secs = shrink_start.duration_since(start).as_secs_f64();
+    let shrink_secs = shrink_start.elapsed().as_secs_f64();
+    if json {
+        let v = serde_json::json!({
+            "scenario": "swarm",
+            "swarm": true,
+            "seeds": ran,
+            "from": from,
+            "chaos": false,
+            "seconds": secs,
+            "shrink_seconds": shrink_secs,
+            "violations": failures.len(),
+            "failures": failures.iter().map(|(s, c, d, r, k)| serde_json::json!({"seed": s, "class": c, "detail": d, "reproduce": r, "shrunk": k})).collect::<Vec<_>>(),
+        });
+        println!("{v}");
+    } else {
+        for (seed, class, detail, repro, shrunk) in &failures {
+            println!("seed {seed}: {class}: {detail}\n  reproduce: {repro}");
+            if let Some(n) = shrunk.get("actions") {
+                println!("  shrunk to {n} action(s) in {} runs", shrunk["runs"]);
+            }
+        }
+        println!(
+            "{} swarm seeds run ({:.1} seeds/s), {} violation(s)",
+            ran,
+            ran as f64 / secs.max(1e-9),
+            failures.len()
+        );
     }
     if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }

@@ -107,6 +107,8 @@ pub struct Launch {
 
 impl Launch {
     pub fn new(scenario: Scenario, name: String, seed: u64) -> Self {
+        // What the file itself runs without (a shrunk swarm failure).
+        let disabled = scenario.disable.clone();
         Launch {
             scenario,
             name,
@@ -116,7 +118,7 @@ impl Launch {
             view: ViewMode::System,
             speed_index: Controls::default().speed_index,
             start_tick: None,
-            disabled: vec![],
+            disabled,
             guided: None,
             notices: vec![],
             shot: None,
@@ -129,7 +131,7 @@ impl Launch {
             view: link.view,
             speed_index: link.speed_index,
             start_tick: link.tick,
-            disabled: link.disable.clone(),
+            disabled: scenario.disable.iter().chain(&link.disable).cloned().collect(),
             guided: link.guided,
             ..Launch::new(scenario, name, seed)
         }

@@ -10,6 +10,7 @@ pub mod bundled;
 pub mod chaos;
 pub mod report;
 pub mod runner;
+pub mod swarm;
 
 use crate::domain::{AggregateId, CustomerId, FlightId, SeatNo, TICK_MS, Tick, VendorId};
 use crate::sim::command_api::{CustomerCommand, SeatRef};
@@ -37,6 +38,10 @@ pub struct Scenario {
     /// Give up (a liveness failure) if the run has not drained by then.
     #[serde(default)]
     pub max_ms: Option<u64>,
+    /// Safeguards this scenario runs without (as `run --disable`, added to
+    /// any given there): a file the swarm shrank keeps what it failed under.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disable: Vec<String>,
 }
 
 fn one() -> u64 {
@@ -345,6 +350,11 @@ impl Scenario {
 
     /// Every name refers to something that exists; every number is within limits.
     fn validate(&self) -> Result<(), (String, String)> {
+        for (i, d) in self.disable.iter().enumerate() {
+            if let Err(e) = crate::sim::Safeguard::from_name(d) {
+                return Err((format!("disable[{i}]"), e));
+            }
+        }
         let w = &self.world;
         let world = |field: &str, msg: String| Err((format!("world.{field}"), msg));
         if self.steps.len() > limits::STEPS {

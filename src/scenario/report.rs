@@ -108,7 +108,7 @@ pub const DRAIN_ALLOWANCE_MS: u64 = 120_000;
 /// A harness playing `scenario` (the script player installed).
 pub fn harness(scenario: &Scenario, opts: &RunOptions) -> Result<Harness, String> {
     let mut mech = Mechanisms::default();
-    for name in &opts.disable {
+    for name in scenario.disable.iter().chain(&opts.disable) {
         mech.disable(name)?;
     }
     let seed = opts.seed.unwrap_or(scenario.seed);
@@ -252,7 +252,11 @@ pub fn report(h: &mut Harness, scenario: &Scenario, opts: &RunOptions) -> Report
         projectors,
         populator_calls,
         vendor_calls,
-        disabled: opts.disable.clone(),
+        disabled: {
+            let mut d = scenario.disable.clone();
+            d.extend(opts.disable.iter().filter(|x| !scenario.disable.contains(x)).cloned());
+            d
+        },
         chaos: opts.chaos,
     }
 }

@@ -699,6 +699,12 @@ fn on_event(
             }
             return;
         }
+        // A saga's own hold whose saga has already ended (its command was
+        // answered long before this event, delayed on the bus, arrived):
+        // not a customer's hold, so no saga of its own.
+        if matches!(ctx.log.get(env.causation_id).map(|r| r.origin), Some(Origin::Saga(_))) {
+            return;
+        }
         // A customer's own hold: the orchestrator takes it from here.
         let leg = Leg {
             aggregate: env.aggregate_id.clone(),
