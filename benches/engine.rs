@@ -85,7 +85,7 @@ fn steady_tick_us(h: &mut Harness) -> f64 {
 }
 
 /// Whether this run measures `section` (`BENCH_ONLY=history,saturation`
-/// picks sections: speed, sweep, saturation, history; unset = all).
+/// picks sections: speed, sweep, swarm, saturation, history; unset = all).
 fn wanted(section: &str) -> bool {
     std::env::var("BENCH_ONLY").map_or(true, |only| only.split(',').any(|s| s.trim() == section))
 }
@@ -112,6 +112,9 @@ fn main() {
     }
     if wanted("sweep") {
         sweep(&sc, quick);
+    }
+    if wanted("swarm") {
+        swarm(quick);
     }
     if wanted("saturation") {
         saturation(quick);
@@ -163,6 +166,37 @@ fn sweep(sc: &Scenario, quick: bool) {
         assert!(r.ok, "chaos seed {seed}");
     }
     println!("check --chaos sweep, one thread: {:.1} seeds/s", seeds as f64 / t.elapsed().as_secs_f64());
+}
+
+/// 2b. Swarm: seeds per second on one thread, and the time to shrink a
+/// failure (the ordering buffer off: the swarm's first such seed).
+fn swarm(quick: bool) {
+    use cqrs_tickets::scenario::swarm;
+    let seeds = if quick { 100 } else { 1000 };
+    let t = Instant::now();
+    for seed in 1..=seeds {
+        let r =
+            report::run(&swarm::generate(seed), &RunOptions { seed: Some(seed), ..Default::default() }).expect("run");
+        assert!(r.ok, "swarm seed {seed}: {:?}", swarm::broken(&r));
+    }
+    println!("check --swarm sweep, one thread: {:.1} seeds/s", seeds as f64 / t.elapsed().as_secs_f64());
+    let off = RunOptions { disable: vec!["ordering-buffer".into()], ..Default::default() };
+    let (seed, invariant) = (1..=1000)
+        .find_map(|seed| {
+            let opts = RunOptions { seed: Some(seed), ..off.clone() };
+            let r = report::run(&swarm::generate(seed), &opts).expect("run");
+            swarm::broken(&r).into_iter().next().map(|i| (seed, i))
+        })
+        .expect("the swarm finds the ordering buffer missing");
+    let sc = swarm::generate(seed);
+    let t = Instant::now();
+    let (small, runs) = swarm::shrink(&sc, &RunOptions { seed: Some(seed), ..off }, &invariant);
+    println!(
+        "swarm shrink (ordering buffer off, seed {seed}): {} → {} actions in {runs} runs, {:.3} s",
+        swarm::action_count(&sc),
+        swarm::action_count(&small),
+        t.elapsed().as_secs_f64()
+    );
 }
 
 /// 3. Saturation throughput: a 2000 cmd/s burst, everything drained.

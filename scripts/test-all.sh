@@ -48,6 +48,7 @@ scenarios() {
 stage "unit and integration tests" cargo test --locked
 stage "every scenario through the CLI" scenarios
 stage "seed sweep with chaos (default scenario)" ./target/debug/cqrs-tickets check --seeds 60 --chaos
+stage "swarm sweep (random workloads and faults)" ./target/debug/cqrs-tickets check --swarm --seeds 2000
 stage "render test (Xvfb, software rendering)" ./scripts/render-test.sh
 stage "browser test (wasm in chromium)" node web/test/browser.mjs
 echo "stages: $passed passed, $failed failed"

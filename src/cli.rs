@@ -424,6 +424,9 @@ fn check_swarm(sweep: Sweep, disable: &[String], shrink_to: Option<&std::path::P
     let Sweep { seeds, from, json, fail_fast, .. } = sweep;
     let mut ran = from.saturating_add(seeds) - from;
     let mut failures = vec![];
+    // One shrunk file per broken invariant: a sweep with a safeguard off
+    // fails thousands of seeds the same way.
+    let mut shrunk_for: std::collections::BTreeSet<String> = Default::default();
     let shrink_start = std::time::Instant::now();
     for (seed, outcome) in outcomes {
         let (class, detail) = match outcome {
@@ -439,7 +442,7 @@ fn check_swarm(sweep: Sweep, disable: &[String], shrink_to: Option<&std::path::P
         if let Some(dir) = shrink_to {
             let sc = swarm::generate(seed);
             let first = report::run(&sc, &opts(seed)).ok().and_then(|r| swarm::broken(&r).into_iter().next());
-            if let Some(invariant) = first {
+            if let Some(invariant) = first.filter(|i| shrunk_for.insert(i.clone())) {
                 let (mut small, runs) = swarm::shrink(&sc, &opts(seed), &invariant);
                 small.disable = disable.to_vec();
                 let file = dir.join(format!("swarm-{seed}.ron"));

@@ -33,6 +33,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("own_write_at_ttl", include_str!("../../scenarios/own_write_at_ttl.ron")),
     ("reorder_with_duplicates", include_str!("../../scenarios/reorder_with_duplicates.ron")),
     ("late_saga_hold_event", include_str!("../../scenarios/late_saga_hold_event.ron")),
+    ("own_write_during_replay", include_str!("../../scenarios/own_write_during_replay.ron")),
 ];
 
 /// The bundled names, in picker order.

@@ -455,7 +455,8 @@ fn current_version(store: &EventStore, w: &Write) -> u32 {
     w.stream.map_or_else(|| store.version(&w.aggregate), |n| store.version_of(n))
 }
 
-/// Decide stage: validate, load by fold, run the domain's `handle`.
+/// Decide stage: validate, load by fold, run the domain's `handle` (all in
+/// [`decision`], pure), then apply what was decided.
 #[allow(clippy::too_many_arguments)]
 fn decide(
     mut commands: Commands,
@@ -473,14 +474,20 @@ fn decide(
 ) {
     let now = clock.tick;
     let timing = &setup.world.timing;
-    let arrived = log.arriving.take_due(now);
+    let known = Known {
+        catalog: &catalog,
+        customers: &customers,
+        customer_streams: &customer_streams,
+        now,
+        hold_ttl_ticks: ticks(timing.hold_ttl_ms),
+    };
     // Load by fold: the stream's events, and its number.
     let load = |id: &AggregateId| {
         let no = store.stream_no(id);
         let stream = no.map_or(&[][..], |n| store.stream_events(n));
         (domain::fold(id.clone(), stream.iter().map(|env| &env.event)), no)
     };
-    for (id, entity) in arrived {
+    for (id, entity) in log.arriving.take_due(now) {
         // Spawned by a system before this one, with a sync point between
         // (the queue hands each command over once: a miss would lose it).
         let Ok((_, mut cmd)) = inflight.get_mut(entity) else {
@@ -489,150 +496,187 @@ fn decide(
         };
         let correlation = cmd.correlation;
         signals.send(SimSignal::CommandSent { id, correlation });
-        let decision: Result<Vec<Write>, (Outcome, String)> = match &cmd.request {
-            CommandRequest::Customer(c) => match c {
-                CustomerCommand::BookItinerary { customer, legs } => {
-                    match validate_itinerary(&catalog, &customers, customer, legs) {
-                        Ok(legs) => {
-                            let s =
-                                saga::new_saga(&mut sagas, &mut ids, now, customer.clone(), legs, correlation, true);
-                            let saga_id = s.id;
-                            saga::spawn(&mut commands, &mut sagas, s);
-                            log.close(id, now, Outcome::Ok, Some(format!("saga #{saga_id} started")), vec![]);
-                            commands.entity(entity).despawn();
-                            signals.send(SimSignal::CommandDone { id, correlation, outcome: Outcome::Ok });
-                            continue;
-                        }
-                        Err(reason) => Err((Outcome::Rejected, reason)),
-                    }
-                }
-                CustomerCommand::GdprDelete { customer } => {
-                    if !customers.contains(customer) {
-                        Err((Outcome::Rejected, format!("unknown customer {customer}")))
-                    } else {
-                        let streams = customer_streams.by_customer.get(customer);
-                        let mut writes = vec![];
-                        for agg in streams.into_iter().flat_map(|s| s.keys()).cloned() {
-                            let (state, stream) = load(&agg);
-                            if let Ok(events) =
-                                domain::handle(&state, &Command::Tombstone { customer: customer.clone() })
-                                && !events.is_empty()
-                            {
-                                writes.push(Write { aggregate: agg, stream, expected_version: state.version, events });
-                            }
-                        }
-                        Ok(writes)
-                    }
-                }
-                CustomerCommand::HoldSeat { customer, flight, seat, expected_version } => {
-                    decide_on_seat(&catalog, &customers, customer, flight, seat).and_then(|(agg, info)| {
-                        let (state, stream) = load(&agg);
-                        if let Some(expected) = expected_version
-                            && *expected != state.version
-                        {
-                            return Err((
-                                Outcome::Conflict,
-                                format!("expected v{expected}, stream {agg} is at v{}", state.version),
-                            ));
-                        }
-                        // Known (`decide_on_seat` asked): made only now, for a hold
-                        // that goes on to the domain.
-                        let passenger = customers.passenger(customer).ok_or_else(|| unknown_customer(customer))?;
-                        let command = Command::HoldSeat {
-                            customer: customer.clone(),
-                            passenger,
-                            vendor: info.vendor.clone(),
-                            flight: flight.clone(),
-                            price_cents: info.price_cents,
-                            now,
-                            hold_ttl_ticks: ticks(timing.hold_ttl_ms),
-                        };
-                        run_domain(&state, &command, agg, stream)
-                    })
-                }
-                CustomerCommand::Pay { customer, flight, seat }
-                | CustomerCommand::AuthorizePayment { customer, flight, seat } => {
-                    let pay = matches!(c, CustomerCommand::Pay { .. });
-                    decide_on_seat(&catalog, &customers, customer, flight, seat).and_then(|(agg, _)| {
-                        let (state, stream) = load(&agg);
-                        let command = if pay {
-                            Command::Pay { customer: customer.clone(), now }
-                        } else {
-                            Command::AuthorizePayment { customer: customer.clone(), now }
-                        };
-                        run_domain(&state, &command, agg, stream)
-                    })
-                }
-            },
-            CommandRequest::Internal { aggregate, command, fence } => {
-                let mut command = command.clone();
-                match &mut command {
-                    Command::HoldSeat { now: n, .. }
-                    | Command::Pay { now: n, .. }
-                    | Command::AuthorizePayment { now: n, .. }
-                    | Command::ExpireHold { now: n } => *n = now,
-                    _ => {}
-                }
-                if catalog.seat(&aggregate.flight(), &aggregate.seat_no()).is_err() {
-                    Err((Outcome::Rejected, format!("unknown booking {aggregate}")))
-                } else {
-                    let (state, stream) = load(aggregate);
-                    match fence {
-                        Some(v) if *v != state.hold_version => {
-                            let compensation = matches!(
-                                command,
-                                Command::ReleaseSeat { .. }
-                                    | Command::InitiateRefund
-                                    | Command::CompleteRefund
-                                    | Command::VoidTicket
-                                    | Command::FailIssue { .. }
-                            );
-                            if compensation {
-                                Ok(vec![])
-                            } else {
-                                Err((
-                                    Outcome::Rejected,
-                                    format!(
-                                        "the hold opened at v{v} is over (the seat's current hold began at v{})",
-                                        state.hold_version
-                                    ),
-                                ))
-                            }
-                        }
-                        _ => run_domain(&state, &command, aggregate.clone(), stream),
-                    }
-                }
+        let (outcome, reason) = match decision(&known, &cmd.request, &load) {
+            Decision::StartSaga { customer, legs } => {
+                let s = saga::new_saga(&mut sagas, &mut ids, now, customer, legs, correlation, true);
+                let saga_id = s.id;
+                saga::spawn(&mut commands, &mut sagas, s);
+                (Outcome::Ok, format!("saga #{saga_id} started"))
             }
-        };
-        match decision {
-            Ok(writes) if writes.is_empty() => {
-                log.close(id, now, Outcome::Ok, Some("nothing to do (idempotent)".into()), vec![]);
-                signals.send(SimSignal::CommandDone { id, correlation, outcome: Outcome::Ok });
-                commands.entity(entity).despawn();
-            }
-            Ok(writes) => {
+            Decision::Write(writes) if writes.is_empty() => (Outcome::Ok, "nothing to do (idempotent)".into()),
+            Decision::Write(writes) => {
                 let commit_tick = now + ticks(timing.db_ms);
                 cmd.stage = Stage::Committing { commit_tick, writes };
                 log.committing.push(commit_tick, id, entity);
+                continue;
             }
-            Err((outcome, reason)) => {
-                log.close(id, now, outcome, Some(reason), vec![]);
-                signals.send(SimSignal::CommandDone { id, correlation, outcome });
-                commands.entity(entity).despawn();
+            Decision::Refuse(outcome, reason) => (outcome, reason),
+        };
+        log.close(id, now, outcome, Some(reason), vec![]);
+        signals.send(SimSignal::CommandDone { id, correlation, outcome });
+        commands.entity(entity).despawn();
+    }
+}
+
+/// What the decide stage knows besides the streams: the catalog, the
+/// customers, each customer's streams (for an erasure), the clock.
+pub struct Known<'a> {
+    pub catalog: &'a Catalog,
+    pub customers: &'a Customers,
+    pub customer_streams: &'a CustomerStreams,
+    pub now: Tick,
+    pub hold_ttl_ticks: Tick,
+}
+
+/// What a command does, decided: data the decide stage applies.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Decision {
+    /// An itinerary: start its saga over these legs (answered `ok` at once).
+    StartSaga { customer: CustomerId, legs: Vec<Leg> },
+    /// Append these writes, each at its expected version (none: nothing to
+    /// do, answered `ok`).
+    Write(Vec<Write>),
+    /// Answer with this outcome and reason, writing nothing.
+    Refuse(Outcome, String),
+}
+
+/// The command decision, pure: `load` folds a stream (and gives its
+/// number); nothing else is read, nothing is written.
+pub fn decision(
+    known: &Known,
+    request: &CommandRequest,
+    load: &dyn Fn(&AggregateId) -> (domain::Booking, Option<u32>),
+) -> Decision {
+    let decided = match request {
+        CommandRequest::Customer(c) => customer_decision(known, c, load),
+        CommandRequest::Internal { aggregate, command, fence } => {
+            internal_decision(known, aggregate, command, *fence, load)
+        }
+    };
+    match decided {
+        Ok(d) => d,
+        Err((outcome, reason)) => Decision::Refuse(outcome, reason),
+    }
+}
+
+type Decided = Result<Decision, (Outcome, String)>;
+
+fn customer_decision(
+    known: &Known,
+    c: &CustomerCommand,
+    load: &dyn Fn(&AggregateId) -> (domain::Booking, Option<u32>),
+) -> Decided {
+    let (catalog, customers, now) = (known.catalog, known.customers, known.now);
+    match c {
+        CustomerCommand::BookItinerary { customer, legs } => validate_itinerary(catalog, customers, customer, legs)
+            .map(|legs| Decision::StartSaga { customer: customer.clone(), legs })
+            .map_err(|reason| (Outcome::Rejected, reason)),
+        CustomerCommand::GdprDelete { customer } => {
+            if !customers.contains(customer) {
+                return Err(unknown_customer(customer));
             }
+            let streams = known.customer_streams.by_customer.get(customer);
+            let mut writes = vec![];
+            for agg in streams.into_iter().flat_map(|s| s.keys()).cloned() {
+                let (state, stream) = load(&agg);
+                if let Ok(events) = domain::handle(&state, &Command::Tombstone { customer: customer.clone() })
+                    && !events.is_empty()
+                {
+                    writes.push(Write { aggregate: agg, stream, expected_version: state.version, events });
+                }
+            }
+            Ok(Decision::Write(writes))
+        }
+        CustomerCommand::HoldSeat { customer, flight, seat, expected_version } => {
+            let (agg, info) = decide_on_seat(catalog, customers, customer, flight, seat)?;
+            let (state, stream) = load(&agg);
+            if let Some(expected) = expected_version
+                && *expected != state.version
+            {
+                return Err((
+                    Outcome::Conflict,
+                    format!("expected v{expected}, stream {agg} is at v{}", state.version),
+                ));
+            }
+            // Known (`decide_on_seat` asked): made only now, for a hold
+            // that goes on to the domain.
+            let passenger = customers.passenger(customer).ok_or_else(|| unknown_customer(customer))?;
+            let command = Command::HoldSeat {
+                customer: customer.clone(),
+                passenger,
+                vendor: info.vendor.clone(),
+                flight: flight.clone(),
+                price_cents: info.price_cents,
+                now,
+                hold_ttl_ticks: known.hold_ttl_ticks,
+            };
+            run_domain(&state, &command, agg, stream)
+        }
+        CustomerCommand::Pay { customer, flight, seat }
+        | CustomerCommand::AuthorizePayment { customer, flight, seat } => {
+            let (agg, _) = decide_on_seat(catalog, customers, customer, flight, seat)?;
+            let (state, stream) = load(&agg);
+            let command = if matches!(c, CustomerCommand::Pay { .. }) {
+                Command::Pay { customer: customer.clone(), now }
+            } else {
+                Command::AuthorizePayment { customer: customer.clone(), now }
+            };
+            run_domain(&state, &command, agg, stream)
         }
     }
 }
 
-fn run_domain(
-    state: &domain::Booking,
+/// A saga's or a timer's command on one stream, behind its hold fence.
+fn internal_decision(
+    known: &Known,
+    aggregate: &AggregateId,
     command: &Command,
-    agg: AggregateId,
-    stream: Option<u32>,
-) -> Result<Vec<Write>, (Outcome, String)> {
+    fence: Option<u32>,
+    load: &dyn Fn(&AggregateId) -> (domain::Booking, Option<u32>),
+) -> Decided {
+    let mut command = command.clone();
+    match &mut command {
+        Command::HoldSeat { now: n, .. }
+        | Command::Pay { now: n, .. }
+        | Command::AuthorizePayment { now: n, .. }
+        | Command::ExpireHold { now: n } => *n = known.now,
+        _ => {}
+    }
+    if known.catalog.seat(&aggregate.flight(), &aggregate.seat_no()).is_err() {
+        return Err((Outcome::Rejected, format!("unknown booking {aggregate}")));
+    }
+    let (state, stream) = load(aggregate);
+    match fence {
+        Some(v) if v != state.hold_version => {
+            let compensation = matches!(
+                command,
+                Command::ReleaseSeat { .. }
+                    | Command::InitiateRefund
+                    | Command::CompleteRefund
+                    | Command::VoidTicket
+                    | Command::FailIssue { .. }
+            );
+            if compensation {
+                // The hold it undoes is over already: nothing to undo.
+                Ok(Decision::Write(vec![]))
+            } else {
+                let reason = format!(
+                    "the hold opened at v{v} is over (the seat's current hold began at v{})",
+                    state.hold_version
+                );
+                Err((Outcome::Rejected, reason))
+            }
+        }
+        _ => run_domain(&state, &command, aggregate.clone(), stream),
+    }
+}
+
+fn run_domain(state: &domain::Booking, command: &Command, agg: AggregateId, stream: Option<u32>) -> Decided {
     match domain::handle(state, command) {
-        Ok(events) if events.is_empty() => Ok(vec![]),
-        Ok(events) => Ok(vec![Write { aggregate: agg, stream, expected_version: state.version, events }]),
+        Ok(events) if events.is_empty() => Ok(Decision::Write(vec![])),
+        Ok(events) => {
+            Ok(Decision::Write(vec![Write { aggregate: agg, stream, expected_version: state.version, events }]))
+        }
         Err(e) => Err((Outcome::Rejected, e.to_string())),
     }
 }
@@ -686,4 +730,140 @@ fn validate_itinerary(
         });
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    //! The command decision, given / when / then, without an engine.
+    use super::*;
+
+    struct Given {
+        catalog: Catalog,
+        customers: Customers,
+        streams: CustomerStreams,
+        /// Each stream's events so far.
+        events: BTreeMap<AggregateId, Vec<Event>>,
+    }
+
+    fn given() -> Given {
+        let world = WorldConfig::default();
+        Given {
+            catalog: Catalog::new(&world),
+            customers: Customers::new(world.customers.iter().map(|c| (c.id.clone(), c.passenger())).collect()),
+            streams: CustomerStreams::default(),
+            events: BTreeMap::new(),
+        }
+    }
+
+    impl Given {
+        /// Ana holds `seat` on IB3166 at tick 1 (TTL 200 ticks).
+        fn ana_holds(mut self, seat: &str) -> Self {
+            let agg = AggregateId::seat(&"IB3166".into(), &seat.into());
+            let (state, _) = self.load(&agg);
+            let hold = Command::HoldSeat {
+                customer: "ana".into(),
+                passenger: self.customers.passenger(&"ana".into()).unwrap(),
+                vendor: "V1".into(),
+                flight: "IB3166".into(),
+                price_cents: 100,
+                now: 1,
+                hold_ttl_ticks: 200,
+            };
+            self.events.entry(agg.clone()).or_default().extend(domain::handle(&state, &hold).unwrap());
+            self.streams.by_customer.entry("ana".into()).or_default().get_or_default(&agg);
+            self
+        }
+
+        fn load(&self, id: &AggregateId) -> (domain::Booking, Option<u32>) {
+            let events = self.events.get(id).map_or(&[][..], |e| &e[..]);
+            (domain::fold(id.clone(), events.iter()), self.events.get(id).map(|_| 0))
+        }
+
+        fn when(&self, now: Tick, request: CommandRequest) -> Decision {
+            let known = Known {
+                catalog: &self.catalog,
+                customers: &self.customers,
+                customer_streams: &self.streams,
+                now,
+                hold_ttl_ticks: 200,
+            };
+            decision(&known, &request, &|id| self.load(id))
+        }
+    }
+
+    fn hold(customer: &str, seat: &str, expected_version: Option<u32>) -> CommandRequest {
+        CommandRequest::Customer(CustomerCommand::HoldSeat {
+            customer: customer.into(),
+            flight: "IB3166".into(),
+            seat: seat.into(),
+            expected_version,
+        })
+    }
+
+    fn kinds(d: &Decision) -> Vec<Vec<domain::EventKind>> {
+        match d {
+            Decision::Write(w) => w.iter().map(|w| w.events.iter().map(Event::kind).collect()).collect(),
+            other => panic!("expected writes, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_free_seat_is_held_at_version_zero() {
+        let d = given().when(5, hold("bob", "2A", None));
+        assert_eq!(kinds(&d), vec![vec![domain::EventKind::SeatHeld]]);
+        let Decision::Write(w) = d else { unreachable!() };
+        assert_eq!(w[0].expected_version, 0);
+    }
+
+    #[test]
+    fn a_held_seat_refuses_the_next_buyer_and_a_stale_expected_version_conflicts() {
+        let g = given().ana_holds("2A");
+        assert!(
+            matches!(g.when(5, hold("bob", "2A", None)), Decision::Refuse(Outcome::Rejected, ref r) if r.contains("held"))
+        );
+        let stale = g.when(5, hold("bob", "2A", Some(0)));
+        assert!(matches!(stale, Decision::Refuse(Outcome::Conflict, ref r) if r.contains("expected v0")), "{stale:?}");
+    }
+
+    #[test]
+    fn a_timer_expires_a_hold_only_once_it_is_due() {
+        let g = given().ana_holds("2A");
+        let expire = |_: ()| CommandRequest::Internal {
+            aggregate: AggregateId::seat(&"IB3166".into(), &"2A".into()),
+            command: Command::ExpireHold { now: 0 },
+            fence: None,
+        };
+        assert_eq!(g.when(100, expire(())), Decision::Write(vec![]), "not due: nothing to do");
+        assert_eq!(kinds(&g.when(201, expire(()))), vec![vec![domain::EventKind::SeatHoldExpired]]);
+    }
+
+    #[test]
+    fn behind_an_old_fence_a_compensation_is_a_no_op_and_a_forward_step_is_rejected() {
+        let g = given().ana_holds("2A");
+        let fenced = |command| CommandRequest::Internal {
+            aggregate: AggregateId::seat(&"IB3166".into(), &"2A".into()),
+            command,
+            fence: Some(7),
+        };
+        let release = fenced(Command::ReleaseSeat { reason: "undo".into() });
+        assert_eq!(g.when(5, release), Decision::Write(vec![]));
+        let pay = g.when(5, fenced(Command::Pay { customer: "ana".into(), now: 0 }));
+        assert!(matches!(pay, Decision::Refuse(Outcome::Rejected, ref r) if r.contains("v7 is over")), "{pay:?}");
+    }
+
+    #[test]
+    fn an_erasure_tombstones_every_stream_of_the_customer_and_an_itinerary_starts_a_saga() {
+        let g = given().ana_holds("2A").ana_holds("2B");
+        let forget = g.when(5, CommandRequest::Customer(CustomerCommand::GdprDelete { customer: "ana".into() }));
+        assert_eq!(kinds(&forget), vec![vec![domain::EventKind::GdprTombstone]; 2]);
+        let legs = vec![SeatRef { flight: "IB3166".into(), seat: "3A".into() }];
+        let trip = g.when(5, CommandRequest::Customer(CustomerCommand::BookItinerary { customer: "bob".into(), legs }));
+        assert!(matches!(trip, Decision::StartSaga { ref legs, .. } if legs.len() == 1), "{trip:?}");
+        let twice = vec![SeatRef { flight: "IB3166".into(), seat: "3A".into() }; 2];
+        let bad =
+            g.when(5, CommandRequest::Customer(CustomerCommand::BookItinerary { customer: "bob".into(), legs: twice }));
+        assert!(matches!(bad, Decision::Refuse(Outcome::Rejected, ref r) if r.contains("twice")), "{bad:?}");
+        let nobody = g.when(5, hold("zed", "2C", None));
+        assert!(matches!(nobody, Decision::Refuse(Outcome::Rejected, ref r) if r.contains("unknown customer")));
+    }
 }

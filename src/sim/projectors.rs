@@ -84,6 +84,9 @@ pub struct Replay {
     /// through `same_head`, the fold of exactly those events.
     before: AppliedBefore,
     same_head: Box<View>,
+    /// The view as it was, served to readers until the rebuild is done (a
+    /// rebuild goes to a shadow table; readers do not see it half-built).
+    serving: Box<View>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -113,6 +116,12 @@ impl ReplayResult {
 pub const REPLAY_SPEEDUP: u64 = 8;
 
 impl ProjectorView {
+    /// What readers (the Query API's populators) read: the view, or while
+    /// it is being rebuilt, the view as it was when the replay began.
+    pub fn serving(&self) -> &View {
+        self.replay.as_ref().map_or(&self.view, |r| &r.serving)
+    }
+
     pub fn new(projection: Projection, cfg: &WorldConfig) -> Self {
         let flight_vendor: BTreeMap<_, _> = cfg.flights.iter().map(|f| (f.id.clone(), f.vendor.clone())).collect();
         let view = match projection {
@@ -144,7 +153,8 @@ fn start_replays(
                 continue;
             }
             let hash_before = pv.view.hash();
-            pv.view = pv.view.emptied();
+            let emptied = pv.view.emptied();
+            let serving = Box::new(std::mem::replace(&mut pv.view, emptied));
             let before = consumer.reset_for_replay();
             pv.replay = Some(Replay {
                 cursor: 1,
@@ -153,6 +163,7 @@ fn start_replays(
                 head_before: store.head_seq(),
                 before,
                 same_head: Box::new(pv.view.emptied()),
+                serving,
             });
         }
     }

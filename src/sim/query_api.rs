@@ -573,7 +573,7 @@ fn populate(
     let mut done: Vec<(u64, Entity)> =
         pops.iter().filter(|(_, p)| p.ready_tick.is_some_and(|t| t <= now)).map(|(e, p)| (p.id, e)).collect();
     done.sort_unstable();
-    let view = |proj: Projection| views.iter().find(|v| v.projection == proj).map(|v| &v.view);
+    let view = |proj: Projection| views.iter().find(|v| v.projection == proj).map(ProjectorView::serving);
     let ttl = ticks(setup.world.timing.cache_ttl_ms);
     for (pid, pe) in done {
         let Ok((_, p)) = pops.get(pe) else { continue };

@@ -987,23 +987,26 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
                 if let Some(key) = s.timeout_timer.take() {
                     ctx.wheel.cancel(key);
                 }
+                if result.is_ok() {
+                    // Refusals of this op waited their turn: the next op
+                    // starts with its full budget of retries.
+                    s.attempts = 0;
+                }
                 match result {
                     Ok(Reply::Pnr(pnr)) => Poll::Done(Ok(Some(pnr))),
                     Ok(_) => Poll::Done(Ok(None)),
                     Err(e) => {
                         let refused =
                             forward && matches!(vop, VendorOp::Hold { .. }) && e.contains(vendors::NOT_AVAILABLE);
-                        if refused && s.attempts < MAX_ATTEMPTS {
-                            // Our own stale hold blocks the seat (every seat
-                            // is sold through us, and the store gave it to
-                            // this saga): wait for it to be released rather
-                            // than take back the hold the store confirmed.
-                            s.attempts += 1;
-                            refused_hold(ctx, sagas, s, l, e);
-                            return Poll::Pending;
-                        }
                         if refused {
-                            s.revoked = Some(e.clone());
+                            match on_refusal(s.attempts, earlier_saga_on(sagas, s, l)) {
+                                Refusal::GiveUp => s.revoked = Some(e.clone()),
+                                wait => {
+                                    s.attempts += 1;
+                                    refused_hold(ctx, s, l, e, wait);
+                                    return Poll::Pending;
+                                }
+                            }
                         }
                         Poll::Done(Err((e, false)))
                     }
@@ -1026,19 +1029,43 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
     }
 }
 
-/// A vendor refused leg `l`'s hold because of a stale hold of ours: wait
-/// for the earlier saga still live on the seat to end, or (none live: a
-/// late reply's release is on its way) for a doubling backoff.
-fn refused_hold(ctx: &mut SagaCtx, sagas: &Sagas, s: &mut Saga, l: usize, e: String) {
+/// What a saga does when a vendor refuses a hold the store confirmed to
+/// it: the seat is held or sold there by our own earlier state (every seat
+/// is sold through us), which will be undone, so it waits rather than take
+/// the hold back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Refusal {
+    /// An earlier saga of ours is live on the seat: wait for it to end.
+    WaitFor(u64),
+    /// None is (a late reply's release is on its way): try again later.
+    Backoff { ms: u64 },
+    /// Refused too often: give the hold up (the invariant flags it).
+    GiveUp,
+}
+
+/// Pure: the refusal's answer after `attempts` retries so far.
+fn on_refusal(attempts: u32, earlier: Option<u64>) -> Refusal {
+    match earlier {
+        _ if attempts >= MAX_ATTEMPTS => Refusal::GiveUp,
+        Some(saga) => Refusal::WaitFor(saga),
+        None => Refusal::Backoff { ms: BACKOFF_MS << attempts },
+    }
+}
+
+/// Applies a refusal's wait (see [`on_refusal`]) to leg `l`'s hold.
+fn refused_hold(ctx: &mut SagaCtx, s: &mut Saga, l: usize, e: String, wait: Refusal) {
     let now = ctx.clock.tick;
     let step = LogStep::Step(StepAction::VendorHold(l));
-    if let Some(blocker) = earlier_saga_on(sagas, s, l) {
-        s.wait = Some(Wait::Blocker { saga: blocker });
-        s.line(now, step, "wait", format!("{e}: saga #{blocker} still holds it there; retry once it ends"));
-        return;
-    }
+    let ms = match wait {
+        Refusal::WaitFor(blocker) => {
+            s.wait = Some(Wait::Blocker { saga: blocker });
+            s.line(now, step, "wait", format!("{e}: saga #{blocker} still holds it there; retry once it ends"));
+            return;
+        }
+        Refusal::Backoff { ms } => ms,
+        Refusal::GiveUp => return,
+    };
     let token = ctx.ids.next_id();
-    let ms = BACKOFF_MS << (s.attempts.max(1) - 1);
     super::timers::schedule(
         &mut ctx.commands,
         &mut ctx.wheel,
@@ -1074,6 +1101,16 @@ mod tests {
 
     fn steps(s: &Saga) -> Vec<StepAction> {
         (0..).map_while(|i| s.step_at(i)).collect()
+    }
+
+    #[test]
+    fn a_refused_hold_waits_for_an_earlier_saga_else_backs_off_doubling_then_gives_up() {
+        assert_eq!(on_refusal(0, Some(7)), Refusal::WaitFor(7));
+        let backoffs: Vec<Refusal> = (0..MAX_ATTEMPTS).map(|a| on_refusal(a, None)).collect();
+        let ms: Vec<u64> = backoffs.iter().map(|r| if let Refusal::Backoff { ms } = r { *ms } else { 0 }).collect();
+        assert_eq!(ms, [250, 500, 1000, 2000, 4000]);
+        assert_eq!(on_refusal(MAX_ATTEMPTS, Some(7)), Refusal::GiveUp);
+        assert_eq!(on_refusal(MAX_ATTEMPTS, None), Refusal::GiveUp);
     }
 
     #[test]
