@@ -92,6 +92,9 @@ pub fn alerts(invariants: Option<&Invariants>, script: Option<&Script>, map: &Ma
             inv::SAGAS_SETTLE | inv::LIVENESS => vec![Saga],
             inv::MONEY => vec![Projector(Projection::Revenue)],
             inv::CHAIN => vec![EventStore],
+            inv::OWN_WRITES => vec![Redis, Projector(Projection::CustomerBookings)],
+            inv::HOLD_KEPT => vec![Saga],
+            inv::TIMERS => vec![Aggregate, Redis],
             _ => vec![],
         };
         out.extend(nodes);
