@@ -154,34 +154,41 @@ fn money_out_of_balance_is_seen() {
     assert!(violated(&h, MONEY));
 }
 
+/// Runs tick by tick (at most 100) until a timer of the kind `is` is set,
+/// and returns its due tick. With `lose`, the timer is retargeted first to
+/// a cache TTL of no key: it fires, and its real effect never lands.
+fn first_timer(h: &mut Harness, is: impl Fn(&cqrs_tickets::sim::timers::TimerKind) -> bool, lose: bool) -> Option<u64> {
+    use cqrs_tickets::sim::timers::{Timer, TimerKind};
+    for _ in 0..100 {
+        h.run(1);
+        let mut q = h.world_mut().query::<&mut Timer>();
+        let mut found = None;
+        for mut t in q.iter_mut(h.world_mut()) {
+            if is(&t.kind) && !matches!(&t.kind, TimerKind::CacheTtl { key, .. } if key == "lost") {
+                found = Some(t.fire_tick);
+                if lose {
+                    t.kind = TimerKind::CacheTtl { key: "lost".into(), expires_tick: 0 };
+                }
+            }
+        }
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
 /// Issue 19, bug 6: a hold whose expiry never lands is a safety failure as
 /// soon as it has outlived its expiry by the grace, drained or not.
 #[test]
 fn a_hold_whose_expiry_never_lands_breaks_timers_before_any_drain() {
     use cqrs_tickets::sim::config::ticks;
-    use cqrs_tickets::sim::timers::{Timer, TimerKind};
+    use cqrs_tickets::sim::timers::TimerKind;
     for lose_the_expiry in [true, false] {
         let mut h = harness(7);
         h.command("hold", hold("ana", "IB3166", "2F"));
         // Until the hold commits and sets its expiry timer.
-        let mut expires_tick = None;
-        for _ in 0..100 {
-            h.run(1);
-            let mut q = h.world_mut().query::<&mut Timer>();
-            for mut t in q.iter_mut(h.world_mut()) {
-                if matches!(t.kind, TimerKind::HoldExpiry { .. }) {
-                    expires_tick = Some(t.fire_tick);
-                    if lose_the_expiry {
-                        // A cache TTL of no key: it fires, and nothing
-                        // expires the hold.
-                        t.kind = TimerKind::CacheTtl { key: "lost".into(), expires_tick: t.fire_tick };
-                    }
-                }
-            }
-            if expires_tick.is_some() {
-                break;
-            }
-        }
+        let expires_tick = first_timer(&mut h, |k| matches!(k, TimerKind::HoldExpiry { .. }), lose_the_expiry);
         let leak_tick = expires_tick.expect("the hold set its expiry timer") + ticks(invariants::HOLD_LEAK_GRACE_MS);
         h.run(leak_tick - 2 - h.tick());
         assert!(!violated(&h, invariants::TIMERS), "not yet: {:?}", h.invariants().violations());
@@ -225,27 +232,12 @@ fn a_confirmed_hold_given_up_for_a_stale_vendor_hold_breaks_hold_kept() {
 #[test]
 fn a_cache_entry_that_outlives_its_ttl_breaks_timers_at_drain() {
     use cqrs_tickets::sim::query_api::CustomerQuery;
-    use cqrs_tickets::sim::timers::{Timer, TimerKind};
+    use cqrs_tickets::sim::timers::TimerKind;
     for lose_the_ttl in [true, false] {
         let mut h = harness(9);
         h.query("q", CustomerQuery::SeatsLeft { flight: "IB3166".into() });
-        let mut lost = 0;
-        for _ in 0..40 {
-            h.run(1);
-            let mut q = h.world_mut().query::<&mut Timer>();
-            for mut t in q.iter_mut(h.world_mut()) {
-                if lose_the_ttl && matches!(t.kind, TimerKind::CacheTtl { .. }) {
-                    // A timer of nothing the run waits for: it fires and
-                    // evicts no entry.
-                    t.kind = TimerKind::CacheTtl { key: "lost".into(), expires_tick: 0 };
-                    lost += 1;
-                }
-            }
-            if lost > 0 {
-                break;
-            }
-        }
-        assert_eq!(lost > 0, lose_the_ttl);
+        let ttl = first_timer(&mut h, |k| matches!(k, TimerKind::CacheTtl { .. }), lose_the_ttl);
+        assert!(ttl.is_some(), "the populated entry set its TTL");
         assert!(h.run_to_drain(4000));
         h.run(200);
         invariants::check_at_drain(h.world_mut());
