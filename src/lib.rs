@@ -15,6 +15,7 @@
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+#[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod domain;
 pub mod scenario;
@@ -26,3 +27,4 @@ pub mod view;
 pub mod viewstate;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
+pub mod workbench;

@@ -485,7 +485,8 @@ fn drive_shot(world: &mut World, mut frames_at_target: Local<u32>, mut requested
     let Some(shot) = world.get_resource::<ShotOptions>().cloned() else { return };
     let tick = world.resource::<SimClock>().tick;
     if tick + LAST_TICKS < shot.tick {
-        world.resource_mut::<SignalsEnabled>().0 = false;
+        // The Sequence view draws recorded messages: it needs them all.
+        world.resource_mut::<SignalsEnabled>().0 = shot.view == ViewMode::Sequence;
         world.resource_mut::<SimControl>().paused = true;
         while world.resource::<SimClock>().tick < shot.tick - LAST_TICKS {
             advance(world);

@@ -11,6 +11,8 @@ use bevy::prelude::*;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Detail {
     Event(u64),
+    /// A command, by id (from the Sequence view).
+    Command(u64),
     Aggregate(AggregateId),
     Saga(u64),
     Cache(String),

@@ -122,6 +122,17 @@ pub fn harness(scenario: &Scenario, opts: &RunOptions) -> Result<Harness, String
 /// Runs to completion (script done and drained), to `until_tick`, or to
 /// the scenario's time limit (then `drained` is false: a liveness failure).
 pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Report, String> {
+    run_keeping(scenario, opts, |_| {}).map(|(report, _)| report)
+}
+
+/// [`run`], keeping the harness for a look at what the run left behind
+/// (its event log, its script's steps). `setup` runs before the first tick
+/// (e.g. to record the engine's signals); it must not change the run.
+pub fn run_keeping(
+    scenario: &Scenario,
+    opts: &RunOptions,
+    setup: impl FnOnce(&mut Harness),
+) -> Result<(Report, Harness), String> {
     let chaotic;
     let scenario = if opts.chaos {
         chaotic = super::chaos::with_faults(scenario, opts.seed.unwrap_or(scenario.seed));
@@ -130,6 +141,7 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Report, String> {
         scenario
     };
     let mut h = harness(scenario, opts)?;
+    setup(&mut h);
     let last = h.world().resource::<Script>().last_tick();
     let limit = scenario.max_ms.map(super::ms_to_tick).unwrap_or(last + super::ms_to_tick(DRAIN_ALLOWANCE_MS));
     let stop = opts.until_tick.unwrap_or(u64::MAX).min(limit.max(last));
@@ -144,7 +156,8 @@ pub fn run(scenario: &Scenario, opts: &RunOptions) -> Result<Report, String> {
         let chunk = if now + 200 < last { 200.min(stop - now) } else { 1 };
         h.run(chunk);
     }
-    Ok(report(&mut h, scenario, opts))
+    let report = report(&mut h, scenario, opts);
+    Ok((report, h))
 }
 
 /// The report of a harness's current state.

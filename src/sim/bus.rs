@@ -270,6 +270,9 @@ fn pump_outbox(
             break;
         }
         let Some((env, stream)) = store.event_shared(seq).zip(store.stream_of(seq)) else { break };
+        // Told before its copies go out, so a sequence diagram reads
+        // publish, then fan-out (signals are write-only: order is theirs).
+        signals.send(SimSignal::OutboxPublished { seq, ok: true, correlation });
         for &consumer in bus.route(env.kind()).iter() {
             let copies =
                 if knobs.duplicate_pct > 0 && rng.0.random_range(0..100u8) < knobs.duplicate_pct { 2 } else { 1 };
@@ -312,7 +315,6 @@ fn pump_outbox(
             }
         }
         bus.published += 1;
-        signals.send(SimSignal::OutboxPublished { seq, ok: true, correlation });
         store.outbox_pop();
     }
     let mut wire = Wire { commands: &mut commands, messages: &mut messages, signals: &mut signals, now };

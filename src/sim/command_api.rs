@@ -259,6 +259,12 @@ pub enum Stage {
 
 /// Sends a command. Returns its id (also its correlation id unless one is
 /// given: a saga's commands carry the saga's correlation).
+/// The signal of a command's answer, which goes back to whoever sent it.
+fn done(log: &CommandLog, id: u64, correlation: u64, outcome: Outcome) -> SimSignal {
+    let origin = log.records.get(&id).map_or(Origin::Customer, |r| r.origin);
+    SimSignal::CommandDone { id, origin, correlation, outcome }
+}
+
 #[allow(clippy::too_many_arguments)]
 pub fn submit(
     commands: &mut Commands,
@@ -376,7 +382,7 @@ fn commit(
             // the race to another write on the seat must still land).
             let retry = (log.records.get(&id).map(|r| r.origin) == Some(Origin::Timer)).then(|| cmd.request.clone());
             log.close(id, now, Outcome::Conflict, Some(reason), vec![]);
-            signals.send(SimSignal::CommandDone { id, correlation, outcome: Outcome::Conflict });
+            signals.send(done(&log, id, correlation, Outcome::Conflict));
             if let Some(request) = retry {
                 submit(&mut commands, &mut log, &mut ids, now, 0, request, Origin::Timer, Some(correlation), None);
             }
@@ -446,7 +452,7 @@ fn commit(
             }
         }
         log.close_at(id, now, Outcome::Ok, None, seqs, first_version);
-        signals.send(SimSignal::CommandDone { id, correlation, outcome: Outcome::Ok });
+        signals.send(done(&log, id, correlation, Outcome::Ok));
     }
 }
 
@@ -495,7 +501,11 @@ fn decide(
             continue;
         };
         let correlation = cmd.correlation;
-        signals.send(SimSignal::CommandSent { id, correlation });
+        if signals.on()
+            && let Some(r) = log.records.get(&id)
+        {
+            signals.send(SimSignal::CommandSent { id, name: r.name, origin: r.origin, correlation });
+        }
         let (outcome, reason) = match decision(&known, &cmd.request, &load) {
             Decision::StartSaga { customer, legs } => {
                 let s = saga::new_saga(&mut sagas, &mut ids, now, customer, legs, correlation, true);
@@ -513,7 +523,7 @@ fn decide(
             Decision::Refuse(outcome, reason) => (outcome, reason),
         };
         log.close(id, now, outcome, Some(reason), vec![]);
-        signals.send(SimSignal::CommandDone { id, correlation, outcome });
+        signals.send(done(&log, id, correlation, outcome));
         commands.entity(entity).despawn();
     }
 }

@@ -19,10 +19,12 @@ pub use super::bus::ConsumerId;
 /// One thing that moved this tick.
 #[derive(Message, Clone, Debug, PartialEq)]
 pub enum SimSignal {
-    /// A customer sent a command to the Command API.
-    CommandSent { id: u64, correlation: u64 },
-    /// The Command API answered (`ok`, `conflict`, `rejected`).
-    CommandDone { id: u64, correlation: u64, outcome: super::command_api::Outcome },
+    /// A command reached the Command API: `name` (HoldSeat, Pay…) from a
+    /// customer, a saga step or a timer.
+    CommandSent { id: u64, name: &'static str, origin: super::command_api::Origin, correlation: u64 },
+    /// The Command API answered (`ok`, `conflict`, `rejected`) to whoever
+    /// sent the command.
+    CommandDone { id: u64, origin: super::command_api::Origin, correlation: u64, outcome: super::command_api::Outcome },
     /// An event was appended to the store (and its outbox row written).
     EventAppended { seq: u64, kind: EventKind, version: u32, correlation: u64 },
     /// The pumper published (or failed to publish) an outbox row.

@@ -177,11 +177,19 @@ pub enum ViewMode {
     Events,
     Queries,
     Vendors,
+    /// One causal chain as a sequence diagram.
+    Sequence,
 }
 
 impl ViewMode {
-    pub const ALL: [ViewMode; 5] =
-        [ViewMode::System, ViewMode::Command, ViewMode::Events, ViewMode::Queries, ViewMode::Vendors];
+    pub const ALL: [ViewMode; 6] = [
+        ViewMode::System,
+        ViewMode::Command,
+        ViewMode::Events,
+        ViewMode::Queries,
+        ViewMode::Vendors,
+        ViewMode::Sequence,
+    ];
     pub fn name(self) -> &'static str {
         match self {
             ViewMode::System => "System",
@@ -189,6 +197,7 @@ impl ViewMode {
             ViewMode::Events => "Events",
             ViewMode::Queries => "Queries",
             ViewMode::Vendors => "Vendors",
+            ViewMode::Sequence => "Sequence",
         }
     }
     pub fn from_name(s: &str) -> Option<ViewMode> {

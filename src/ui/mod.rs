@@ -8,6 +8,7 @@ pub mod link;
 pub mod panels;
 pub mod plots;
 pub mod safeguards;
+pub mod sequence;
 pub mod tables;
 
 use bevy::prelude::*;
@@ -17,4 +18,5 @@ pub fn plugin(app: &mut App) {
     fonts::plugin(app);
     hud::plugin(app);
     plots::plugin(app);
+    sequence::plugin(app);
 }

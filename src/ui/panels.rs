@@ -101,6 +101,8 @@ pub struct PanelState {
     /// Each projection's view hash, worked out a few rows per frame.
     view_hashes: BTreeMap<&'static str, ViewHash>,
     touched: Touched,
+    /// Lines the Sequence view's last "copy as Mermaid" put on the clipboard.
+    pub copied_lines: Option<usize>,
 }
 
 /// The aggregates that have events, in id order, with their stream numbers:
@@ -247,17 +249,24 @@ const VIEW_TOP: f32 = 96.0;
 pub fn show(ctx: &egui::Context, world: &World, view: ViewMode, state: &mut PanelState) {
     if view != ViewMode::System {
         let screen = ctx.content_rect();
-        let pos = [(screen.width() - VIEW_W - 8.0).max(8.0), VIEW_TOP];
-        let size = [VIEW_W, (screen.height() - VIEW_TOP - 84.0).max(240.0)];
+        // The diagram wants a lane per component it shows: wider than a table.
+        let w = if view == ViewMode::Sequence { super::sequence::width(12, screen.width()) } else { VIEW_W };
+        let pos = [(screen.width() - w - 8.0).max(8.0), VIEW_TOP];
+        let size = [w, (screen.height() - VIEW_TOP - 84.0).max(240.0)];
         egui::Window::new(view.name()).default_pos(pos).default_size(size).vscroll(false).show(ctx, |ui| match view {
             ViewMode::Command => command_view(ui, world, state),
             ViewMode::Events => events_view(ui, world, state),
             ViewMode::Queries => queries_view(ui, world, state),
             ViewMode::Vendors => vendors_view(ui, world, state),
+            ViewMode::Sequence => super::sequence::sequence_view(ui, world, state),
             ViewMode::System => {}
         });
     }
-    detail_pane(ctx, world, state);
+    // The Sequence view shows the pinned item under its diagram: a window
+    // beside it would cover the wide diagram.
+    if view != ViewMode::Sequence {
+        detail_pane(ctx, world, state);
+    }
 }
 
 pub fn command_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
@@ -596,55 +605,64 @@ pub fn detail_pane(ctx: &egui::Context, world: &World, state: &mut PanelState) {
     // Left of the table view's window.
     let x = (ctx.content_rect().width() - VIEW_W - 8.0 - 430.0).max(8.0);
     egui::Window::new("Detail").open(&mut open).default_pos([x, VIEW_TOP]).default_width(420.0).show(ctx, |ui| {
-        egui::ScrollArea::vertical().id_salt("detail").max_height(480.0).show(ui, |ui| match &detail {
-            Detail::Event(seq) => match stored(world, *seq) {
-                Some(env) => event_detail(ui, world, env),
-                None => {
-                    ui.label(format!("seq {seq} is not in the store (reset or scrubbed back)"));
-                }
-            },
-            Detail::Aggregate(id) => aggregate_detail(ui, world, id, state),
-            Detail::Saga(id) => match world
-                .get_resource::<Sagas>()
-                .and_then(|sagas| sagas.by_id.get(id))
-                .and_then(|e| world.get::<Saga>(*e))
-            {
-                Some(s) => {
-                    ui.heading(format!("saga #{} ({})", s.id, if s.itinerary { "itinerary" } else { "booking" }));
-                    ui.monospace(format!(
-                        "customer {} · state {} · step {}\ncorrelation #{} · started t{}{}",
-                        s.customer,
-                        s.state.name(),
-                        s.current(),
-                        s.correlation,
-                        s.started_tick,
-                        s.ended_tick.map(|t| format!(" · ended t{t}")).unwrap_or_default()
-                    ));
-                    for l in &s.log {
-                        ui.monospace(format!("t{} {} — {} {}", l.tick, l.step, l.outcome, l.detail));
-                    }
-                }
-                None => {
-                    ui.label(format!("saga #{id} does not exist (reset or scrubbed back)"));
-                }
-            },
-            Detail::Cache(key) => match all::<CacheEntry>(world).into_iter().find(|e| e.key == *key) {
-                Some(e) => {
-                    ui.heading(format!("Redis key {}", e.key));
-                    ui.monospace(format!(
-                        "expires at tick {} · populating {} · overlay only {} · waiters {} · hits {} · misses {}",
-                        e.expires_tick, e.populating, e.overlay, e.waiters, e.hits, e.misses
-                    ));
-                    ui.label(format!("{:?}", e.value));
-                }
-                None => {
-                    ui.label(format!("{key} is not in Redis now (expired or evicted)"));
-                }
-            },
-        });
+        egui::ScrollArea::vertical()
+            .id_salt("detail")
+            .max_height(480.0)
+            .show(ui, |ui| detail_body(ui, world, state, &detail));
     });
     if !open {
         state.pinned = Pinned::default();
+    }
+}
+
+/// What the detail pane says about `detail`.
+pub fn detail_body(ui: &mut egui::Ui, world: &World, state: &mut PanelState, detail: &Detail) {
+    match detail {
+        Detail::Event(seq) => match stored(world, *seq) {
+            Some(env) => event_detail(ui, world, env),
+            None => {
+                ui.label(format!("seq {seq} is not in the store (reset or scrubbed back)"));
+            }
+        },
+        Detail::Aggregate(id) => aggregate_detail(ui, world, id, state),
+        Detail::Command(id) => command_detail(ui, world, *id),
+        Detail::Saga(id) => match world
+            .get_resource::<Sagas>()
+            .and_then(|sagas| sagas.by_id.get(id))
+            .and_then(|e| world.get::<Saga>(*e))
+        {
+            Some(s) => {
+                ui.heading(format!("saga #{} ({})", s.id, if s.itinerary { "itinerary" } else { "booking" }));
+                ui.monospace(format!(
+                    "customer {} · state {} · step {}\ncorrelation #{} · started t{}{}",
+                    s.customer,
+                    s.state.name(),
+                    s.current(),
+                    s.correlation,
+                    s.started_tick,
+                    s.ended_tick.map(|t| format!(" · ended t{t}")).unwrap_or_default()
+                ));
+                for l in &s.log {
+                    ui.monospace(format!("t{} {} — {} {}", l.tick, l.step, l.outcome, l.detail));
+                }
+            }
+            None => {
+                ui.label(format!("saga #{id} does not exist (reset or scrubbed back)"));
+            }
+        },
+        Detail::Cache(key) => match all::<CacheEntry>(world).into_iter().find(|e| e.key == *key) {
+            Some(e) => {
+                ui.heading(format!("Redis key {}", e.key));
+                ui.monospace(format!(
+                    "expires at tick {} · populating {} · overlay only {} · waiters {} · hits {} · misses {}",
+                    e.expires_tick, e.populating, e.overlay, e.waiters, e.hits, e.misses
+                ));
+                ui.label(format!("{:?}", e.value));
+            }
+            None => {
+                ui.label(format!("{key} is not in Redis now (expired or evicted)"));
+            }
+        },
     }
 }
 
@@ -658,6 +676,29 @@ fn event_detail(ui: &mut egui::Ui, world: &World, env: &EventEnvelope) {
     let Some(store) = world.get_resource::<EventStore>() else { return };
     for p in processing(env, store, consumers) {
         ui.monospace(format!("{:<17} {}", p.consumer, p.status));
+    }
+}
+
+fn command_detail(ui: &mut egui::Ui, world: &World, id: u64) {
+    let Some(r) = world.get_resource::<CommandLog>().and_then(|log| log.records.get(&id)) else {
+        ui.label(format!("command #{id} is not in the command log (reset, scrubbed back or aged out)"));
+        return;
+    };
+    ui.heading(format!("command #{} · {} {}", r.id, r.name, r.target));
+    ui.monospace(format!(
+        "from {:?} · sent t{} · answered {} · {}\ncorrelation #{}{}",
+        r.origin,
+        r.tick,
+        r.done_tick.map_or("not yet".into(), |t| format!("t{t}")),
+        r.outcome.name(),
+        r.correlation,
+        r.label.as_ref().map(|l| format!(" · label {l}")).unwrap_or_default()
+    ));
+    if let Some(reason) = &r.reason {
+        ui.label(reason);
+    }
+    if !r.seqs.is_empty() {
+        ui.monospace(format!("appended seq {}", r.seqs.iter().map(u64::to_string).collect::<Vec<_>>().join(", ")));
     }
 }
 

@@ -96,6 +96,7 @@ fn draw(
 mod tests {
     use super::*;
     use crate::domain::EventKind;
+    use crate::sim::command_api::Origin;
     use crate::sim::signals::SimSignal;
     use crate::view::layout::MapLayout;
     use crate::view::particles::effects;
@@ -109,9 +110,9 @@ mod tests {
                 t.record(s.correlation(), &fx);
             }
         };
-        record(SimSignal::CommandSent { id: 1, correlation: 7 });
+        record(SimSignal::CommandSent { id: 1, name: "HoldSeat", origin: Origin::Customer, correlation: 7 });
         record(SimSignal::EventAppended { seq: 1, kind: EventKind::SeatHeld, version: 1, correlation: 7 });
-        record(SimSignal::CommandSent { id: 2, correlation: 8 });
+        record(SimSignal::CommandSent { id: 2, name: "HoldSeat", origin: Origin::Customer, correlation: 8 });
         let trail = &t.by_correlation[&7];
         assert!(trail.wires.contains(&(NodeId::Customer, NodeId::CommandApi)));
         assert!(trail.wires.contains(&(NodeId::Aggregate, NodeId::EventStore)));

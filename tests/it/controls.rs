@@ -95,13 +95,21 @@ fn r_resets_to_tick_0_with_an_empty_store() {
 fn v_cycles_the_views() {
     let mut app = app();
     let mut seen = vec![app.world().resource::<Controls>().view];
-    for _ in 0..5 {
+    for _ in 0..6 {
         press(&mut app, &[KeyCode::KeyV]);
         seen.push(app.world().resource::<Controls>().view);
     }
     assert_eq!(
         seen,
-        [ViewMode::System, ViewMode::Command, ViewMode::Events, ViewMode::Queries, ViewMode::Vendors, ViewMode::System]
+        [
+            ViewMode::System,
+            ViewMode::Command,
+            ViewMode::Events,
+            ViewMode::Queries,
+            ViewMode::Vendors,
+            ViewMode::Sequence,
+            ViewMode::System
+        ]
     );
 }
 

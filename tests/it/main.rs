@@ -11,3 +11,4 @@ mod reliability;
 mod scenarios;
 mod tables;
 mod ui;
+mod workbench;

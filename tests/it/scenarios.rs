@@ -101,7 +101,8 @@ fn a_sweep_of_seeds_is_clean_with_and_without_chaos() {
     }
 }
 
-fn cli(args: &[&str]) -> (i32, String, String) {
+/// Runs the real binary: (exit code, stdout, stderr).
+pub fn cli(args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_cqrs-tickets")).args(args).output().expect("binary runs");
     (
         out.status.code().unwrap_or(-1),

@@ -9,6 +9,10 @@
 // step's end, `n` for the next step), opens a link with a safeguard off
 // (`disable=idempotency`) and reads the broken invariant in
 // `data-invariants` (and `ok` without it), and opens a five-vendor world.
+// Last, it parses the native Mermaid export (`export --format mermaid`: the
+// correlation of the first SeatHeld event, and the whole run) with the real
+// `mermaid` package inside chromium (web/test/mermaid.mjs), fails with the
+// parser's message if it does not parse, and checks that a broken copy fails.
 //
 // Usage: node web/test/browser.mjs   (after web/build.sh and a debug build)
 // Env: CHROMIUM (default /usr/bin/chromium), BIN (the native binary,
@@ -17,6 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MERMAID_VERSION, openMermaid } from './mermaid.mjs';
 import { launch, serve } from './site.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -203,6 +208,63 @@ try {
   check(/WebGL2/.test(message) && (await old.page.$eval('#overlay', o => o.className)) === 'error',
     `without WebGL2 the page says so ("${message.slice(0, 60)}…")`);
   await old.page.close();
+
+  // 8. The Mermaid export parses with mermaid itself, in chromium: the
+  // correlation of the first SeatHeld event (from the JSONL export), then
+  // the whole run. A broken copy must fail, or the check proves nothing.
+  const exportArgs = ['export', '--scenario', 'scenarios/default.ron', '--seed', '1'];
+  const exported = (...args) => execFileSync(BIN, [...exportArgs, ...args], { encoding: 'utf8', maxBuffer: 1 << 28 });
+  const indent = s => s.trim().replace(/\n/g, '\n      ');
+  // Mermaid drops message text silently after a raw `#` (a comment) or `;`
+  // (end of statement); entities such as `#35;` are fine. `%%` lines are comments.
+  const unsafeLines = text => text.split('\n')
+    .filter(l => !l.trim().startsWith('%%') && /[#;]/.test(l.replace(/#\w+;/g, '')));
+  const mermaid = await openMermaid(browser);
+  try {
+    let corr = null;
+    try {
+      for (const line of exported('--format', 'jsonl').split('\n')) {
+        if (!line.trim()) continue;
+        const event = JSON.parse(line);
+        if (event.type === 'SeatHeld') {
+          corr = String(event.correlation_id);
+          break;
+        }
+      }
+      check(corr !== null, `the JSONL export has a SeatHeld event (correlation ${corr})`);
+    } catch (e) {
+      check(false, `export --format jsonl runs: ${indent(String(e.message || e))}`);
+    }
+    const exports = [];
+    if (corr !== null) exports.push([`correlation ${corr}`, ['--correlation', corr]]);
+    exports.push(['the whole run', []]);
+    for (const [what, extra] of exports) {
+      let text;
+      try {
+        text = exported('--format', 'mermaid', ...extra);
+      } catch (e) {
+        check(false, `${['export', '--format', 'mermaid', ...extra].join(' ')} runs: ${indent(String(e.message || e))}`);
+        continue;
+      }
+      const lines = text.split('\n').filter(l => l.trim()).length;
+      console.log(`Mermaid export of ${what}: ${lines} lines, ${text.length} characters` +
+        (text.length > 50_000 ? ' (over mermaid\'s default maxTextSize of 50000: mermaid.render would draw an error)' : ''));
+      const result = await mermaid.parse(text);
+      const error = result.ok && result.type !== 'sequence' ? `a "${result.type}" diagram, not a sequenceDiagram` : result.error;
+      check(result.ok && !error, `the Mermaid export of ${what} parses with mermaid ${MERMAID_VERSION} in chromium` +
+        (error ? `: ${indent(error)}` : ''));
+      const unsafe = unsafeLines(text);
+      check(unsafe.length === 0, `the Mermaid export of ${what} has no raw '#' or ';' in its text` +
+        (unsafe.length ? ` (${unsafe.length} lines, first: ${unsafe[0].trim()})` : ''));
+      if (extra.length) {
+        const broken = await mermaid.parse(text + (text.endsWith('\n') ? '' : '\n') + '    Customer->>: broken\n');
+        check(!broken.ok, 'a broken copy (`Customer->>: broken` appended) does not parse' +
+          (broken.ok ? '' : ` (${broken.error.split('\n').pop()})`));
+      }
+    }
+  } finally {
+    await mermaid.close();
+  }
 } finally {
   await browser.close();
   server.stop();

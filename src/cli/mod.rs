@@ -3,6 +3,8 @@
 //! invariant failed, 2 bad input. Subcommand and flag names are a contract
 //! for users' scripts: add, never rename.
 
+mod workbench;
+
 use crate::scenario::Scenario;
 use crate::scenario::report::{self, Report, RunOptions};
 use clap::{Parser, Subcommand};
@@ -24,8 +26,10 @@ pub struct Cli {
 pub enum Command {
     /// Open the window and play a scenario (the default).
     Play {
+        /// The scenario file to play (default: scenarios/default.ron).
         #[arg(long)]
         scenario: Option<PathBuf>,
+        /// The seed of the run (default: the scenario's own).
         #[arg(long)]
         seed: Option<u64>,
         /// Start with a safeguard off (repeatable); see `run --disable`.
@@ -34,15 +38,19 @@ pub enum Command {
     },
     /// Play a scenario to a tick in a window, save a PNG of that frame, exit.
     Shot {
+        /// The scenario file to play.
         #[arg(long)]
         scenario: PathBuf,
+        /// The seed of the run (default: the scenario's own).
         #[arg(long)]
         seed: Option<u64>,
+        /// The tick to take the picture at (1 tick = 50 ms simulated).
         #[arg(long)]
         tick: u64,
-        /// system, command, events, queries or vendors.
+        /// system, command, events, queries, vendors or sequence.
         #[arg(long, default_value = "system")]
         view: String,
+        /// Where to write the PNG.
         #[arg(long)]
         out: PathBuf,
         /// Window size, e.g. 1280x720.
@@ -54,8 +62,10 @@ pub enum Command {
     },
     /// Run a scenario headless to completion and print a report.
     Run {
+        /// The scenario file to run.
         #[arg(long)]
         scenario: PathBuf,
+        /// The seed of the run (default: the scenario's own).
         #[arg(long)]
         seed: Option<u64>,
         /// One JSON object instead of the human report.
@@ -110,10 +120,20 @@ pub enum Command {
         #[arg(long)]
         jobs: Option<usize>,
     },
+    /// Run a scenario twice, differing in one thing (seed, safeguards,
+    /// chaos or scenario), and print where the two event logs first part.
+    /// Exit 0 when the logs are identical, 1 when they differ.
+    Diff(workbench::DiffArgs),
+    /// Run a scenario and write its event log (JSON Lines, hashes
+    /// included) or its messages as a Mermaid sequence diagram.
+    Export(workbench::ExportArgs),
+    /// Combine `check --json` reports of shards of one sweep (each run with
+    /// its own --from and --seeds) into the report of the whole range.
+    Merge(workbench::MergeArgs),
 }
 
 /// Bad input: message on stderr, exit 2.
-fn bad(msg: impl std::fmt::Display) -> ExitCode {
+pub(crate) fn bad(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(2)
 }
@@ -220,11 +240,14 @@ pub fn main() -> ExitCode {
             };
             check(&sc, &path, sweep, &disable)
         }
+        Command::Diff(args) => workbench::diff(args),
+        Command::Export(args) => workbench::export(args),
+        Command::Merge(args) => workbench::merge(args),
     }
 }
 
 /// The error for the first name in `names` that is not a safeguard.
-fn unknown_safeguard(names: &[String]) -> Option<String> {
+pub(crate) fn unknown_safeguard(names: &[String]) -> Option<String> {
     let mut m = crate::sim::Mechanisms::default();
     names.iter().find_map(|d| m.disable(d).err().map(|e| format!("--disable {d}: {e}")))
 }
@@ -321,12 +344,14 @@ fn run_seeds(sweep: &Sweep, run_one: &(dyn Fn(u64) -> SeedOutcome + Sync)) -> Ve
     let next = AtomicU64::new(sweep.from);
     let stop = AtomicBool::new(false);
     let not_passed = Mutex::new(Vec::new());
+    let progress = Progress::new(sweep.seeds);
     let work = || {
         while !stop.load(Ordering::SeqCst) {
             let Ok(seed) = next.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < end).then_some(n + 1)) else {
                 break;
             };
             let outcome = run_one(seed);
+            progress.seed_done();
             let halt = match outcome {
                 SeedOutcome::Passed => continue,
                 SeedOutcome::Failed(..) => sweep.fail_fast,
@@ -354,9 +379,49 @@ fn run_seeds(sweep: &Sweep, run_one: &(dyn Fn(u64) -> SeedOutcome + Sync)) -> Ve
             work();
         }
     });
+    progress.finish();
     let mut not_passed = not_passed.into_inner().unwrap_or_else(|e| e.into_inner());
     not_passed.sort_by_key(|(seed, _)| *seed);
     not_passed
+}
+
+/// A sweep's progress on stderr: drawn only when stderr is a terminal and
+/// the sweep has run for [`Progress::AFTER`], so piped output and quick
+/// sweeps are unchanged. Wall-clock time here is for the bar only.
+struct Progress {
+    bar: indicatif::ProgressBar,
+    start: std::time::Instant,
+    terminal: bool,
+    shown: std::sync::atomic::AtomicBool,
+}
+
+impl Progress {
+    const AFTER: std::time::Duration = std::time::Duration::from_secs(2);
+
+    fn new(seeds: u64) -> Self {
+        use std::io::IsTerminal;
+        let bar = indicatif::ProgressBar::hidden();
+        bar.set_length(seeds);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{bar:32} {pos}/{len} seeds · {per_sec} · {elapsed} elapsed, about {eta} left",
+        ) {
+            bar.set_style(style);
+        }
+        let terminal = std::io::stderr().is_terminal();
+        Progress { bar, start: std::time::Instant::now(), terminal, shown: false.into() }
+    }
+
+    fn seed_done(&self) {
+        use std::sync::atomic::Ordering;
+        self.bar.inc(1);
+        if self.terminal && self.start.elapsed() >= Self::AFTER && !self.shown.swap(true, Ordering::SeqCst) {
+            self.bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 fn check(sc: &Scenario, path: &std::path::Path, sweep: Sweep, disable: &[String]) -> ExitCode {
