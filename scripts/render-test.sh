@@ -2,7 +2,7 @@
 # Render test under Xvfb with software rendering (Mesa lavapipe): `shot`s of
 # the default script at the steps the README shows (boot, the hold, the race,
 # the stampede, the burst), one with a safeguard switched off, a five-vendor
-# world, every table view, and one at 1920x1080. The PNGs must not be blank,
+# world, every table view, the Sequence view, and one at 1920x1080. The PNGs must not be blank,
 # must differ where the state differs, the burst frame must hold more
 # coloured pixels (entities, particles) than the boot frame, and a broken
 # safeguard must show (red) where the same tick with every safeguard on
@@ -31,6 +31,7 @@ shot idempotency-off.png default 1500 system 1280x720 --disable idempotency
 shot five-vendors.png five_vendors 110 system 1280x720
 shot burst-1080p.png default 1790 system 1920x1080
 for v in command events queries vendors; do shot "view-$v.png" default 1790 "$v" 1280x720; done
+shot view-sequence.png default 297 sequence 1280x720
 
 python3 - "$OUT" <<'PY'
 import json, subprocess, sys
@@ -53,12 +54,12 @@ print("idempotency off", off, "\nevery safeguard on", on)
 if off["differing_pixels"] < 2000: fails.append("switching idempotency off changes nothing on the map")
 if off["red_pixels"] < on["red_pixels"] + 300: fails.append("the broken rule does not show red on the map")
 if st("five-vendors.png", "hold.png")["differing_pixels"] < 2000: fails.append("the five-vendor map looks like the default one")
-for v in ["command", "events", "queries", "vendors"]:
+for v in ["command", "events", "queries", "vendors", "sequence"]:
     s = st(f"view-{v}.png", "burst.png")
     print(v, s)
     if s["std"] < 8: fails.append(f"{v} view looks blank")
     if s["differing_pixels"] < 20000: fails.append(f"{v} view shows no table over the map")
 if fails:
     print("RENDER TEST FAILED:\n  " + "\n  ".join(fails)); sys.exit(1)
-print("render test: 14 screenshots ok")
+print("render test: 15 screenshots ok")
 PY

@@ -12,7 +12,7 @@
 
 use crate::scenario::Scenario;
 use crate::scenario::runner::{self, Script};
-use crate::sim::signals::SignalsEnabled;
+use crate::sim::signals::{SignalsEnabled, SimSignal};
 use crate::sim::world::{Inbox, SimClock, SimControl};
 use crate::sim::{self, Mechanisms, Safeguard, SimRequest, SimSet, SimSetup};
 use crate::ui::controls::{Controls, Playing, UiAction, ViewMode};
@@ -416,15 +416,30 @@ pub fn scrub_to(world: &mut World, target: u64) {
     }
     world.insert_resource(log);
     let signals = world.get_resource::<SignalsEnabled>().map(|s| s.0);
+    // The Sequence view draws recorded messages: with it open, the
+    // re-simulation records them (and drops them afterwards, below, so the
+    // map does not fly them all as particles at once).
+    let record = world.get_resource::<Controls>().is_some_and(|c| c.view == ViewMode::Sequence);
     if signals.is_some() {
-        world.resource_mut::<SignalsEnabled>().0 = false;
+        world.resource_mut::<SignalsEnabled>().0 = record;
     }
     world.get_resource_or_insert_with(SimControl::default).paused = true;
     while world.resource::<SimClock>().tick < target {
         advance(world);
     }
+    if record {
+        forget_signals(world);
+    }
     if let Some(on) = signals {
         world.resource_mut::<SignalsEnabled>().0 = on;
+    }
+}
+
+/// Drops the signals of a fast-forward once recorded, so the map does not
+/// fly them all as particles in the next frame.
+fn forget_signals(world: &mut World) {
+    if let Some(mut signals) = world.get_resource_mut::<Messages<SimSignal>>() {
+        signals.clear();
     }
 }
 
@@ -491,6 +506,7 @@ fn drive_shot(world: &mut World, mut frames_at_target: Local<u32>, mut requested
         while world.resource::<SimClock>().tick < shot.tick - LAST_TICKS {
             advance(world);
         }
+        forget_signals(world);
         world.resource_mut::<SignalsEnabled>().0 = true;
         return;
     }

@@ -3,6 +3,7 @@
 # .wasm, the assets; the scenarios are compiled in) with the wasm-release
 # profile. Installs the wasm32 target and the wasm-bindgen-cli matching
 # Cargo.lock only when they are missing. Usage: web/build.sh
+# (CARGO_TARGET_DIR, if set, is where cargo builds, as for any cargo command.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +23,7 @@ cargo build --locked --profile wasm-release --target wasm32-unknown-unknown --bi
 rm -rf web/dist
 mkdir -p web/dist
 wasm-bindgen --target web --no-typescript --out-dir web/dist \
-  target/wasm32-unknown-unknown/wasm-release/cqrs-tickets.wasm
+  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/cqrs-tickets.wasm"
 cp web/index.html web/dist/
 cp -r assets web/dist/assets
 wasm=web/dist/cqrs-tickets_bg.wasm

@@ -184,7 +184,7 @@ pub fn main() -> ExitCode {
                 Err(e) => return bad(e),
             };
             let Some(view) = crate::ui::controls::ViewMode::from_name(&view) else {
-                return bad(format!("--view {view}: expected system, command, events, queries or vendors"));
+                return bad(format!("--view {view}: expected {}", crate::ui::controls::ViewMode::names()));
             };
             let Some(size) = parse_size(&size) else {
                 return bad(format!("--size {size}: expected WIDTHxHEIGHT, e.g. 1280x720"));
@@ -402,9 +402,9 @@ impl Progress {
         use std::io::IsTerminal;
         let bar = indicatif::ProgressBar::hidden();
         bar.set_length(seeds);
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{bar:32} {pos}/{len} seeds · {per_sec} · {elapsed} elapsed, about {eta} left",
-        ) {
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:32} {pos}/{len} seeds · {elapsed} elapsed, about {eta} left")
+        {
             bar.set_style(style);
         }
         let terminal = std::io::stderr().is_terminal();
@@ -456,6 +456,8 @@ fn check(sc: &Scenario, path: &std::path::Path, sweep: Sweep, disable: &[String]
     if json {
         let v = serde_json::json!({
             "scenario": sc.name,
+            "scenario_digest": digest(path),
+            "disabled": sorted(disable),
             "seeds": ran,
             "from": from,
             "chaos": chaos,
@@ -471,6 +473,22 @@ fn check(sc: &Scenario, path: &std::path::Path, sweep: Sweep, disable: &[String]
         println!("{} seeds run ({:.1} seeds/s), {} violation(s)", ran, ran as f64 / secs.max(1e-9), failures.len());
     }
     if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// The safeguards a sweep ran without, in name order (the report's field).
+fn sorted(disable: &[String]) -> Vec<String> {
+    let mut d = disable.to_vec();
+    d.sort();
+    d.dedup();
+    d
+}
+
+/// The first 16 hex digits of the SHA-256 of the scenario file: shards of
+/// one sweep must have played the same file (names can repeat).
+fn digest(path: &std::path::Path) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(path).unwrap_or_default();
+    crate::domain::hex(&Sha256::digest(&bytes).into())[..16].to_string()
 }
 
 /// `check --swarm`: each seed generates and runs its own scenario; failing
@@ -534,6 +552,7 @@ fn check_swarm(sweep: Sweep, disable: &[String], shrink_to: Option<&std::path::P
         let v = serde_json::json!({
             "scenario": "swarm",
             "swarm": true,
+            "disabled": sorted(disable),
             "seeds": ran,
             "from": from,
             "chaos": false,

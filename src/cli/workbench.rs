@@ -79,10 +79,10 @@ pub struct ExportArgs {
     #[arg(long, value_name = "ID")]
     correlation: Option<u64>,
     /// With mermaid: at most this many arrows (the diagram says when it
-    /// leaves some out).
+    /// leaves some out). The JSON Lines log is always whole.
     #[arg(long, default_value_t = sequence::MERMAID_LIMIT)]
     limit: usize,
-    /// Write here instead of to stdout.
+    /// Write here instead of to stdout (- is stdout).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
 }
@@ -93,6 +93,13 @@ pub struct MergeArgs {
     /// several reports one after another.
     #[arg(required = true, value_name = "REPORT")]
     reports: Vec<PathBuf>,
+    /// The first seed of the whole sweep: with --seeds, a lost first or
+    /// last shard is an error too.
+    #[arg(long, requires = "seeds")]
+    from: Option<u64>,
+    /// How many seeds the whole sweep has (see --from; default from 1).
+    #[arg(long)]
+    seeds: Option<u64>,
 }
 
 /// A finished run and what it left behind.
@@ -147,6 +154,9 @@ fn describe(path: &std::path::Path, flags: &RunFlags, seed: u64) -> String {
     }
     if flags.chaos {
         s += " --chaos";
+    }
+    if let Some(t) = flags.until_tick {
+        s += &format!(" --until-tick {t}");
     }
     s
 }
@@ -217,7 +227,7 @@ pub fn export(args: ExportArgs) -> ExitCode {
             }
         }
     };
-    let written = match &args.out {
+    let written = match args.out.as_ref().filter(|p| p.as_os_str() != "-") {
         Some(path) => std::fs::write(path, &text).map_err(|e| format!("--out {}: {e}", path.display())),
         None => std::io::stdout().lock().write_all(text.as_bytes()).map_err(|e| format!("stdout: {e}")),
     };
@@ -230,6 +240,7 @@ pub fn export(args: ExportArgs) -> ExitCode {
 pub fn merge(args: MergeArgs) -> ExitCode {
     let mut shards = vec![];
     for path in &args.reports {
+        let before = shards.len();
         let text = if path.as_os_str() == "-" {
             std::io::read_to_string(std::io::stdin()).map_err(|e| format!("stdin: {e}"))
         } else {
@@ -240,13 +251,19 @@ pub fn merge(args: MergeArgs) -> ExitCode {
             Err(e) => return bad(e),
         };
         for (i, v) in serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>().enumerate() {
+            let source = format!("{} (report {})", path.display(), i + 1);
             match v {
-                Ok(v) => shards.push(v),
-                Err(e) => return bad(format!("{}: report {}: {e}", path.display(), i + 1)),
+                Ok(report) => shards.push(wmerge::Shard { source, report }),
+                Err(e) => return bad(format!("{source}: {e}")),
             }
         }
+        if shards.len() == before {
+            // An empty file is a shard that died before its report.
+            return bad(format!("{}: no report in it", path.display()));
+        }
     }
-    match wmerge::merge(&shards) {
+    let range = args.seeds.map(|n| (args.from.unwrap_or(1), n));
+    match wmerge::merge(&shards, range) {
         Ok(v) => {
             println!("{v}");
             if v["violations"].as_u64() == Some(0) { ExitCode::SUCCESS } else { ExitCode::from(1) }

@@ -257,14 +257,14 @@ pub enum Stage {
     Committing { commit_tick: Tick, writes: Vec<Write> },
 }
 
-/// Sends a command. Returns its id (also its correlation id unless one is
-/// given: a saga's commands carry the saga's correlation).
 /// The signal of a command's answer, which goes back to whoever sent it.
 fn done(log: &CommandLog, id: u64, correlation: u64, outcome: Outcome) -> SimSignal {
     let origin = log.records.get(&id).map_or(Origin::Customer, |r| r.origin);
     SimSignal::CommandDone { id, origin, correlation, outcome }
 }
 
+/// Sends a command. Returns its id (also its correlation id unless one is
+/// given: a saga's commands carry the saga's correlation).
 #[allow(clippy::too_many_arguments)]
 pub fn submit(
     commands: &mut Commands,

@@ -107,6 +107,8 @@ pub struct Populator {
     pub id: u64,
     pub key: String,
     pub query: CustomerQuery,
+    /// The query that started it: the chain its work belongs to.
+    pub correlation: u64,
     /// Read DB populators finish at this tick; fan-outs when replies are in.
     pub ready_tick: Option<Tick>,
     pub pending_calls: usize,
@@ -495,6 +497,7 @@ fn gets(
                 id: pid,
                 key: key.clone(),
                 query: q.query.clone(),
+                correlation: q.id,
                 ready_tick: None,
                 pending_calls: 0,
                 offers: vec![],
@@ -562,6 +565,11 @@ fn populate(
         let Some(mut p) = redis.populators.get(&id).and_then(|e| pops.get_mut(*e).ok()).map(|(_, p)| p) else {
             continue;
         };
+        serve.signals.send(SimSignal::SearchReplied {
+            vendor: r.vendor.clone(),
+            ok: r.result.is_ok(),
+            correlation: r.correlation,
+        });
         if let Ok(Reply::Offers(offers)) = &r.result {
             p.offers.extend(offers.iter().cloned());
         }
@@ -632,7 +640,7 @@ fn populate(
                 );
             }
         }
-        serve.signals.send(SimSignal::CachePopulated { correlation: pid });
+        serve.signals.send(SimSignal::CachePopulated { correlation: p.correlation });
         let waiters = p.waiters.clone();
         for w in waiters {
             if let Ok(q) = queries.get(w) {

@@ -50,9 +50,12 @@ pub enum SimSignal {
     VendorCalled { vendor: VendorId, op: &'static str, apply_ms: u64, reply_ms: u64, correlation: u64 },
     /// A vendor answered; `late` when its saga step had already timed out.
     VendorReplied { vendor: VendorId, ok: bool, late: bool, correlation: u64 },
+    /// A vendor answered a populator's search.
+    SearchReplied { vendor: VendorId, ok: bool, correlation: u64 },
     /// The Query API asked Redis.
     CacheGet { hit: bool, correlation: u64 },
-    /// A populator filled a Redis key (from the Read DB or the vendors).
+    /// A populator filled a Redis key (from the Read DB or the vendors), for
+    /// the query that started it.
     CachePopulated { correlation: u64 },
     /// A query was answered.
     QueryServed { correlation: u64 },
@@ -73,6 +76,7 @@ impl SimSignal {
             | SimSignal::ProjectionApplied { correlation, .. }
             | SimSignal::VendorCalled { correlation, .. }
             | SimSignal::VendorReplied { correlation, .. }
+            | SimSignal::SearchReplied { correlation, .. }
             | SimSignal::CacheGet { correlation, .. }
             | SimSignal::CachePopulated { correlation }
             | SimSignal::QueryServed { correlation }

@@ -200,6 +200,11 @@ impl ViewMode {
             ViewMode::Sequence => "Sequence",
         }
     }
+    /// Every view's name, for error messages: "system, command, …".
+    pub fn names() -> String {
+        let names: Vec<String> = Self::ALL.iter().map(|v| v.name().to_lowercase()).collect();
+        names.join(", ")
+    }
     pub fn from_name(s: &str) -> Option<ViewMode> {
         Self::ALL.into_iter().find(|v| v.name().eq_ignore_ascii_case(s))
     }

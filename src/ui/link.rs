@@ -111,9 +111,7 @@ pub fn parse(query: &str) -> (Link, Vec<String>) {
             },
             "view" => match ViewMode::from_name(&value) {
                 Some(v) => link.view = v,
-                None => errors.push(format!(
-                    "view={value}: expected system, command, events, queries or vendors; showing system"
-                )),
+                None => errors.push(format!("view={value}: expected {}; showing system", ViewMode::names())),
             },
             "tick" => match value.parse::<u64>() {
                 Ok(t) if t <= MAX_LINK_TICK => link.tick = Some(t),

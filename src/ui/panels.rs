@@ -250,7 +250,11 @@ pub fn show(ctx: &egui::Context, world: &World, view: ViewMode, state: &mut Pane
     if view != ViewMode::System {
         let screen = ctx.content_rect();
         // The diagram wants a lane per component it shows: wider than a table.
-        let w = if view == ViewMode::Sequence { super::sequence::width(12, screen.width()) } else { VIEW_W };
+        let w = if view == ViewMode::Sequence {
+            super::sequence::width(super::sequence::BOOKING_LANES, screen.width())
+        } else {
+            VIEW_W
+        };
         let pos = [(screen.width() - w - 8.0).max(8.0), VIEW_TOP];
         let size = [w, (screen.height() - VIEW_TOP - 84.0).max(240.0)];
         egui::Window::new(view.name()).default_pos(pos).default_size(size).vscroll(false).show(ctx, |ui| match view {

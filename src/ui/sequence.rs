@@ -16,8 +16,13 @@ use crate::workbench::sequence::{self, Arrow, ArrowTarget, Mark, Participant, Tr
 use bevy::prelude::*;
 use bevy_egui::egui;
 
-/// Width of one lane: a booking's chain (13 lanes) fits 1280 pixels.
+/// Width of one lane: a booking's chain ([`BOOKING_LANES`]) fits 1280 pixels.
 pub const LANE_W: f32 = 90.0;
+/// Room for a self-loop's text right of the last lane.
+const LOOP_TEXT_W: f32 = 150.0;
+/// Lanes of a booking's chain: customer, Command API, store, outbox,
+/// RabbitMQ, five projectors, the orchestrator, a vendor, the timers.
+pub const BOOKING_LANES: usize = 13;
 /// Height of one message's row.
 const ROW_H: f32 = 24.0;
 /// Height of the lane titles.
@@ -84,6 +89,9 @@ pub fn sequence_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
         if let Some(n) = state.copied_lines {
             ui.weak(format!("copied {n} lines"));
         }
+        if pinned && ui.button("unpin").on_hover_text("follow the latest customer request again").clicked() {
+            state.pinned = Pinned::default();
+        }
     });
     ui.label(if pinned {
         "The pinned chain. Click an arrow to pin its event, command or saga."
@@ -92,7 +100,10 @@ pub fn sequence_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
     });
     legend(ui);
     if arrows.is_empty() {
-        ui.label(format!("No message of correlation {corr} was recorded (a scrub skips recording)."));
+        ui.label(format!(
+            "No message of correlation {corr} is recorded: the app keeps the newest {KEEP_CHAINS} chains, and a scrub \
+             with this view closed does not record."
+        ));
         return;
     }
     let mut lanes: Vec<&Participant> = arrows.iter().flat_map(|a| [&a.from, &a.to]).collect();
@@ -101,19 +112,24 @@ pub fn sequence_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
     // With something pinned, its detail takes the bottom of the window.
     let detail = state.pinned.detail.clone();
     let diagram_h = if detail.is_some() { (ui.available_height() - 190.0).max(120.0) } else { f32::INFINITY };
-    egui::ScrollArea::both().id_salt("sequence").max_height(diagram_h).show(ui, |ui| {
-        let vendors = world.get_resource::<SimSetup>().map_or(&[][..], |s| &s.world.vendors[..]);
-        if let Some(target) = diagram(ui, &lanes, &arrows, vendors) {
-            let detail = match target {
-                ArrowTarget::Command(id) => Detail::Command(id),
-                ArrowTarget::Event(seq) => Detail::Event(seq),
-                ArrowTarget::Saga(id) => Detail::Saga(id),
-            };
-            state.pinned.toggle(detail, Some(corr));
-            // Unpinning the arrow keeps the chain in view.
-            state.pinned.correlation = Some(corr);
-        }
-    });
+    // A pinned chain reads from its start; a followed one keeps its newest
+    // messages in sight. Each chain scrolls on its own.
+    egui::ScrollArea::both().id_salt(("sequence", corr, pinned)).stick_to_bottom(!pinned).max_height(diagram_h).show(
+        ui,
+        |ui| {
+            let vendors = world.get_resource::<SimSetup>().map_or(&[][..], |s| &s.world.vendors[..]);
+            if let Some(target) = diagram(ui, &lanes, &arrows, vendors) {
+                let detail = match target {
+                    ArrowTarget::Command(id) => Detail::Command(id),
+                    ArrowTarget::Event(seq) => Detail::Event(seq),
+                    ArrowTarget::Saga(id) => Detail::Saga(id),
+                };
+                // Many arrows share a target (an event's append, publish and
+                // deliveries): a click always pins, "unpin" lets go.
+                state.pinned = Pinned { detail: Some(detail), correlation: Some(corr) };
+            }
+        },
+    );
     if let Some(detail) = detail.filter(|_| state.pinned.detail.is_some()) {
         ui.separator();
         egui::ScrollArea::vertical()
@@ -172,7 +188,8 @@ fn diagram(
     arrows: &[&Arrow],
     vendors: &[VendorConfig],
 ) -> Option<ArrowTarget> {
-    let size = egui::vec2(lanes.len() as f32 * LANE_W, HEAD_H + arrows.len() as f32 * ROW_H + 8.0);
+    // Room right of the last lane for the text of its own loops.
+    let size = egui::vec2(lanes.len() as f32 * LANE_W + LOOP_TEXT_W, HEAD_H + arrows.len() as f32 * ROW_H + 8.0);
     let (rect, response) = ui.allocate_exact_size(size, egui::Sense::click());
     let painter = ui.painter_at(rect);
     let lane_x = |p: &Participant| {
@@ -183,12 +200,14 @@ fn diagram(
     for p in lanes {
         let x = lane_x(p);
         painter.line_segment([egui::pos2(x, rect.top() + HEAD_H - 4.0), egui::pos2(x, rect.bottom())], (1.0, LANE));
-        let title = lane_title(p, vendors);
-        painter.text(egui::pos2(x, rect.top() + HEAD_H - 6.0), egui::Align2::CENTER_BOTTOM, title, font.clone(), TEXT);
     }
-    let hovered_row = response.hover_pos().map(|p| ((p.y - rect.top() - HEAD_H) / ROW_H).floor());
-    // Only the rows in sight are painted (a chain can be long).
     let clip = ui.clip_rect();
+    // The lane titles stay at the top of what is in sight.
+    let head_top = clip.top().max(rect.top());
+    let under_head = |y: f32| y < head_top + HEAD_H;
+    let hovered_row =
+        response.hover_pos().filter(|p| !under_head(p.y)).map(|p| ((p.y - rect.top() - HEAD_H) / ROW_H).floor());
+    // Only the rows in sight are painted (a chain can be long).
     let first = (((clip.top() - rect.top() - HEAD_H) / ROW_H).floor().max(0.0)) as usize;
     let last = ((((clip.bottom() - rect.top() - HEAD_H) / ROW_H).ceil().max(0.0)) as usize).min(arrows.len());
     for (i, a) in arrows.iter().enumerate().take(last).skip(first) {
@@ -199,10 +218,21 @@ fn diagram(
         }
         draw_arrow(&painter, a, lane_x(&a.from), lane_x(&a.to), y, &font);
     }
+    let head = egui::Rect::from_x_y_ranges(rect.x_range(), head_top..=head_top + HEAD_H);
+    painter.rect_filled(head, 0.0, ui.visuals().window_fill());
+    for p in lanes {
+        let title = lane_title(p, vendors);
+        let at = egui::pos2(lane_x(p), head_top + HEAD_H - 6.0);
+        painter.text(at, egui::Align2::CENTER_BOTTOM, title, font.clone(), TEXT);
+    }
     if !response.clicked() {
         return None;
     }
-    let row = ((response.interact_pointer_pos()?.y - rect.top() - HEAD_H) / ROW_H).floor();
+    let y = response.interact_pointer_pos()?.y;
+    if under_head(y) {
+        return None;
+    }
+    let row = ((y - rect.top() - HEAD_H) / ROW_H).floor();
     (row >= 0.0).then_some(row as usize).and_then(|i| arrows.get(i)).and_then(|a| a.target)
 }
 

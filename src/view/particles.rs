@@ -175,6 +175,8 @@ pub fn effects(signal: &SimSignal, map: &MapLayout) -> Vec<Fx> {
         OutboxPublished { .. } | MessageSent { .. } | Delivered { .. } | ProjectionApplied { .. } => bus(signal),
         VendorCalled { .. } | VendorReplied { .. } | SagaStep { .. } => sagas(signal, map),
         CacheGet { .. } | CachePopulated { .. } | QueryServed { .. } => read_path(signal),
+        // The call's particle already flew the round trip.
+        SearchReplied { .. } => vec![],
     }
 }
 

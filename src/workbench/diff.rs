@@ -106,14 +106,18 @@ pub fn diff(left: &Side, right: &Side) -> Diff {
         (Some(e), _) => Some(e.clone()),
         (None, m) => m,
     };
+    let expectations = expectation_diffs(left.report, right.report);
+    let invariants = invariant_diffs(left.report, right.report);
     Diff {
-        identical: first.is_none(),
+        // Two scenario files can play the same history and still expect
+        // different things of it: that is a difference too.
+        identical: first.is_none() && expectations.is_empty() && invariants.is_empty(),
         left_fingerprint: left.report.fingerprint.clone(),
         right_fingerprint: right.report.fingerprint.clone(),
         first_divergence: first,
         first_event_divergence: event,
-        expectations: expectation_diffs(left.report, right.report),
-        invariants: invariant_diffs(left.report, right.report),
+        expectations,
+        invariants,
     }
 }
 
@@ -189,36 +193,42 @@ fn differing_fields(l: &Value, r: &Value, ignore: &[&str]) -> Vec<String> {
     out
 }
 
-/// Expectations matched by step title and text (so two scenarios compare).
+/// One expectation of a report: (numbered step, step title, text, ok, detail).
+type Flat = (String, String, String, bool, String);
+
+/// Expectations matched by step title and text, not by step number, so two
+/// scenarios compare, and so do two runs where chaos inserted steps.
 fn expectation_diffs(left: &Report, right: &Report) -> Vec<VerdictDiff> {
-    let flat = |r: &Report| -> Vec<(String, String, bool, String)> {
+    let flat = |r: &Report| -> Vec<Flat> {
         r.steps
             .iter()
             .enumerate()
             .flat_map(|(i, s)| {
+                let numbered = format!("{}. {}", i + 1, s.title);
                 s.expectations
                     .iter()
-                    .map(move |e| (format!("{}. {}", i + 1, s.title), e.text.clone(), e.ok, e.detail.clone()))
+                    .map(move |e| (numbered.clone(), s.title.clone(), e.text.clone(), e.ok, e.detail.clone()))
             })
             .collect()
     };
     let (l, r) = (flat(left), flat(right));
+    let find = |side: &[Flat], title: &str, text: &str| side.iter().find(|o| o.1 == title && o.2 == text).cloned();
     let mut out = vec![];
-    for (step, text, ok, detail) in &l {
-        let other = r.iter().find(|(s, t, ..)| s == step && t == text);
-        if other.map(|o| o.2) != Some(*ok) {
+    for (step, title, text, ok, detail) in &l {
+        let other = find(&r, title, text);
+        if other.as_ref().map(|o| o.3) != Some(*ok) {
             out.push(VerdictDiff {
                 step: step.clone(),
                 text: text.clone(),
                 left_ok: Some(*ok),
-                right_ok: other.map(|o| o.2),
+                right_ok: other.as_ref().map(|o| o.3),
                 left_detail: detail.clone(),
-                right_detail: other.map_or(String::new(), |o| o.3.clone()),
+                right_detail: other.map_or(String::new(), |o| o.4),
             });
         }
     }
-    for (step, text, ok, detail) in &r {
-        if !l.iter().any(|(s, t, ..)| s == step && t == text) {
+    for (step, title, text, ok, detail) in &r {
+        if find(&l, title, text).is_none() {
             out.push(VerdictDiff {
                 step: step.clone(),
                 text: text.clone(),
@@ -256,15 +266,18 @@ impl Diff {
         let mut s = String::new();
         let _ = writeln!(s, "left:  {left_name}\n       fingerprint {}", self.left_fingerprint);
         let _ = writeln!(s, "right: {right_name}\n       fingerprint {}", self.right_fingerprint);
-        let Some(d) = &self.first_divergence else {
-            let _ = writeln!(s, "\nthe runs are identical: the same events and the same messages");
-            return s;
-        };
-        write_divergence(&mut s, "first divergence", d);
-        if let Some(e) = self.first_event_divergence.as_ref().filter(|e| *e != d) {
-            write_divergence(&mut s, "first stored event that differs", e);
-        } else if self.first_event_divergence.is_none() {
-            let _ = writeln!(s, "\nthe stored events are identical: only the messages differ");
+        match &self.first_divergence {
+            None => {
+                let _ = writeln!(s, "\nthe same events and the same messages");
+            }
+            Some(d) => {
+                write_divergence(&mut s, "first divergence", d);
+                if let Some(e) = self.first_event_divergence.as_ref().filter(|e| *e != d) {
+                    write_divergence(&mut s, "first stored event that differs", e);
+                } else if self.first_event_divergence.is_none() {
+                    let _ = writeln!(s, "\nthe stored events are identical: only the messages differ");
+                }
+            }
         }
         let verdict = |ok: Option<bool>| match ok {
             Some(true) => "✔",
@@ -290,13 +303,22 @@ impl Diff {
                 let _ = writeln!(s, "        {failing}");
             }
         }
+        if self.identical {
+            let _ = writeln!(s, "\nthe runs are identical");
+        }
         s
     }
 }
 
 fn write_divergence(s: &mut String, what: &str, d: &Divergence) {
     use std::fmt::Write;
-    let step = d.step.as_ref().map_or("before the first step".into(), |st| format!("step {}. {}", st.number, st.title));
+    let name = |st: &Option<StepRef>| {
+        st.as_ref().map_or("before the first step".into(), |st| format!("step {}. {}", st.number, st.title))
+    };
+    let mut step = name(&d.step);
+    if d.right_step != d.step {
+        step = format!("left: {step}, right: {}", name(&d.right_step));
+    }
     let at = match d.seq {
         Some(seq) => format!("event seq {seq}"),
         None => "a message".into(),

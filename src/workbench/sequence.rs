@@ -48,9 +48,16 @@ impl Participant {
             Participant::Redis => "Redis".into(),
             Participant::Timers => "Timers".into(),
             Participant::Vendor(v) => {
-                let safe: String =
-                    v.as_str().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
-                format!("V_{safe}")
+                // Letters and digits as they are, anything else as `_` and
+                // its code: two vendor ids never share a lane.
+                v.as_str().chars().fold("V_".to_string(), |mut id, c| {
+                    if c.is_ascii_alphanumeric() {
+                        id.push(c);
+                    } else {
+                        id.push_str(&format!("_{:x}", u32::from(c)));
+                    }
+                    id
+                })
             }
         }
     }
@@ -204,9 +211,13 @@ pub fn arrows(signal: &SimSignal, tick: Tick) -> Vec<Arrow> {
                 ArrowTarget::Saga(*saga),
             )]
         }
+        SearchReplied { vendor, ok, .. } => {
+            let (label, mark) = if *ok { ("offers", Mark::Reply) } else { ("search FAILED", Mark::Failed) };
+            vec![arrow(tick, P::Vendor(vendor.clone()), P::Redis, label.into(), mark)]
+        }
         CacheGet { hit, .. } => {
-            let (label, mark) = if *hit { ("GET hit", Mark::Normal) } else { ("GET miss", Mark::Failed) };
-            vec![arrow(tick, P::QueryApi, P::Redis, label.into(), mark)]
+            let label = if *hit { "GET hit" } else { "GET miss" };
+            vec![arrow(tick, P::QueryApi, P::Redis, label.into(), Mark::Normal)]
         }
         CachePopulated { .. } => vec![arrow(tick, P::Redis, P::Redis, "SET (populated)".into(), Mark::Normal)],
         QueryServed { .. } => vec![arrow(tick, P::QueryApi, P::Customer, "answer".into(), Mark::Reply)],
@@ -327,11 +338,7 @@ pub fn mermaid<'a>(title: &str, arrows: impl IntoIterator<Item = &'a Arrow>, lim
             Mark::Failed => "-x",
             Mark::Duplicate => "-)",
         };
-        let note = match a.mark {
-            Mark::Failed => " ✘",
-            Mark::Buffered => " (buffered)",
-            _ => "",
-        };
+        let note = if a.mark == Mark::Failed { " ✘" } else { "" };
         let _ = writeln!(s, "    {}{head}{}: t{} {}{note}", a.from.id(), a.to.id(), a.tick, clean(&a.label));
     }
     if shown.len() < arrows.len() {
@@ -342,10 +349,19 @@ pub fn mermaid<'a>(title: &str, arrows: impl IntoIterator<Item = &'a Arrow>, lim
     s
 }
 
-/// Message text Mermaid reads literally: `#` starts an entity and `;` ends
-/// a statement there, so both are replaced.
+/// Message text Mermaid reads literally: a raw `#` starts a comment and `;`
+/// ends a statement there, so both are written as entities (shown as the
+/// characters themselves).
 fn clean(text: &str) -> String {
-    text.replace('#', "no. ").replace(';', ",").replace('\n', " ")
+    text.chars().fold(String::with_capacity(text.len()), |mut s, c| {
+        match c {
+            '#' => s.push_str("#35;"),
+            ';' => s.push_str("#59;"),
+            '\n' => s.push(' '),
+            c => s.push(c),
+        }
+        s
+    })
 }
 
 #[cfg(test)]
@@ -403,11 +419,21 @@ mod tests {
         let b = arrows(&sent(5, true), 10);
         let text = mermaid("test #1; x", a.iter().chain(&b), 100);
         assert!(text.starts_with("sequenceDiagram\n"));
-        assert!(text.contains("    %% test no. 1, x\n"), "{text}");
+        assert!(text.contains("    %% test #35;1#59; x\n"), "{text}");
         assert!(text.contains("    participant RabbitMQ as RabbitMQ\n"));
         assert!(text.contains("Outbox-xRabbitMQ: t9 publish seq 5 FAILED ✘\n"), "{text}");
         assert!(text.contains("RabbitMQ-)Saga: t10 DUPLICATE SeatHeld v1 seq 5\n"), "{text}");
         assert_eq!(text.lines().filter(|l| l.contains(": t")).count(), 2);
+    }
+
+    #[test]
+    fn given_vendor_ids_with_odd_characters_then_each_keeps_its_own_lane() {
+        let a = Participant::Vendor("V#1;".into());
+        let b = Participant::Vendor("V;1#".into());
+        assert_ne!(a.id(), b.id());
+        assert!(a.id().chars().all(|c| c.is_ascii_alphanumeric() || c == '_'), "{}", a.id());
+        let text = mermaid("t", &[arrow(1, a, b, "x".into(), Mark::Normal)], 10);
+        assert!(text.contains("as Vendor V#35;1#59;\n"), "{text}");
     }
 
     #[test]

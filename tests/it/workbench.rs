@@ -188,16 +188,25 @@ fn keep_raw(mut signals: MessageReader<SimSignal>, clock: Res<cqrs_tickets::sim:
     raw.0.extend(signals.read().map(|s| (clock.tick, s.clone())));
 }
 
-#[test]
-fn the_mermaid_export_of_a_chain_has_an_arrow_for_every_message_of_it() {
+/// The default scenario, seed 1, to `until_tick`, with the engine's
+/// signals on and `listen` installed before the first tick.
+fn default_run_with_signals(until_tick: u64, listen: impl FnOnce(&mut Harness)) -> Harness {
     let sc = Scenario::load(std::path::Path::new(DEFAULT)).unwrap();
-    let opts = RunOptions { seed: Some(1), until_tick: Some(700), ..Default::default() };
+    let opts = RunOptions { seed: Some(1), until_tick: Some(until_tick), ..Default::default() };
     let (_, h) = report::run_keeping(&sc, &opts, |h: &mut Harness| {
         h.world_mut().insert_resource(SignalsEnabled(true));
-        h.world_mut().init_resource::<Raw>();
-        h.app.add_systems(FixedUpdate, keep_raw.after(cqrs_tickets::sim::SimSet::Invariants));
+        listen(h);
     })
     .unwrap();
+    h
+}
+
+#[test]
+fn the_mermaid_export_of_a_chain_has_an_arrow_for_every_message_of_it() {
+    let h = default_run_with_signals(700, |h| {
+        h.world_mut().init_resource::<Raw>();
+        h.app.add_systems(FixedUpdate, keep_raw.after(cqrs_tickets::sim::SimSet::Invariants));
+    });
     let raw = &h.world().resource::<Raw>().0;
     // The chain of the first booking: a hold, its saga, its vendor calls.
     let corr =
@@ -321,14 +330,10 @@ fn four_shards_merge_into_the_report_of_one_sweep() {
 
 #[test]
 fn the_sequence_view_shows_a_chain_pins_a_clicked_arrow_and_copies_the_export() {
-    let sc = Scenario::load(std::path::Path::new(DEFAULT)).unwrap();
-    let opts = RunOptions { seed: Some(1), until_tick: Some(300), ..Default::default() };
-    let (_, h) = report::run_keeping(&sc, &opts, |h: &mut Harness| {
-        h.world_mut().insert_resource(SignalsEnabled(true));
+    let h = default_run_with_signals(300, |h| {
         h.world_mut().insert_resource(Trace::keeping(512));
         h.app.add_plugins(sequence::plugin);
-    })
-    .unwrap();
+    });
     let ctx = egui::Context::default();
     let mut state = PanelState::default();
     let world = h.world();
@@ -339,8 +344,10 @@ fn the_sequence_view_shows_a_chain_pins_a_clicked_arrow_and_copies_the_export() 
     for lane in ["Customer", "Command\nAPI", "Event\nstore", "RabbitMQ"] {
         assert!(texts.iter().any(|t| t == lane), "lane {lane:?}: {texts:?}");
     }
-    assert!(texts.iter().any(|t| t.contains(" append SeatHeld v1 (seq ")), "{texts:?}");
-    // Clicking the append arrow pins its event, in the same chain.
+    assert!(texts.iter().any(|t| t.contains(" saga ") && t.contains(" step ")), "{texts:?}");
+    // Pinned from another view (the Events table pins a seq's chain), the
+    // chain reads from its start; clicking its append arrow pins the event.
+    state.pinned.correlation = Some(corr);
     let click = egui_click(
         &ctx,
         |ctx| panels::show(ctx, world, ViewMode::Sequence, &mut state),
