@@ -23,6 +23,10 @@ const LOOP_TEXT_W: f32 = 150.0;
 /// Lanes of a booking's chain: customer, Command API, store, outbox,
 /// RabbitMQ, five projectors, the orchestrator, a vendor, the timers.
 pub const BOOKING_LANES: usize = 13;
+/// Room kept under the Sequence window for the caption strip.
+const BELOW_PX: f32 = 96.0;
+/// Room the pinned item's detail takes under the diagram.
+const DETAIL_PX: f32 = 190.0;
 /// Height of one message's row.
 const ROW_H: f32 = 24.0;
 /// Height of the lane titles.
@@ -111,7 +115,10 @@ pub fn sequence_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
     lanes.dedup();
     // With something pinned, its detail takes the bottom of the window.
     let detail = state.pinned.detail.clone();
-    let diagram_h = if detail.is_some() { (ui.available_height() - 190.0).max(120.0) } else { f32::INFINITY };
+    // The window stops above the caption strip: a long chain scrolls
+    // inside it instead of growing it off the screen.
+    let room = ui.ctx().content_rect().bottom() - ui.cursor().top() - BELOW_PX;
+    let diagram_h = (if detail.is_some() { room - DETAIL_PX } else { room }).max(120.0);
     // A pinned chain reads from its start; a followed one keeps its newest
     // messages in sight. Each chain scrolls on its own.
     egui::ScrollArea::both().id_salt(("sequence", corr, pinned)).stick_to_bottom(!pinned).max_height(diagram_h).show(

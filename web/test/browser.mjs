@@ -8,7 +8,8 @@
 // native CLI. It plays the default script in guided mode (a pause at each
 // step's end, `n` for the next step), opens a link with a safeguard off
 // (`disable=idempotency`) and reads the broken invariant in
-// `data-invariants` (and `ok` without it), and opens a five-vendor world.
+// `data-invariants` (and `ok` without it), opens a five-vendor world and
+// the Sequence view from a link (`view=sequence`).
 // Last, it parses the native Mermaid export (`export --format mermaid`: the
 // correlation of the first SeatHeld event, and the whole run) with the real
 // `mermaid` package inside chromium (web/test/mermaid.mjs), fails with the
@@ -200,6 +201,15 @@ try {
   check(stats(`${OUT}/five-vendors.png`).std >= 8, 'the five-vendor map is not blank');
   check(five.errors.length === 0, `no console errors in the five-vendor world (${five.errors.join(' | ')})`);
   await five.page.close();
+
+  // 6b. The Sequence view from a link: the fast-forward to the tick records
+  // the chain, so the diagram is there when the page stops.
+  const seq = await atTick('?scenario=default&seed=1&tick=297&view=sequence', 297);
+  await seq.page.screenshot({ path: `${OUT}/sequence.png` });
+  const seqStats = stats(`${OUT}/sequence.png`, `${OUT}/five-vendors.png`);
+  check(seqStats.std >= 8 && seqStats.differing_pixels > 20_000, 'the Sequence view from a link draws its diagram');
+  check(seq.errors.length === 0, `no console errors in the Sequence view (${seq.errors.join(' | ')})`);
+  await seq.page.close();
 
   // 7. No WebGL2: a clear message instead of a blank page.
   const old = await open('', { noWebGL2: true, waitForFrame: false });
