@@ -22,21 +22,9 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
 
-# The two builds run at once, in separate target folders (cargo would
-# otherwise make one wait for the other's lock). On 2 cores one build alone
-# leaves a core idle for minutes at a time: its last crates, links and the
-# wasm's single-threaded LTO; together they keep both cores busy. The
-# browser test's npm install goes alongside too.
-mkdir -p target
-CARGO_TARGET_DIR=target/web ./web/build.sh > target/web-build.log 2>&1 &
-web_build=$!
-(cd web/test && npm install --no-audit --no-fund --loglevel=error)
 cargo build --locked --bins --tests
-if ! wait "$web_build"; then
-  cat target/web-build.log
-  echo "the web build failed"; exit 1
-fi
-tail -n 1 target/web-build.log
+./web/build.sh
+(cd web/test && npm install --no-audit --no-fund --loglevel=error)
 
 passed=0; failed=0
 stage() { # name command...

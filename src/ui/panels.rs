@@ -103,6 +103,10 @@ pub struct PanelState {
     touched: Touched,
     /// Lines the Sequence view's last "copy as Mermaid" put on the clipboard.
     pub copied_lines: Option<usize>,
+    /// The screen size the windows were placed for.
+    screen: Option<egui::Vec2>,
+    /// The chain the Sequence view follows while nothing is pinned.
+    pub following: Option<super::sequence::Following>,
 }
 
 /// The aggregates that have events, in id order, with their stream numbers:
@@ -247,6 +251,14 @@ const VIEW_TOP: f32 = 96.0;
 
 /// The panel for `view` (nothing for the map) and the detail pane.
 pub fn show(ctx: &egui::Context, world: &World, view: ViewMode, state: &mut PanelState) {
+    // egui keeps a window where it first had to squeeze it: in the browser
+    // the canvas starts small and grows to the page, which left the views
+    // over the toolbar. A new screen size places them again.
+    let screen = ctx.content_rect().size();
+    if state.screen.is_some_and(|s| s != screen) {
+        ctx.memory_mut(|m| m.reset_areas());
+    }
+    state.screen = Some(screen);
     if view != ViewMode::System {
         let screen = ctx.content_rect();
         // The diagram wants a lane per component it shows: wider than a table.
@@ -257,7 +269,12 @@ pub fn show(ctx: &egui::Context, world: &World, view: ViewMode, state: &mut Pane
         };
         let pos = [(screen.width() - w - 8.0).max(8.0), VIEW_TOP];
         let size = [w, (screen.height() - VIEW_TOP - 84.0).max(240.0)];
-        egui::Window::new(view.name()).default_pos(pos).default_size(size).vscroll(false).show(ctx, |ui| match view {
+        // Between the toolbar and the caption strip, whatever the content
+        // asks for: a tall table scrolls inside its window.
+        let room =
+            egui::Rect::from_min_max(egui::pos2(0.0, VIEW_TOP), egui::pos2(screen.width(), screen.height() - 60.0));
+        let window = egui::Window::new(view.name()).default_pos(pos).default_size(size).vscroll(false);
+        window.max_height(size[1]).constrain_to(room).show(ctx, |ui| match view {
             ViewMode::Command => command_view(ui, world, state),
             ViewMode::Events => events_view(ui, world, state),
             ViewMode::Queries => queries_view(ui, world, state),

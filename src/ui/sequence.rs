@@ -8,9 +8,10 @@
 //! changes [`PanelState`] (view state), never the sim.
 
 use super::panels::{AMBER, CHAIN, PanelState, RED};
+use crate::domain::Tick;
 use crate::scenario::runner::Script;
-use crate::sim::SimSetup;
 use crate::sim::config::VendorConfig;
+use crate::sim::{SimClock, SimSetup};
 use crate::viewstate::{Detail, Pinned};
 use crate::workbench::sequence::{self, Arrow, ArrowTarget, Mark, Participant, Trace};
 use bevy::prelude::*;
@@ -38,19 +39,42 @@ const LANE: egui::Color32 = egui::Color32::from_rgb(70, 76, 88);
 /// Correlations the app keeps the messages of (the newest ones).
 pub const KEEP_CHAINS: usize = 512;
 
-/// The chain the view shows: the pinned one, else the newest chain a
+/// How long the view keeps following one chain before it moves to a newer
+/// one (simulated time): during a burst a new request arrives every tick,
+/// and a view that jumped each time could not be read.
+pub const FOLLOW_TICKS: Tick = 100;
+
+/// The chain the view follows when nothing is pinned, and since when.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Following {
+    pub correlation: u64,
+    pub since_tick: Tick,
+}
+
+/// The chain the view shows (and whether it is pinned): the pinned one;
+/// else the one it follows, for [`FOLLOW_TICKS`]; else the newest chain a
 /// customer started with a command (a booking, a payment, an erasure).
-pub fn shown_correlation(trace: &Trace, pinned: &Pinned) -> Option<(u64, bool)> {
+pub fn shown_correlation(
+    trace: &Trace,
+    pinned: &Pinned,
+    following: &mut Option<Following>,
+    now: Tick,
+) -> Option<(u64, bool)> {
     if let Some(c) = pinned.correlation {
         return Some((c, true));
     }
-    trace
-        .correlations()
-        .rev()
-        .find(|c| {
-            trace.chain(*c).next().is_some_and(|a| a.from == Participant::Customer && a.to == Participant::CommandApi)
-        })
-        .map(|c| (c, false))
+    if let Some(f) = *following
+        && now >= f.since_tick
+        && now < f.since_tick + FOLLOW_TICKS
+        && trace.chain(f.correlation).next().is_some()
+    {
+        return Some((f.correlation, false));
+    }
+    let newest = trace.correlations().rev().find(|c| {
+        trace.chain(*c).next().is_some_and(|a| a.from == Participant::Customer && a.to == Participant::CommandApi)
+    })?;
+    *following = Some(Following { correlation: newest, since_tick: now });
+    Some((newest, false))
 }
 
 /// The Mermaid text the copy button gives for `correlation` (the same as
@@ -73,7 +97,8 @@ pub fn sequence_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
         ui.label("No messages are recorded in this mode.");
         return;
     };
-    let Some((corr, pinned)) = shown_correlation(trace, &state.pinned) else {
+    let now = world.get_resource::<SimClock>().map_or(0, |c| c.tick);
+    let Some((corr, pinned)) = shown_correlation(trace, &state.pinned, &mut state.following, now) else {
         ui.label("No customer request yet: the chain of the first one shows here.");
         return;
     };
@@ -83,7 +108,8 @@ pub fn sequence_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
             (Some(a), Some(b)) => format!(" · t{}–t{}", a.tick, b.tick),
             _ => String::new(),
         };
-        ui.strong(format!("correlation {corr} · {} messages{span}", arrows.len()));
+        let messages = if arrows.len() == 1 { "message" } else { "messages" };
+        ui.strong(format!("correlation {corr} · {} {messages}{span}", arrows.len()));
         if ui.button("copy as Mermaid").clicked()
             && let Some(text) = mermaid_text(world, corr)
         {
@@ -93,14 +119,14 @@ pub fn sequence_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
         if let Some(n) = state.copied_lines {
             ui.weak(format!("copied {n} lines"));
         }
-        if pinned && ui.button("unpin").on_hover_text("follow the latest customer request again").clicked() {
+        if pinned && ui.button("unpin").on_hover_text("follow recent customer requests again").clicked() {
             state.pinned = Pinned::default();
         }
     });
     ui.label(if pinned {
         "The pinned chain. Click an arrow to pin its event, command or saga."
     } else {
-        "The latest customer request's chain. Pin a row in another view to follow its chain."
+        "A recent customer request's chain (a newer one every 5 s). Pin a row in another view to keep one."
     });
     legend(ui);
     if arrows.is_empty() {
@@ -291,4 +317,40 @@ fn head(painter: &egui::Painter, tip: egui::Pos2, dir: f32, c: egui::Color32) {
 pub fn plugin(app: &mut App) {
     app.insert_resource(Trace::keeping(KEEP_CHAINS));
     sequence::plugin(app);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workbench::sequence::Mark;
+
+    fn request(trace: &mut Trace, correlation: u64, tick: Tick) {
+        let a = Arrow {
+            tick,
+            from: Participant::Customer,
+            to: Participant::CommandApi,
+            label: "command".into(),
+            mark: Mark::Normal,
+            target: None,
+        };
+        trace.record(correlation, a);
+    }
+
+    #[test]
+    fn given_nothing_pinned_then_the_view_follows_one_request_for_a_while_then_a_newer_one() {
+        let mut trace = Trace::unbounded();
+        let mut following = None;
+        let none = Pinned::default();
+        assert_eq!(shown_correlation(&trace, &none, &mut following, 1), None);
+        request(&mut trace, 7, 1);
+        assert_eq!(shown_correlation(&trace, &none, &mut following, 1), Some((7, false)));
+        request(&mut trace, 8, 2);
+        let later = FOLLOW_TICKS;
+        assert_eq!(shown_correlation(&trace, &none, &mut following, later), Some((7, false)), "no jump every tick");
+        assert_eq!(shown_correlation(&trace, &none, &mut following, 1 + FOLLOW_TICKS), Some((8, false)));
+        let pinned = Pinned { detail: None, correlation: Some(7) };
+        assert_eq!(shown_correlation(&trace, &pinned, &mut following, 1 + FOLLOW_TICKS), Some((7, true)));
+        // A reset (time going back) picks afresh.
+        assert_eq!(shown_correlation(&trace, &none, &mut following, 0), Some((8, false)));
+    }
 }

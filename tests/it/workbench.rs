@@ -188,6 +188,25 @@ fn keep_raw(mut signals: MessageReader<SimSignal>, clock: Res<cqrs_tickets::sim:
     raw.0.extend(signals.read().map(|s| (clock.tick, s.clone())));
 }
 
+/// `export --format mermaid` of one chain of the default scenario, seed 1.
+fn mermaid_of(correlation: &str, until_tick: &str) -> String {
+    let (code, text, err) = cli(&[
+        "export",
+        "--scenario",
+        DEFAULT,
+        "--seed",
+        "1",
+        "--until-tick",
+        until_tick,
+        "--format",
+        "mermaid",
+        "--correlation",
+        correlation,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    text
+}
+
 /// The default scenario, seed 1, to `until_tick`, with the engine's
 /// signals on and `listen` installed before the first tick.
 fn default_run_with_signals(until_tick: u64, listen: impl FnOnce(&mut Harness)) -> Harness {
@@ -211,20 +230,7 @@ fn the_mermaid_export_of_a_chain_has_an_arrow_for_every_message_of_it() {
     // The chain of the first booking: a hold, its saga, its vendor calls.
     let corr =
         raw.iter().find_map(|(_, s)| matches!(s, SimSignal::EventAppended { .. }).then(|| s.correlation())).unwrap();
-    let (code, text, err) = cli(&[
-        "export",
-        "--scenario",
-        DEFAULT,
-        "--seed",
-        "1",
-        "--until-tick",
-        "700",
-        "--format",
-        "mermaid",
-        "--correlation",
-        &corr.to_string(),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let text = mermaid_of(&corr.to_string(), "700");
     assert!(text.starts_with("sequenceDiagram\n"));
     let arrows: Vec<&str> = text.lines().filter(|l| l.contains(": t") && !l.trim_start().starts_with("%%")).collect();
     let mut expected = 0;
@@ -337,7 +343,7 @@ fn the_sequence_view_shows_a_chain_pins_a_clicked_arrow_and_copies_the_export() 
     let ctx = egui::Context::default();
     let mut state = PanelState::default();
     let world = h.world();
-    // Nothing pinned: the latest customer request's chain.
+    // Nothing pinned: a recent customer request's chain.
     let texts = egui_texts(&ctx, |ctx| panels::show(ctx, world, ViewMode::Sequence, &mut state));
     let header = texts.iter().find(|t| t.starts_with("correlation ")).expect("a header");
     let corr: u64 = header["correlation ".len()..].split(' ').next().unwrap().parse().unwrap();
@@ -365,20 +371,34 @@ fn the_sequence_view_shows_a_chain_pins_a_clicked_arrow_and_copies_the_export() 
         egui_click(&ctx, |ctx| panels::show(ctx, world, ViewMode::Sequence, &mut state), |t| t == "copy as Mermaid")
             .expect("the button is drawn");
     let copied = copy.copied.expect("the button copies");
-    let (code, exported, err) = cli(&[
-        "export",
-        "--scenario",
-        DEFAULT,
-        "--seed",
-        "1",
-        "--until-tick",
-        "300",
-        "--format",
-        "mermaid",
-        "--correlation",
-        &corr.to_string(),
-    ]);
-    assert_eq!(code, 0, "{err}");
+    let exported = mermaid_of(&corr.to_string(), "300");
     assert_eq!(copied, exported);
     assert!(copy.texts.iter().any(|t| t.starts_with("copied ") && t.ends_with(" lines")), "{:?}", copy.texts);
+}
+
+#[test]
+fn a_scrub_with_the_sequence_view_open_records_its_chains_and_leaves_no_signal_for_the_map() {
+    use cqrs_tickets::scenario::runner::{self, Script};
+    use cqrs_tickets::ui::controls::{self, Controls};
+    let sc = Scenario::load(std::path::Path::new(DEFAULT)).unwrap();
+    let mut app = cqrs_tickets::testing::sim_app(sc.world.clone(), 1);
+    app.add_plugins(runner::plugin);
+    app.insert_resource(Script::new(sc));
+    app.insert_resource(ButtonInput::<KeyCode>::default());
+    app.add_plugins((controls::plugin, cqrs_tickets::session::plugin, cqrs_tickets::ui::sequence::plugin));
+    app.insert_resource(SignalsEnabled(true));
+    let mut scrub_with = |view: ViewMode| {
+        app.world_mut().resource_mut::<Controls>().view = view;
+        cqrs_tickets::session::scrub_to(app.world_mut(), 300);
+        let chains = app.world().resource::<Trace>().correlations().count();
+        let left = app.world().resource::<Messages<SimSignal>>().len();
+        (chains, left, app.world().resource::<SignalsEnabled>().0)
+    };
+    let (chains, left, on) = scrub_with(ViewMode::Sequence);
+    assert!(chains >= 5, "the chains of the first 300 ticks are recorded: {chains}");
+    assert_eq!(left, 0, "the map is not handed 300 ticks of particles at once");
+    assert!(on, "signals are on again after the scrub");
+    let (chains, _, on) = scrub_with(ViewMode::System);
+    assert_eq!(chains, 0, "with the view closed a scrub stays fast and records nothing");
+    assert!(on);
 }
