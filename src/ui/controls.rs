@@ -251,7 +251,7 @@ pub const KEYS: &[(&str, &str)] = &[
     ("p", "guided mode: play this step again"),
     ("g", "guided mode on / off (a pause at the end of each step)"),
     ("l", "spotlight on the step's actors on / off"),
-    ("v", "cycle views: System → Command → Events → Queries → Vendors"),
+    ("v", "cycle views: System → Command → Events → Queries → Vendors → Sequence"),
     ("1", "knob: slow the picked vendor (+5 s)"),
     ("2", "knob: the picked vendor fails ticket issues (5xx)"),
     ("3", "knob: Dup deliver (every message twice)"),
