@@ -7,10 +7,10 @@
 use cqrs_tickets::domain::{AggregateId, CustomerId, FlightId, SeatNo};
 use cqrs_tickets::scenario::Scenario;
 use cqrs_tickets::scenario::report::{self, RunOptions};
-use cqrs_tickets::sim::command_api::CustomerCommand;
+use cqrs_tickets::sim::command_intake::CustomerCommand;
 use cqrs_tickets::sim::config::Catalog;
+use cqrs_tickets::sim::runtime::Customers;
 use cqrs_tickets::sim::store::EventStore;
-use cqrs_tickets::sim::world::Customers;
 use cqrs_tickets::sim::{KnobChange, SimRequest};
 use cqrs_tickets::testing::{Harness, big_world};
 use std::time::Instant;

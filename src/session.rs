@@ -7,14 +7,17 @@
 //!
 //! It handles the session-level [`UiAction`]s (the overlay and the keys
 //! only send them) and talks to the sim through its requests and its
-//! documented entry points (`sim::world::reset`, `schedule_input`); it
+//! documented entry points (`sim::runtime::reset`, `schedule_input`); it
 //! never edits a component's state.
 
 use crate::scenario::Scenario;
 use crate::scenario::runner::{self, Script};
 use crate::sim::signals::{SignalsEnabled, SimSignal};
-use crate::sim::world::{Inbox, SimClock, SimControl};
-use crate::sim::{self, Mechanisms, Safeguard, SimRequest, SimSet, SimSetup};
+use crate::sim::{self, Mechanisms, Safeguard, SimRequest, SimSetup, protocol::SimSet};
+use crate::sim::{
+    runtime::{SimClock, SimControl},
+    world::Inbox,
+};
 use crate::ui::controls::{Controls, Playing, UiAction, ViewMode};
 pub use crate::viewstate::Guided;
 use bevy::asset::AssetMetaCheck;
@@ -485,7 +488,7 @@ pub fn restart(world: &mut World) {
 
 /// Back to tick 0 with the same scenario, seed and safeguards.
 pub fn reset_world(world: &mut World) {
-    sim::world::reset(world);
+    sim::runtime::reset(world);
     if let Some(script) = world.get_resource::<Script>() {
         let fresh = Script::new(script.scenario.clone());
         world.insert_resource(fresh);

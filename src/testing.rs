@@ -6,16 +6,16 @@
 //! not add any rendering plugin.
 
 use crate::domain::{AggregateId, Booking, EventEnvelope, hex};
-use crate::sim::bus::ConsumerId;
-use crate::sim::command_api::{CommandLog, CommandRecord, CustomerCommand};
+use crate::sim::command_intake::{CommandLog, CommandRecord, CustomerCommand};
 use crate::sim::consumer::Consumer;
 use crate::sim::invariants::{self, Invariants};
-use crate::sim::projectors::{Projection, ProjectorView};
+use crate::sim::protocol::ConsumerId;
 use crate::sim::query_api::{CustomerQuery, QueryLog, QueryRecord, Redis};
 use crate::sim::saga::Saga;
 use crate::sim::store::{AggregateRow, Aggregates, EventStore, StoredEvent};
 use crate::sim::vendors::Vendor;
 use crate::sim::{self, Inbox, SimClock, SimRequest, SimSetup, WorldConfig};
+use crate::sim::{projectors::ProjectorView, protocol::Projection};
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
 use std::time::Duration;

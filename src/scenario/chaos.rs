@@ -9,7 +9,7 @@
 use super::{Action, Scenario, Step};
 use crate::sim::KnobChange;
 use crate::sim::config::WorldConfig;
-use crate::sim::projectors::Projection;
+use crate::sim::protocol::Projection;
 use crate::sim::query_api::CustomerQuery;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;

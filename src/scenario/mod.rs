@@ -13,9 +13,9 @@ pub mod runner;
 pub mod swarm;
 
 use crate::domain::{AggregateId, CustomerId, FlightId, SeatNo, TICK_MS, Tick, VendorId};
-use crate::sim::command_api::{CustomerCommand, SeatRef};
+use crate::sim::command_intake::{CustomerCommand, SeatRef};
 use crate::sim::config::WorldConfig;
-use crate::sim::projectors::Projection;
+use crate::sim::protocol::Projection;
 use crate::sim::query_api::CustomerQuery;
 use crate::sim::{KnobChange, SimRequest};
 use serde::{Deserialize, Serialize};
@@ -692,7 +692,7 @@ impl Names<'_> {
 
     fn check(&self, c: &Check) -> Result<(), String> {
         let outcome = |o: &str| {
-            crate::sim::command_api::Outcome::from_name(o)
+            crate::sim::protocol::Outcome::from_name(o)
                 .map(|_| ())
                 .ok_or_else(|| format!("unknown outcome `{o}` (ok, conflict, rejected, inflight)"))
         };

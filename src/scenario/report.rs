@@ -6,8 +6,6 @@
 use super::Scenario;
 use super::runner::{self, Script};
 use crate::domain::hex;
-use crate::sim::bus::{Bus, ConsumerId};
-use crate::sim::command_api::{CommandLog, Outcome};
 use crate::sim::consumer::Consumer;
 use crate::sim::invariants::{self, Invariants};
 use crate::sim::projectors::ProjectorView;
@@ -15,6 +13,8 @@ use crate::sim::query_api::Redis;
 use crate::sim::store::EventStore;
 use crate::sim::vendors::Vendors;
 use crate::sim::{Mechanisms, SimClock};
+use crate::sim::{bus::Bus, protocol::ConsumerId};
+use crate::sim::{command_intake::CommandLog, protocol::Outcome};
 use crate::testing::{Harness, set_ticks_per_update};
 use serde::Serialize;
 use std::fmt::Write;

@@ -8,17 +8,17 @@
 
 use super::{Check, PlannedStep, Scenario};
 use crate::domain::{AggregateId, Tick};
-use crate::sim::bus::{Bus, ConsumerId};
-use crate::sim::command_api::{CommandLog, Outcome};
 use crate::sim::consumer::Consumer;
 use crate::sim::invariants::{self, Invariants};
-use crate::sim::projectors::{Projection, ProjectorView};
 use crate::sim::query_api::{CacheValue, QueryLog, Redis};
+use crate::sim::runtime::SimClock;
 use crate::sim::saga::Saga;
 use crate::sim::store::{AggregateRow, Aggregates, EventStore, Forgotten, StoredEvent};
 use crate::sim::vendors::Vendor;
-use crate::sim::world::SimClock;
-use crate::sim::{Inbox, SimSet};
+use crate::sim::{Inbox, protocol::SimSet};
+use crate::sim::{bus::Bus, protocol::ConsumerId};
+use crate::sim::{command_intake::CommandLog, protocol::Outcome};
+use crate::sim::{projectors::ProjectorView, protocol::Projection};
 use bevy::prelude::*;
 use std::collections::BTreeMap;
 

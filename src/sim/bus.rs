@@ -10,44 +10,18 @@
 //! durable table) absorbs the backlog and nothing is dropped.
 
 use super::config::{WorldConfig, ticks};
-use super::consumer::{Consumer, ConsumerQueue};
+use super::consumer::ConsumerQueue;
 use super::knobs::Knobs;
-use super::projectors::{Projection, ProjectorView};
+use super::protocol::ConsumerId;
+use super::runtime::{IdGen, ResetOrder, SimClock, SimSetup, add_reset, reuse_or_spawn};
 use super::signals::{Signals, SimSignal};
 use super::store::{EventStore, OutboxRow};
-use super::world::{IdGen, SimClock, SimEntity, SimSetup, reuse_or_spawn};
-use super::{SimRng, SimSet};
+use super::{protocol::SimSet, runtime::SimRng};
 use crate::domain::{EventEnvelope, EventKind, Tick};
 use bevy::prelude::*;
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
-
-/// A queue on the exchange: one per projector, one for the orchestrator.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum ConsumerId {
-    Projector(Projection),
-    Orchestrator,
-}
-
-impl ConsumerId {
-    pub const ALL: [ConsumerId; 6] = [
-        ConsumerId::Projector(Projection::AvailableFlights),
-        ConsumerId::Projector(Projection::CustomerBookings),
-        ConsumerId::Projector(Projection::BookingDetail),
-        ConsumerId::Projector(Projection::VendorLedger),
-        ConsumerId::Projector(Projection::Revenue),
-        ConsumerId::Orchestrator,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            ConsumerId::Projector(p) => p.name(),
-            ConsumerId::Orchestrator => "SagaOrchestrator",
-        }
-    }
-}
 
 /// One message on the bus: the published event (its body, shared with the
 /// store's row, not copied) and where it is going. Its entity is reused
@@ -207,30 +181,25 @@ pub fn topic_matches(pattern: &str, key: &str) -> bool {
 }
 
 pub(super) fn plugin(app: &mut App) {
+    add_reset(app, ResetOrder::Bus, reset);
     app.add_systems(FixedUpdate, pump_outbox.in_set(SimSet::Outbox));
     app.add_systems(FixedUpdate, deliver.in_set(SimSet::Bus));
 }
 
-pub(super) fn reset(world: &mut World, cfg: &WorldConfig) {
-    let mut bus = Bus::default();
-    for id in ConsumerId::ALL {
-        // Every consumer binds the whole `booking.#` topic: ordered
-        // consumers must see every version of a stream to detect gaps, and
-        // the "every event reaches every projector" invariant needs it.
-        bus.bindings.push(Binding { pattern: "booking.#", consumer: id });
-        let rate = match id {
-            ConsumerId::Projector(p) => p.rate(&cfg.projectors),
-            ConsumerId::Orchestrator => cfg.timing.saga_rate_per_s,
-        };
-        let ordered = matches!(id, ConsumerId::Projector(Projection::BookingDetail) | ConsumerId::Orchestrator);
-        let mut e = world.spawn((SimEntity, ConsumerQueue::new(id), Consumer::new(id, rate, ordered)));
-        if let ConsumerId::Projector(p) = id {
-            e.insert(ProjectorView::new(p, cfg));
-        }
-        bus.consumers.insert(id, e.id());
-        bus.depth.insert(id, 0);
+fn reset(world: &mut World, _: &WorldConfig) {
+    world.insert_resource(Bus::default());
+}
+
+impl Bus {
+    /// Binds consumer `id`'s queue, whose entity is `e`, to the exchange.
+    /// Every consumer binds the whole `booking.#` topic: ordered consumers
+    /// must see every version of a stream to detect gaps, and the "every
+    /// event reaches every projector" invariant needs it.
+    pub fn attach(&mut self, id: ConsumerId, e: Entity) {
+        self.bindings.push(Binding { pattern: "booking.#", consumer: id });
+        self.consumers.insert(id, e);
+        self.depth.insert(id, 0);
     }
-    world.insert_resource(bus);
 }
 
 /// The pumper: publish up to `outbox_batch` rows in seq order. A failed

@@ -3,6 +3,7 @@
 //! it never changes during a run. Defaults reproduce the default script's
 //! world, so a scenario may say only what it changes.
 
+use super::protocol::Projection;
 use crate::domain::{CustomerId, FlightId, Passenger, SeatNo, TICK_MS, Tick, VendorId};
 use serde::{Deserialize, Serialize};
 
@@ -252,5 +253,18 @@ impl Catalog {
             return Err(format!("unknown seat {seat} on flight {flight}"));
         }
         Ok(info)
+    }
+}
+
+impl ProjectorRates {
+    /// The rate (events per second) of projection `p`'s projector.
+    pub fn of(&self, p: Projection) -> u32 {
+        match p {
+            Projection::AvailableFlights => self.available_flights,
+            Projection::CustomerBookings => self.customer_bookings,
+            Projection::BookingDetail => self.booking_detail,
+            Projection::VendorLedger => self.vendor_ledger,
+            Projection::Revenue => self.revenue,
+        }
     }
 }

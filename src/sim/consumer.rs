@@ -6,8 +6,8 @@
 //! Pure bookkeeping: it decides *which* events to apply, never what
 //! applying them means (that is the projector's or the saga's business).
 
-use super::bus::ConsumerId;
 use super::knobs::Mechanisms;
+use super::protocol::ConsumerId;
 use crate::domain::{AggregateId, EventEnvelope};
 use bevy::prelude::*;
 use std::collections::{BTreeMap, VecDeque};

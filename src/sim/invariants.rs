@@ -7,13 +7,18 @@
 //! is sticky: it keeps the tick and detail of its first occurrence.
 
 use super::bus::Bus;
+use super::config::WorldConfig;
 use super::consumer::Consumer;
 use super::projectors::ProjectorView;
+use super::runtime::{ResetOrder, add_reset};
 use super::saga::{Saga, SagaState};
 use super::store::{AggregateRow, EventStore, Forgotten, StoredEvent};
 use super::views::View;
-use super::world::{Inbox, Scheduled, SimClock};
-use super::{SimSet, knobs::Knobs};
+use super::{knobs::Knobs, protocol::SimSet};
+use super::{
+    runtime::SimClock,
+    world::{Inbox, Scheduled},
+};
 use crate::domain::{HashChain, Status, Tick};
 use bevy::prelude::*;
 use std::collections::BTreeMap;
@@ -73,7 +78,7 @@ pub enum Culprit {
     Event {
         seq: u64,
         correlation: u64,
-        consumer: Option<super::bus::ConsumerId>,
+        consumer: Option<super::protocol::ConsumerId>,
     },
     Aggregate(crate::domain::AggregateId),
     Saga {
@@ -81,7 +86,7 @@ pub enum Culprit {
         correlation: u64,
     },
     /// A consumer (a projector's view, or the orchestrator) as a whole.
-    Consumer(super::bus::ConsumerId),
+    Consumer(super::protocol::ConsumerId),
 }
 
 /// One invariant's status.
@@ -164,10 +169,11 @@ impl Invariants {
 }
 
 pub(super) fn plugin(app: &mut App) {
+    add_reset(app, ResetOrder::Invariants, reset);
     app.add_systems(FixedUpdate, per_tick.in_set(SimSet::Invariants));
 }
 
-pub(super) fn reset(world: &mut World) {
+fn reset(world: &mut World, _: &WorldConfig) {
     world.insert_resource(Invariants::default());
 }
 
@@ -238,7 +244,7 @@ pub fn per_tick(
             for customer in &forgotten.customers {
                 let n = pv.view.pii_rows(customer);
                 if n > 0 {
-                    let culprit = Culprit::Consumer(super::bus::ConsumerId::Projector(pv.projection));
+                    let culprit = Culprit::Consumer(super::protocol::ConsumerId::Projector(pv.projection));
                     let detail = format!("{} holds {n} row(s) of {customer}'s PII", pv.projection.name());
                     inv.violate_at(GDPR, now, detail, Some(culprit));
                 }
@@ -330,7 +336,7 @@ pub fn pending_work(world: &mut World) -> Option<String> {
     if !world.resource::<super::query_api::Redis>().populators.is_empty() {
         return Some("a cache populator".into());
     }
-    let mut q = world.query::<&super::command_api::CommandInFlight>();
+    let mut q = world.query::<&super::command_intake::CommandInFlight>();
     if q.iter(world).next().is_some() {
         return Some("a command in flight".into());
     }
@@ -511,7 +517,7 @@ fn drain_findings(world: &mut World) -> Vec<Finding> {
         if let View::Revenue(r) = &pv.view
             && r.net_cents() != net
         {
-            let culprit = Some(Culprit::Consumer(super::bus::ConsumerId::Projector(pv.projection)));
+            let culprit = Some(Culprit::Consumer(super::protocol::ConsumerId::Projector(pv.projection)));
             found.push((MONEY, format!("Revenue projection nets {} cents, the store {net}", r.net_cents()), culprit));
         }
     }

@@ -5,7 +5,7 @@
 //! component's state. Safeguards ([`Mechanisms`]) are on in every real run.
 
 use super::config::ticks;
-use super::projectors::Projection;
+use super::protocol::Projection;
 use crate::domain::{Tick, VendorId};
 use bevy::prelude::*;
 use serde::{Deserialize, Serialize};

@@ -11,13 +11,16 @@
 
 pub mod bus;
 pub mod command_api;
+pub mod command_intake;
 pub mod config;
 pub mod consumer;
 pub mod errors;
 pub mod invariants;
 pub mod knobs;
 pub mod projectors;
+pub mod protocol;
 pub mod query_api;
+pub mod runtime;
 pub mod saga;
 pub mod signals;
 pub mod small_map;
@@ -29,44 +32,12 @@ pub mod world;
 
 use bevy::ecs::schedule::{ScheduleLabel, SingleThreadedExecutor};
 use bevy::prelude::*;
-use rand::SeedableRng;
-use rand_chacha::ChaCha8Rng;
 
 pub use config::WorldConfig;
 pub use knobs::{KnobChange, Knobs, Mechanisms, Safeguard};
-pub use world::{Inbox, SimClock, SimRequest, SimSetup};
-
-/// The order of one tick. Every sim system belongs to exactly one of these,
-/// and they run in this order (chained). Work handed from one set to a
-/// later one is seen in the same tick; work handed backwards waits a tick.
-#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SimSet {
-    /// Advance the clock; drain the [`Inbox`] (script, UI, burst and
-    /// stampede generators) into commands/queries in flight and knob changes.
-    Input,
-    /// Fire due timers: hold expiries (as commands), cache TTL evictions,
-    /// saga step timeouts.
-    Timers,
-    /// Command API: commit appends decided last tick (expected-version check
-    /// = the unique key), then load-by-fold and decide arrived commands.
-    Commands,
-    /// Outbox pumper: publish a bounded batch of outbox rows to the exchange.
-    Outbox,
-    /// RabbitMQ: messages whose transit ended join their consumer's queue.
-    Bus,
-    /// The 5 projectors consume their queues at their rates (idempotency
-    /// log, ordering buffer, replay).
-    Projectors,
-    /// Vendor adapters apply requests and send replies when latency elapses.
-    Vendors,
-    /// Saga orchestrator: consume its queue, vendor replies, step timeouts;
-    /// advance or compensate.
-    Sagas,
-    /// Query API + Redis: gets, single-flight populators, served queries.
-    Queries,
-    /// Invariant checks that are cheap enough for every tick.
-    Invariants,
-}
+pub use protocol::SimSet;
+pub use runtime::{SimClock, SimSetup};
+pub use world::{Inbox, SimRequest};
 
 /// Adds the engine. Needs only `MinimalPlugins` (time, schedules).
 pub fn plugin(app: &mut App) {
@@ -86,7 +57,7 @@ pub fn plugin(app: &mut App) {
             SimSet::Invariants,
         )
             .chain()
-            .run_if(world::sim_running),
+            .run_if(runtime::sim_running),
     );
     // One thread for the tick: the sets are a chain anyway, and a single
     // thread keeps per-system overhead low for fast headless sweeps.
@@ -105,6 +76,7 @@ pub fn plugin(app: &mut App) {
     app.insert_resource(Time::<Fixed>::from_duration(std::time::Duration::from_millis(crate::domain::TICK_MS)));
     signals::plugin(app);
     world::plugin(app);
+    store::plugin(app);
     timers::plugin(app);
     command_api::plugin(app);
     bus::plugin(app);
@@ -124,15 +96,5 @@ pub fn single_threaded(
         app.edit_schedule(label, |s| {
             s.set_executor(SingleThreadedExecutor::new());
         });
-    }
-}
-
-/// A fresh seeded RNG: the only source of randomness in a run.
-#[derive(Resource)]
-pub struct SimRng(pub ChaCha8Rng);
-
-impl SimRng {
-    pub fn new(seed: u64) -> Self {
-        SimRng(ChaCha8Rng::seed_from_u64(seed))
     }
 }

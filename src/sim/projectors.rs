@@ -4,63 +4,24 @@
 //! and rebuilds it from seq 0 by reading the store, then resumes the
 //! queue (whose messages the fresh log then skips as duplicates).
 
-use super::SimSet;
-use super::bus::{Bus, BusMessage, ConsumerId};
-use super::config::{ProjectorRates, WorldConfig};
+use super::config::WorldConfig;
 use super::consumer::{AppliedBefore, Consumer, ConsumerQueue, Receive};
 use super::knobs::{Knobs, Mechanisms};
+use super::protocol::Projection;
+use super::protocol::SimSet;
+use super::runtime::SimClock;
+use super::runtime::SimEntity;
+use super::runtime::{ResetOrder, add_reset};
 use super::signals::{ApplyOutcome, Signals, SimSignal};
 use super::store::{EventStore, Forgotten};
 use super::views::View;
-use super::world::{PendingReplays, SimClock};
+use super::{
+    bus::{Bus, BusMessage},
+    protocol::ConsumerId,
+};
 use crate::domain::{Hash, Tick};
 use bevy::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// The five read models.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub enum Projection {
-    AvailableFlights,
-    CustomerBookings,
-    BookingDetail,
-    VendorLedger,
-    Revenue,
-}
-
-impl Projection {
-    pub const ALL: [Projection; 5] = [
-        Projection::AvailableFlights,
-        Projection::CustomerBookings,
-        Projection::BookingDetail,
-        Projection::VendorLedger,
-        Projection::Revenue,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Projection::AvailableFlights => "AvailableFlights",
-            Projection::CustomerBookings => "CustomerBookings",
-            Projection::BookingDetail => "BookingDetail",
-            Projection::VendorLedger => "VendorLedger",
-            Projection::Revenue => "Revenue",
-        }
-    }
-
-    pub fn from_name(s: &str) -> Option<Projection> {
-        Self::ALL.into_iter().find(|p| p.name() == s)
-    }
-
-    pub fn rate(self, r: &ProjectorRates) -> u32 {
-        match self {
-            Projection::AvailableFlights => r.available_flights,
-            Projection::CustomerBookings => r.customer_bookings,
-            Projection::BookingDetail => r.booking_detail,
-            Projection::VendorLedger => r.vendor_ledger,
-            Projection::Revenue => r.revenue,
-        }
-    }
-}
 
 /// A projector's table plus its replay state.
 #[derive(Component, Debug)]
@@ -138,7 +99,21 @@ impl ProjectorView {
 }
 
 pub(super) fn plugin(app: &mut App) {
+    add_reset(app, ResetOrder::Projectors, reset);
     app.add_systems(FixedUpdate, (start_replays, project).chain().in_set(SimSet::Projectors));
+}
+
+/// Each projector's queue on the exchange and its empty table. The
+/// BookingDetail projector consumes in stream order (it buffers gaps).
+fn reset(world: &mut World, cfg: &WorldConfig) {
+    world.insert_resource(PendingReplays::default());
+    for p in Projection::ALL {
+        let id = ConsumerId::Projector(p);
+        let ordered = p == Projection::BookingDetail;
+        let consumer = Consumer::new(id, cfg.projectors.of(p), ordered);
+        let e = world.spawn((SimEntity, ConsumerQueue::new(id), consumer, ProjectorView::new(p, cfg))).id();
+        world.resource_mut::<Bus>().attach(id, e);
+    }
 }
 
 fn start_replays(
@@ -250,3 +225,7 @@ fn project(
         }
     }
 }
+
+/// Replays a projection from seq 0 when asked (read by the projectors).
+#[derive(Resource, Debug, Default)]
+pub struct PendingReplays(pub Vec<Projection>);

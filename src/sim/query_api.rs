@@ -11,16 +11,17 @@
 //!
 //! Reads only: nothing here writes the event store or a projection.
 
-use super::command_api::CacheWrites;
+use super::config::WorldConfig;
 use super::config::ticks;
 use super::knobs::{Knobs, Mechanisms};
-use super::projectors::{Projection, ProjectorView};
+use super::runtime::{IdGen, SimClock, SimEntity, SimSetup};
+use super::runtime::{ResetOrder, add_reset};
 use super::signals::{Signals, SimSignal};
 use super::timers::{self, FiredTimers, Timer, TimerKind, TimerWheel};
 use super::vendors::{self, Caller, Offer, Reply, VendorOp, VendorReplies, Vendors};
 use super::views::View;
-use super::world::{IdGen, SimClock, SimEntity, SimSetup};
-use super::{SimRng, SimSet};
+use super::{projectors::ProjectorView, protocol::Projection};
+use super::{protocol::SimSet, runtime::SimRng};
 use crate::domain::{AggregateId, Booking, CustomerId, FlightId, Status, Tick};
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
@@ -223,11 +224,13 @@ pub fn submit(
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<PendingEvictions>();
+    add_reset(app, ResetOrder::Queries, reset);
     app.add_systems(FixedUpdate, (evict, let_go_of_projected_writes, gets, populate).chain().in_set(SimSet::Queries));
 }
 
-pub(super) fn reset(world: &mut World) {
+fn reset(world: &mut World, _: &WorldConfig) {
     world.insert_resource(Redis::default());
+    world.insert_resource(CacheWrites::default());
     world.insert_resource(QueryLog::default());
     world.insert_resource(PendingEvictions::default());
     world.insert_resource(OwnWrites::default());
@@ -651,4 +654,14 @@ fn populate(
         serve.commands.entity(pe).despawn();
         redis.populators.remove(&pid);
     }
+}
+
+/// Redis work the command side asks for after its commits (write-through
+/// upserts and GDPR evictions), handed to the Query side's cache.
+#[derive(Resource, Debug, Default)]
+pub struct CacheWrites {
+    pub upserts: Vec<(CustomerId, BookingSummary)>,
+    pub evictions: Vec<String>,
+    /// Customers tombstoned by these commits: their own writes are let go.
+    pub erased: Vec<CustomerId>,
 }

@@ -11,17 +11,25 @@
 //! leaks. Every step writes a log line. The orchestrator consumes its queue
 //! through the same idempotency log and ordering buffer as a projector.
 
-use super::bus::{Bus, BusMessage, ConsumerId};
-use super::command_api::{self, CommandLog, CommandRequest, Origin, Outcome};
+use super::config::WorldConfig;
 use super::config::ticks;
 use super::consumer::{Consumer, ConsumerQueue, Receive};
 use super::knobs::{Knobs, Mechanisms};
+use super::runtime::{IdGen, SimClock, SimEntity, SimSetup};
+use super::runtime::{ResetOrder, add_reset};
 use super::signals::{Signals, SimSignal};
 use super::store::EventStore;
 use super::timers::{FiredTimers, Timer, TimerKey, TimerKind, TimerWheel};
 use super::vendors::{self, Caller, Reply, VendorOp, VendorReplies, Vendors};
-use super::world::{IdGen, SimClock, SimEntity, SimSetup};
-use super::{SimRng, SimSet};
+use super::{
+    bus::{Bus, BusMessage},
+    protocol::ConsumerId,
+};
+use super::{
+    command_intake::{self, CommandLog, CommandRequest},
+    protocol::{Origin, Outcome},
+};
+use super::{protocol::SimSet, runtime::SimRng};
 use crate::domain::{
     AggregateId, Command, CustomerId, Event, EventEnvelope, EventKind, FlightId, Passenger, SeatNo, Tick, VendorId,
 };
@@ -471,11 +479,18 @@ pub fn spawn(commands: &mut Commands, sagas: &mut Sagas, saga: Saga) -> Entity {
 }
 
 pub(super) fn plugin(app: &mut App) {
+    add_reset(app, ResetOrder::Orchestrator, reset);
     app.add_systems(FixedUpdate, orchestrate.in_set(SimSet::Sagas));
 }
 
-pub(super) fn reset(world: &mut World) {
+/// No saga, and the orchestrator's queue on the exchange (it consumes in
+/// stream order: it buffers gaps).
+fn reset(world: &mut World, cfg: &WorldConfig) {
     world.insert_resource(Sagas::default());
+    let id = ConsumerId::Orchestrator;
+    let consumer = Consumer::new(id, cfg.timing.saga_rate_per_s, true);
+    let e = world.spawn((SimEntity, ConsumerQueue::new(id), consumer)).id();
+    world.resource_mut::<Bus>().attach(id, e);
 }
 
 /// Everything a saga's ops need from the rest of the engine.
@@ -894,7 +909,7 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
                 *hold_ttl_ticks = ticks(ctx.setup.world.timing.hold_ttl_ms);
                 fence = None;
             }
-            let id = command_api::submit(
+            let id = command_intake::submit(
                 &mut ctx.commands,
                 &mut ctx.log,
                 &mut ctx.ids,

@@ -5,7 +5,7 @@
 //! They are only written while [`SignalsEnabled`] is on (the map turns it
 //! on); headless runs skip the cost.
 
-use super::projectors::Projection;
+use super::protocol::Projection;
 use crate::domain::{EventKind, VendorId};
 use bevy::prelude::*;
 
@@ -14,17 +14,17 @@ use bevy::prelude::*;
 pub struct SignalsEnabled(pub bool);
 
 /// A consumer of the bus: the 5 projectors and the saga orchestrator.
-pub use super::bus::ConsumerId;
+pub use super::protocol::ConsumerId;
 
 /// One thing that moved this tick.
 #[derive(Message, Clone, Debug, PartialEq)]
 pub enum SimSignal {
     /// A command reached the Command API: `name` (HoldSeat, Pay…) from a
     /// customer, a saga step or a timer.
-    CommandSent { id: u64, name: &'static str, origin: super::command_api::Origin, correlation: u64 },
+    CommandSent { id: u64, name: &'static str, origin: super::protocol::Origin, correlation: u64 },
     /// The Command API answered (`ok`, `conflict`, `rejected`) to whoever
     /// sent the command.
-    CommandDone { id: u64, origin: super::command_api::Origin, correlation: u64, outcome: super::command_api::Outcome },
+    CommandDone { id: u64, origin: super::protocol::Origin, correlation: u64, outcome: super::protocol::Outcome },
     /// An event was appended to the store (and its outbox row written).
     EventAppended { seq: u64, kind: EventKind, version: u32, correlation: u64 },
     /// The pumper published (or failed to publish) an outbox row.

@@ -7,8 +7,8 @@
 //! indexes kept as resources, so no per-tick work scans the history.
 
 use super::config::WorldConfig;
+use super::runtime::{ResetOrder, SimEntity, add_reset, reuse_or_spawn};
 use super::small_map::SmallMap;
-use super::world::{SimEntity, reuse_or_spawn};
 use crate::domain::{AggregateId, Booking, CustomerId, Event, EventEnvelope, Hash, Tick, ZERO_HASH};
 use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
@@ -227,7 +227,11 @@ pub struct Forgotten {
     pub customers: BTreeSet<CustomerId>,
 }
 
-pub(super) fn reset(world: &mut World, cfg: &WorldConfig) {
+pub(super) fn plugin(app: &mut App) {
+    add_reset(app, ResetOrder::Store, reset);
+}
+
+fn reset(world: &mut World, cfg: &WorldConfig) {
     world.insert_resource(EventStore { head: ZERO_HASH, ..default() });
     world.insert_resource(CustomerStreams::default());
     world.insert_resource(Forgotten::default());

@@ -7,9 +7,14 @@
 //! request, a timeout a note for the orchestrator. A saga cancels its
 //! step's timeout when the vendor's reply comes, so that none fires stale.
 
-use super::SimSet;
-use super::command_api::{self, CommandLog, CommandRequest, Origin};
-use super::world::{IdGen, SimClock, reuse_or_spawn};
+use super::config::WorldConfig;
+use super::protocol::SimSet;
+use super::runtime::{IdGen, SimClock, reuse_or_spawn};
+use super::runtime::{ResetOrder, add_reset};
+use super::{
+    command_intake::{self, CommandLog, CommandRequest},
+    protocol::Origin,
+};
 use crate::domain::{AggregateId, Command, Tick};
 use bevy::prelude::*;
 use std::collections::BTreeMap;
@@ -107,10 +112,11 @@ pub fn schedule(
 }
 
 pub(super) fn plugin(app: &mut App) {
+    add_reset(app, ResetOrder::Timers, reset);
     app.add_systems(FixedUpdate, fire.in_set(SimSet::Timers));
 }
 
-pub(super) fn reset(world: &mut World) {
+fn reset(world: &mut World, _: &WorldConfig) {
     world.insert_resource(TimerWheel::default());
     world.insert_resource(FiredTimers::default());
 }
@@ -136,7 +142,7 @@ fn fire(
         };
         match &timer.kind {
             TimerKind::HoldExpiry { aggregate, correlation } => {
-                command_api::submit(
+                command_intake::submit(
                     &mut commands,
                     &mut log,
                     &mut ids,

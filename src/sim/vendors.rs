@@ -8,9 +8,10 @@
 
 use super::config::{WorldConfig, ticks};
 use super::knobs::Knobs;
+use super::runtime::{DueQueue, IdGen, SimClock, SimEntity};
+use super::runtime::{ResetOrder, add_reset};
 use super::signals::{Signals, SimSignal};
-use super::world::{DueQueue, IdGen, SimClock, SimEntity};
-use super::{SimRng, SimSet};
+use super::{protocol::SimSet, runtime::SimRng};
 use crate::domain::{FlightId, SeatNo, Tick, VendorId};
 use bevy::prelude::*;
 use rand::Rng;
@@ -140,10 +141,11 @@ pub struct Vendors {
 }
 
 pub(super) fn plugin(app: &mut App) {
+    add_reset(app, ResetOrder::Vendors, reset);
     app.add_systems(FixedUpdate, process.in_set(SimSet::Vendors));
 }
 
-pub(super) fn reset(world: &mut World, cfg: &WorldConfig) {
+fn reset(world: &mut World, cfg: &WorldConfig) {
     let mut vendors = Vendors::default();
     for v in &cfg.vendors {
         let inventory = cfg

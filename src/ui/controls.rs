@@ -7,7 +7,7 @@
 
 use crate::domain::VendorId;
 use crate::sim::config::WorldConfig;
-use crate::sim::projectors::Projection;
+use crate::sim::protocol::Projection;
 use crate::sim::query_api::CustomerQuery;
 use crate::sim::{KnobChange, Knobs, Safeguard, SimRequest, SimSetup};
 use bevy::prelude::*;

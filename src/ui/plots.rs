@@ -5,11 +5,11 @@
 //! back (reset, scrub), so the plots always describe the run on screen.
 
 use crate::domain::TICK_MS;
-use crate::sim::SimSet;
-use crate::sim::command_api::CommandLog;
+use crate::sim::command_intake::CommandLog;
 use crate::sim::consumer::{Consumer, ConsumerQueue};
+use crate::sim::protocol::SimSet;
+use crate::sim::runtime::SimClock;
 use crate::sim::store::EventStore;
-use crate::sim::world::SimClock;
 use bevy::prelude::*;
 use bevy_egui::egui;
 use egui_plot::{Legend, Line, Plot, PlotPoints};

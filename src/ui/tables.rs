@@ -2,9 +2,9 @@
 //! kept apart from egui so tests can check them without a GPU or a window.
 
 use crate::domain::{EventEnvelope, hex};
-use crate::sim::bus::ConsumerId;
-use crate::sim::command_api::CommandLog;
+use crate::sim::command_intake::CommandLog;
 use crate::sim::consumer::Consumer;
+use crate::sim::protocol::ConsumerId;
 use crate::sim::store::EventStore;
 
 /// One line of the command log view.

@@ -96,7 +96,7 @@ fn draw(
 mod tests {
     use super::*;
     use crate::domain::EventKind;
-    use crate::sim::command_api::Origin;
+    use crate::sim::protocol::Origin;
     use crate::sim::signals::SimSignal;
     use crate::view::layout::MapLayout;
     use crate::view::particles::effects;

@@ -19,9 +19,9 @@
 
 use super::text::{self, LINE_HEIGHT};
 use crate::domain::VendorId;
-use crate::sim::bus::ConsumerId;
 use crate::sim::config::WorldConfig;
-use crate::sim::projectors::Projection;
+use crate::sim::protocol::ConsumerId;
+use crate::sim::protocol::Projection;
 use bevy::math::{Rect, Vec2};
 use bevy::prelude::Color;
 use std::collections::BTreeMap;

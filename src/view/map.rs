@@ -9,8 +9,6 @@ use super::layout::{BODY_PX, NodeBox, NodeId, palette};
 use super::text;
 use super::{MapItem, MapLayoutRes, MapText, fonts::MapFonts};
 use crate::sim::Knobs;
-use crate::sim::bus::{Bus, ConsumerId};
-use crate::sim::command_api::{CommandInFlight, CommandLog, Outcome};
 use crate::sim::consumer::{Consumer, ConsumerQueue};
 use crate::sim::projectors::ProjectorView;
 use crate::sim::query_api::{CacheEntry, QueryInFlight, QueryLog, Redis};
@@ -18,6 +16,11 @@ use crate::sim::saga::Sagas;
 use crate::sim::store::EventStore;
 use crate::sim::timers::TimerWheel;
 use crate::sim::vendors::Vendor;
+use crate::sim::{bus::Bus, protocol::ConsumerId};
+use crate::sim::{
+    command_intake::{CommandInFlight, CommandLog},
+    protocol::Outcome,
+};
 use crate::viewstate::Hover;
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;

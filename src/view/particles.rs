@@ -11,7 +11,7 @@
 use super::MapLayoutRes;
 use super::layout::{MapLayout, NodeId, palette};
 use super::map::Hovered;
-use crate::sim::command_api::Outcome;
+use crate::sim::protocol::Outcome;
 use crate::sim::signals::{ApplyOutcome, SimSignal};
 use crate::viewstate::{MapStats, Pinned};
 use bevy::prelude::*;
@@ -547,7 +547,7 @@ mod tests {
             seq: 3,
             kind: EventKind::SeatHeld,
             version: 1,
-            consumer: crate::sim::bus::ConsumerId::Orchestrator,
+            consumer: crate::sim::protocol::ConsumerId::Orchestrator,
             duplicate: false,
             transit_ms: ms,
             correlation: 1,

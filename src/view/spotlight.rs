@@ -11,10 +11,10 @@ use super::particles::FrameEffects;
 use super::{MapItem, MapLayoutRes};
 use crate::scenario::Check;
 use crate::scenario::runner::Script;
-use crate::sim::command_api::CustomerCommand;
+use crate::sim::command_intake::CustomerCommand;
 use crate::sim::invariants::{Culprit, Invariants};
 use crate::sim::knobs::KnobChange;
-use crate::sim::projectors::Projection;
+use crate::sim::protocol::Projection;
 use crate::sim::world::SimRequest;
 use bevy::prelude::*;
 use std::collections::BTreeSet;
@@ -169,7 +169,7 @@ pub fn actors_of(request: &SimRequest, map: &MapLayout) -> Vec<NodeId> {
         SimRequest::Command { command, .. } => match command {
             CustomerCommand::GdprDelete { .. } => {
                 let mut v = write.to_vec();
-                v.extend(crate::sim::projectors::Projection::ALL.map(Projector));
+                v.extend(crate::sim::protocol::Projection::ALL.map(Projector));
                 v
             }
             _ => write.to_vec(),

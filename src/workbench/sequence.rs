@@ -9,9 +9,9 @@
 
 use crate::domain::{Tick, VendorId};
 use crate::sim::SimClock;
-use crate::sim::bus::ConsumerId;
-use crate::sim::command_api::{Origin, Outcome};
-use crate::sim::projectors::Projection;
+use crate::sim::protocol::ConsumerId;
+use crate::sim::protocol::Projection;
+use crate::sim::protocol::{Origin, Outcome};
 use crate::sim::signals::{ApplyOutcome, SimSignal};
 use bevy::prelude::*;
 use std::collections::BTreeMap;
@@ -299,7 +299,7 @@ fn record(mut signals: MessageReader<SimSignal>, clock: Res<SimClock>, mut trace
 /// turns the signals on).
 pub fn plugin(app: &mut App) {
     app.init_resource::<Trace>();
-    app.add_systems(FixedUpdate, record.after(crate::sim::SimSet::Invariants));
+    app.add_systems(FixedUpdate, record.after(crate::sim::protocol::SimSet::Invariants));
 }
 
 /// How many arrows a Mermaid export shows at most (export and the
@@ -368,7 +368,7 @@ fn clean(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::domain::EventKind;
-    use crate::sim::command_api::Origin;
+    use crate::sim::protocol::Origin;
 
     fn sent(seq: u64, duplicate: bool) -> SimSignal {
         SimSignal::MessageSent {

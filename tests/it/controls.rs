@@ -5,8 +5,8 @@ use bevy::prelude::*;
 use cqrs_tickets::scenario::Scenario;
 use cqrs_tickets::scenario::runner::{self, Script};
 use cqrs_tickets::sim::Knobs;
+use cqrs_tickets::sim::runtime::{SimClock, SimControl};
 use cqrs_tickets::sim::store::EventStore;
-use cqrs_tickets::sim::world::{SimClock, SimControl};
 use cqrs_tickets::testing::sim_app;
 use cqrs_tickets::ui::controls::{self, Controls, ViewMode};
 

@@ -2,14 +2,17 @@
 //! headless harness: given a world, when requests and knobs, then outcomes.
 
 use cqrs_tickets::domain::{EventKind, Status};
-use cqrs_tickets::sim::bus::ConsumerId;
-use cqrs_tickets::sim::command_api::{CustomerCommand, Outcome, SeatRef};
-use cqrs_tickets::sim::projectors::Projection;
+use cqrs_tickets::sim::protocol::ConsumerId;
+use cqrs_tickets::sim::protocol::Projection;
 use cqrs_tickets::sim::query_api::{CacheValue, CustomerQuery, QueryLog};
 use cqrs_tickets::sim::saga::SagaState;
 use cqrs_tickets::sim::timers::{Timer, TimerKind, TimerWheel};
 use cqrs_tickets::sim::views::View;
 use cqrs_tickets::sim::{KnobChange, Mechanisms, SimRequest, WorldConfig};
+use cqrs_tickets::sim::{
+    command_intake::{CustomerCommand, SeatRef},
+    protocol::Outcome,
+};
 use cqrs_tickets::testing::Harness;
 
 pub fn harness(seed: u64) -> Harness {

@@ -6,7 +6,7 @@ use cqrs_tickets::scenario::Scenario;
 use cqrs_tickets::scenario::runner::{self, Script};
 use cqrs_tickets::session::{ScenarioSource, watch_scenario};
 use cqrs_tickets::sim::errors::SimErrors;
-use cqrs_tickets::sim::world::SimClock;
+use cqrs_tickets::sim::runtime::SimClock;
 use cqrs_tickets::testing::sim_app;
 
 #[test]

@@ -3,7 +3,7 @@
 
 use crate::engine::{harness, hold, knob, pay, race_for_last_seat};
 use cqrs_tickets::sim::bus::BusMessage;
-use cqrs_tickets::sim::command_api::CustomerCommand;
+use cqrs_tickets::sim::command_intake::CustomerCommand;
 use cqrs_tickets::sim::invariants::{
     self, CHAIN, EXACTLY_ONCE, GDPR, MONEY, NO_DOUBLE_BOOKING, REBUILD_EQUAL, SAGAS_SETTLE,
 };
@@ -113,7 +113,7 @@ fn pii_left_in_a_projection_breaks_gdpr() {
     // A projector that "forgot to redact": put the PII back.
     let mut q = h.world_mut().query::<&mut cqrs_tickets::sim::projectors::ProjectorView>();
     for mut pv in q.iter_mut(h.world_mut()) {
-        if pv.projection == cqrs_tickets::sim::projectors::Projection::BookingDetail {
+        if pv.projection == cqrs_tickets::sim::protocol::Projection::BookingDetail {
             let forgotten = cqrs_tickets::sim::store::Forgotten::default();
             let env = cqrs_tickets::domain::EventEnvelope::seal(
                 1,

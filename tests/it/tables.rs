@@ -1,7 +1,7 @@
 //! The rows the table views show, computed headlessly from a known state.
 
 use crate::engine::{harness, hold, race_for_last_seat};
-use cqrs_tickets::sim::command_api::CommandLog;
+use cqrs_tickets::sim::command_intake::CommandLog;
 use cqrs_tickets::sim::consumer::Consumer;
 use cqrs_tickets::sim::store::EventStore;
 use cqrs_tickets::ui::tables::{command_rows, event_row, processing};

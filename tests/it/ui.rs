@@ -9,7 +9,7 @@ use cqrs_tickets::domain::EventKind;
 use cqrs_tickets::scenario::Scenario;
 use cqrs_tickets::scenario::runner::{self, Script};
 use cqrs_tickets::sim::SimSetup;
-use cqrs_tickets::sim::world::SimClock;
+use cqrs_tickets::sim::runtime::SimClock;
 use cqrs_tickets::testing::{egui_texts, sim_app};
 use cqrs_tickets::ui::controls::{self, Playing, UiAction, ViewMode};
 use cqrs_tickets::ui::panels::{self, Detail, PanelState};
@@ -79,7 +79,7 @@ fn the_queries_and_vendors_views_show_consumers_redis_and_inventory() {
 
 #[test]
 fn the_queries_view_hashes_large_views_a_bounded_number_of_rows_per_frame() {
-    use cqrs_tickets::sim::projectors::Projection;
+    use cqrs_tickets::sim::protocol::Projection;
     use cqrs_tickets::sim::{KnobChange, SimRequest};
     use cqrs_tickets::ui::panels::VIEW_HASH_ROWS_PER_FRAME;
     let mut h = cqrs_tickets::testing::Harness::new(cqrs_tickets::testing::big_world(10), 6);
@@ -121,7 +121,7 @@ fn the_queries_view_hashes_large_views_a_bounded_number_of_rows_per_frame() {
     for row in 1..=200 {
         h.command("more", hold("ana", "BX0009", &format!("{row}F")));
         assert!(h.run_to_drain(100_000));
-        if h.record("more").unwrap().outcome == cqrs_tickets::sim::command_api::Outcome::Ok {
+        if h.record("more").unwrap().outcome == cqrs_tickets::sim::protocol::Outcome::Ok {
             break;
         }
     }

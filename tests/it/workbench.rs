@@ -8,7 +8,7 @@ use bevy::prelude::*;
 use bevy_egui::egui;
 use cqrs_tickets::scenario::Scenario;
 use cqrs_tickets::scenario::report::{self, RunOptions};
-use cqrs_tickets::sim::bus::ConsumerId;
+use cqrs_tickets::sim::protocol::ConsumerId;
 use cqrs_tickets::sim::signals::{SignalsEnabled, SimSignal};
 use cqrs_tickets::testing::{Harness, egui_click, egui_texts};
 use cqrs_tickets::ui::controls::ViewMode;
@@ -224,7 +224,7 @@ fn default_run_with_signals(until_tick: u64, listen: impl FnOnce(&mut Harness)) 
 fn the_mermaid_export_of_a_chain_has_an_arrow_for_every_message_of_it() {
     let h = default_run_with_signals(700, |h| {
         h.world_mut().init_resource::<Raw>();
-        h.app.add_systems(FixedUpdate, keep_raw.after(cqrs_tickets::sim::SimSet::Invariants));
+        h.app.add_systems(FixedUpdate, keep_raw.after(cqrs_tickets::sim::protocol::SimSet::Invariants));
     });
     let raw = &h.world().resource::<Raw>().0;
     // The chain of the first booking: a hold, its saga, its vendor calls.

@@ -1,0 +1,131 @@
+//! The engine's shared vocabulary: the order of a tick ([`SimSet`]) and the
+//! small types its parts hand each other (which read model, which queue,
+//! who sent a command, how it ended). Every part of `sim` may use this
+//! module; it uses none of them, so it can never close an import cycle.
+//!
+//! It holds types only: no state, no systems, no behaviour beyond names.
+
+use bevy::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The order of one tick. Every sim system belongs to exactly one of these,
+/// and they run in this order (chained). Work handed from one set to a
+/// later one is seen in the same tick; work handed backwards waits a tick.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SimSet {
+    /// Advance the clock; drain the [`Inbox`] (script, UI, burst and
+    /// stampede generators) into commands/queries in flight and knob changes.
+    Input,
+    /// Fire due timers: hold expiries (as commands), cache TTL evictions,
+    /// saga step timeouts.
+    Timers,
+    /// Command API: commit appends decided last tick (expected-version check
+    /// = the unique key), then load-by-fold and decide arrived commands.
+    Commands,
+    /// Outbox pumper: publish a bounded batch of outbox rows to the exchange.
+    Outbox,
+    /// RabbitMQ: messages whose transit ended join their consumer's queue.
+    Bus,
+    /// The 5 projectors consume their queues at their rates (idempotency
+    /// log, ordering buffer, replay).
+    Projectors,
+    /// Vendor adapters apply requests and send replies when latency elapses.
+    Vendors,
+    /// Saga orchestrator: consume its queue, vendor replies, step timeouts;
+    /// advance or compensate.
+    Sagas,
+    /// Query API + Redis: gets, single-flight populators, served queries.
+    Queries,
+    /// Invariant checks that are cheap enough for every tick.
+    Invariants,
+}
+
+/// The five read models.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Projection {
+    AvailableFlights,
+    CustomerBookings,
+    BookingDetail,
+    VendorLedger,
+    Revenue,
+}
+
+impl Projection {
+    pub const ALL: [Projection; 5] = [
+        Projection::AvailableFlights,
+        Projection::CustomerBookings,
+        Projection::BookingDetail,
+        Projection::VendorLedger,
+        Projection::Revenue,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Projection::AvailableFlights => "AvailableFlights",
+            Projection::CustomerBookings => "CustomerBookings",
+            Projection::BookingDetail => "BookingDetail",
+            Projection::VendorLedger => "VendorLedger",
+            Projection::Revenue => "Revenue",
+        }
+    }
+
+    pub fn from_name(s: &str) -> Option<Projection> {
+        Self::ALL.into_iter().find(|p| p.name() == s)
+    }
+}
+
+/// A queue on the exchange: one per projector, one for the orchestrator.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ConsumerId {
+    Projector(Projection),
+    Orchestrator,
+}
+
+impl ConsumerId {
+    pub const ALL: [ConsumerId; 6] = [
+        ConsumerId::Projector(Projection::AvailableFlights),
+        ConsumerId::Projector(Projection::CustomerBookings),
+        ConsumerId::Projector(Projection::BookingDetail),
+        ConsumerId::Projector(Projection::VendorLedger),
+        ConsumerId::Projector(Projection::Revenue),
+        ConsumerId::Orchestrator,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ConsumerId::Projector(p) => p.name(),
+            ConsumerId::Orchestrator => "SagaOrchestrator",
+        }
+    }
+}
+
+/// Who sent a command.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Origin {
+    Customer,
+    Saga(u64),
+    Timer,
+}
+
+/// `inflight / ok / conflict / rejected`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Outcome {
+    Inflight,
+    Ok,
+    Conflict,
+    Rejected,
+}
+
+impl Outcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            Outcome::Inflight => "inflight",
+            Outcome::Ok => "ok",
+            Outcome::Conflict => "conflict",
+            Outcome::Rejected => "rejected",
+        }
+    }
+    pub fn from_name(s: &str) -> Option<Outcome> {
+        [Outcome::Inflight, Outcome::Ok, Outcome::Conflict, Outcome::Rejected].into_iter().find(|o| o.name() == s)
+    }
+}
