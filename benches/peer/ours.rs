@@ -8,14 +8,14 @@
 
 use cqrs_tickets::domain::{AggregateId, CustomerId, FlightId, HashChain, SeatNo};
 use cqrs_tickets::sim::SimRequest;
-use cqrs_tickets::sim::command_api::CustomerCommand;
+use cqrs_tickets::sim::command_intake::CustomerCommand;
 use cqrs_tickets::sim::config::Catalog;
 use cqrs_tickets::sim::projectors::ProjectorView;
+use cqrs_tickets::sim::runtime::Customers;
 use cqrs_tickets::sim::saga::Sagas;
 use cqrs_tickets::sim::store::EventStore as OurStore;
 use cqrs_tickets::sim::store::Forgotten;
 use cqrs_tickets::sim::views::View;
-use cqrs_tickets::sim::world::Customers;
 use cqrs_tickets::testing::{Harness, big_world};
 use std::sync::Arc;
 use std::time::Instant;
@@ -165,7 +165,7 @@ fn run_events(h: &Harness, from_seq: u64) -> Vec<Arc<cqrs_tickets::domain::Event
     (from_seq + 1..=store.head_seq()).filter_map(|seq| store.event_shared(seq)).collect()
 }
 
-/// What the hash chain alone costs, which the spec asks of every event:
+/// What the hash chain alone costs, which every event carries:
 /// its hash worked out once as the append seals it
 /// (`EventEnvelope::compute_hash`), and once more as the continuous
 /// invariant "the hash chain verifies" checks it (`HashChain::push`), over
