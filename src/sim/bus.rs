@@ -4,7 +4,7 @@
 //! entity in transit, then in its consumer's queue. Queues are independent:
 //! a slow consumer never blocks a fast one. Delivery is at-least-once and
 //! FIFO per queue; the knobs add duplicates, and reorder (the broker holds
-//! one message per queue back for a random window while the rest overtake
+//! every copy of one event per queue back for a random window while the rest overtake
 //! it). Depth is bounded by flow control:
 //! the pumper stops publishing while any queue is full, so the outbox (a
 //! durable table) absorbs the backlog and nothing is dropped.

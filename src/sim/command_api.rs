@@ -3,7 +3,7 @@
 //! expected version. A command crosses two ticks: load + decide when it
 //! arrives, commit one DB round-trip later; two commands that loaded the
 //! same version race, and the unique key lets exactly one win (`conflict`
-//! for the other). It also keeps the command log and does the Redis
+//! for the other). It also closes commands in the log (`command_intake`) and does the Redis
 //! write-through for read-your-own-writes.
 //!
 //! It must not read projections to decide anything: the write side's truth

@@ -1,4 +1,5 @@
-//! The invariants of SPEC §6, checked continuously.
+//! The invariants the engine checks, continuously (docs/INVARIANTS.md
+//! describes each one).
 //!
 //! Cheap checks run every tick (a system in [`SimSet::Invariants`]); the
 //! ones that need the whole history (rebuilding every projection from seq
@@ -39,7 +40,8 @@ pub const HOLD_KEPT: &str = "no confirmed hold is revoked by the platform's own 
 /// Hold expiries and cache TTLs: a timer that never lands leaks a seat or
 /// serves stale data for ever.
 pub const TIMERS: &str = "every timer's effect lands: holds expire, cache entries are evicted";
-/// Not in SPEC §6's list but implied by it: the run must settle at all.
+/// Liveness: the run must settle at all (the report fails it when the run
+/// reaches its time limit without draining).
 pub const LIVENESS: &str = "the bus drains and every saga finishes within the time limit";
 
 pub const ALL: [&str; 11] = [

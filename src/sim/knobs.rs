@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// through [`KnobChange`] requests.
 #[derive(Resource, Clone, Debug, Default, PartialEq)]
 pub struct Knobs {
-    /// Extra latency per vendor, in ms (the "Slow V2" knob is V2 → 5000).
+    /// Extra latency per vendor, in ms (the toolbar's Slow knob sets 5000 on the picked vendor).
     pub slow_vendor_ms: BTreeMap<VendorId, u64>,
     /// Vendors whose ticket issue answers 5xx.
     pub fail_issue: BTreeSet<VendorId>,
@@ -23,7 +23,8 @@ pub struct Knobs {
     pub fail_hold: BTreeSet<VendorId>,
     /// Percent of bus deliveries sent twice (at-least-once).
     pub duplicate_pct: u8,
-    /// Bus transit times vary widely and per-queue FIFO is not kept.
+    /// The broker holds every copy of one event per queue back for 0.5–2 s
+    /// while later messages overtake it.
     pub reorder: bool,
     /// Percent of outbox publishes that fail (the row stays and retries).
     pub publish_fail_pct: u8,

@@ -1,6 +1,6 @@
 //! The 5 projectors: each consumes its own queue at its own rate through
 //! the shared consumer bookkeeping (idempotency log, ordering buffer) and
-//! applies events to its Read DB table. The Replay knob drops one table
+//! applies events to its Read DB table. A Replay request drops one table
 //! and rebuilds it from seq 0 by reading the store, then resumes the
 //! queue (whose messages the fresh log then skips as duplicates).
 

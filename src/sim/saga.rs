@@ -4,8 +4,8 @@
 //! A saga is a list of steps (hold locally, hold at the vendor, wait for /
 //! capture payment, issue at the vendor). Each step runs as a few *ops*
 //! (a command through the Command API, a vendor call, or waiting for an
-//! event from the orchestrator's own queue). A vendor op has a timeout
-//! (2.5 s by default). When step n fails, the compensations of steps
+//! event from the orchestrator's own queue). A forward vendor op has a step
+//! timeout (`saga_step_timeout_ms`, 2.5 s by default; compensations have none). When step n fails, the compensations of steps
 //! n-1 … 0 run in reverse order; a vendor reply that arrives after its
 //! step gave up is compensated on its own (release / void), so no hold
 //! leaks. Every step writes a log line. The orchestrator consumes its queue

@@ -1,5 +1,5 @@
-//! The 3 vendor adapters (V1 Iberia/NDC, V2 Lufthansa/Amadeus, V3
-//! Delta/Sabre): seat inventory per flight, seeded latency, injectable
+//! The vendor adapters, one per vendor of the world (the default world:
+//! V1 Iberia/NDC, V2 Lufthansa/Amadeus, V3 Delta/Sabre): seat inventory per flight, seeded latency, injectable
 //! slowness and failures. Each call is an entity: the vendor acts on it
 //! halfway through its latency and the reply lands at the end, so a slow
 //! vendor can act *after* the caller gave up (the late reply the saga must

@@ -3,8 +3,8 @@
 //! view rebuilt from seq 0 can be compared with the live one by hash.
 //!
 //! Personal data lives only in `CustomerBookings` and `BookingDetail`;
-//! both keep a per-customer count of rows holding PII so the GDPR
-//! invariant is a lookup, not a scan.
+//! the first keeps rows per customer and the second a per-customer count
+//! of rows holding PII, so the GDPR invariant is a lookup, not a scan.
 
 use super::small_map::SmallMap;
 use super::store::Forgotten;

@@ -1,5 +1,7 @@
-//! Run setup and input: the clock, the seed, ids, the inbox of requests
-//! (from the script, the UI, tests), the burst generator, and reset.
+//! Input: the inbox of requests (from the script, the UI, tests), the
+//! requests the engine scheduled for itself, and the burst generator. It
+//! turns each request into a command or query in flight, a knob change or
+//! a replay, in [`SimSet::Input`].
 //!
 //! This is the only door into the engine: presentation and scripts push
 //! [`SimRequest`]s; nothing else writes sim state from outside a tick.

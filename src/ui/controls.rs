@@ -168,7 +168,7 @@ impl KnobButton {
     }
 }
 
-/// The five views (System is the map; the others are panels over it).
+/// The six views (System is the map; the others are panels over it).
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Default)]
 pub enum ViewMode {
     #[default]

@@ -537,7 +537,7 @@ fn a_seat_listed_twice_is_one_aggregate_whose_row_follows_its_stream() {
     assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
 }
 
-/// Issue 19, bug 3: own writes are kept beside the cache until the
+/// Timing-edge bug 3 (docs/RELIABILITY.md): own writes are kept beside the cache until the
 /// projector has applied them, and let go of then (they must not pile up).
 #[test]
 fn own_writes_are_kept_until_customer_bookings_applies_them() {

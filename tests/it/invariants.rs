@@ -178,7 +178,7 @@ fn first_timer(h: &mut Harness, is: impl Fn(&cqrs_tickets::sim::timers::TimerKin
     None
 }
 
-/// Issue 19, bug 6: a hold whose expiry never lands is a safety failure as
+/// Timing-edge bug 6 (docs/RELIABILITY.md): a hold whose expiry never lands is a safety failure as
 /// soon as it has outlived its expiry by the grace, drained or not.
 #[test]
 fn a_hold_whose_expiry_never_lands_breaks_timers_before_any_drain() {
@@ -201,7 +201,7 @@ fn a_hold_whose_expiry_never_lands_breaks_timers_before_any_drain() {
     }
 }
 
-/// Issue 19's oracle: a vendor hold of ours that is never released (a
+/// The "no confirmed hold is revoked" oracle: a vendor hold of ours that is never released (a
 /// leak planted at the vendor) makes the next buyer's saga give up the
 /// hold the store confirmed, after its retries: that must be seen.
 #[test]
@@ -227,7 +227,7 @@ fn a_confirmed_hold_given_up_for_a_stale_vendor_hold_breaks_hold_kept() {
     }
 }
 
-/// Issue 19's timer oracle, cache side: an entry whose TTL never fires
+/// The timer oracle, cache side: an entry whose TTL never fires
 /// outlives it, and the drain-time check sees it.
 #[test]
 fn a_cache_entry_that_outlives_its_ttl_breaks_timers_at_drain() {

@@ -126,7 +126,7 @@ fn a_run_that_never_settles_is_a_liveness_failure() {
     assert!(live.detail.contains("message(s) on the bus"), "{}", live.detail);
 }
 
-/// Issue 19, bug 6: a run that does not drain never ran the drain-time
+/// Timing-edge bug 6 (docs/RELIABILITY.md): a run that does not drain never ran the drain-time
 /// checks, so its report must not print them as passed.
 #[test]
 fn a_run_that_did_not_drain_reports_its_drain_time_checks_as_not_checked() {
@@ -156,7 +156,7 @@ fn a_run_that_did_not_drain_reports_its_drain_time_checks_as_not_checked() {
     assert!(whole.human().contains(&format!("✔ {REBUILD_EQUAL}\n")));
 }
 
-/// Issue 19's read-your-own-writes oracle sees the break the write-through
+/// The read-your-own-writes oracle sees the break the write-through
 /// safeguard prevents, and only then.
 #[test]
 fn without_write_through_the_own_writes_oracle_fails() {
@@ -169,7 +169,7 @@ fn without_write_through_the_own_writes_oracle_fails() {
     assert!(!own.ok && own.detail.contains("IB3166/1A") && own.detail.contains("not at all"), "{}", own.detail);
 }
 
-/// Issue 19: the swarm is strong. With each of these safeguards off it
+/// The swarm is strong. With each of these safeguards off it
 /// finds a violation within 300 seeds, shrinks it to a file of at most ten
 /// actions, and that file fails with a plain `run`.
 #[test]
