@@ -29,7 +29,7 @@ use std::sync::Arc;
 /// [`Bus::recycle`]).
 #[derive(Component, Clone, Debug)]
 pub struct BusMessage {
-    pub id: u64,
+    id: u64,
     pub seq: u64,
     /// The event as published. A consumer reads it from the message, as a
     /// RabbitMQ consumer reads the body, instead of going back to the
@@ -39,24 +39,24 @@ pub struct BusMessage {
     /// per-stream logs by it).
     pub stream: u32,
     pub consumer: ConsumerId,
-    pub arrive_tick: Tick,
+    arrive_tick: Tick,
     pub duplicate: bool,
     pub correlation: u64,
 }
 
 /// A queue binding on the topic exchange.
 #[derive(Clone, Debug)]
-pub struct Binding {
-    pub pattern: &'static str,
-    pub consumer: ConsumerId,
+struct Binding {
+    pattern: &'static str,
+    consumer: ConsumerId,
 }
 
 /// The exchange: bindings, consumer entities, per-queue depth and FIFO
 /// bookkeeping.
 #[derive(Resource, Debug, Default)]
 pub struct Bus {
-    pub bindings: Vec<Binding>,
-    pub consumers: BTreeMap<ConsumerId, Entity>,
+    bindings: Vec<Binding>,
+    consumers: BTreeMap<ConsumerId, Entity>,
     /// Messages in transit or queued, per consumer.
     pub depth: BTreeMap<ConsumerId, usize>,
     /// The messages still travelling, by arrival tick, each tick's sorted
@@ -91,7 +91,7 @@ impl Bus {
     /// kind instead of once per publish; a change in the number of
     /// bindings works it out again.
     /// Shared, so a publish clones a pointer, not a list.
-    pub fn route(&mut self, kind: EventKind) -> Arc<[ConsumerId]> {
+    fn route(&mut self, kind: EventKind) -> Arc<[ConsumerId]> {
         let n = self.bindings.len();
         if let Some((len, targets)) = self.routes.get(&kind)
             && *len == n
@@ -157,15 +157,15 @@ struct Wire<'a, 'cw, 'cs, 'qw, 'qs, 'm, 'sw> {
 /// ticks, both ends included), as a broker's redelivery delays one message
 /// while the queue moves on: every message published meanwhile overtakes
 /// it, later versions of its own booking and its own duplicate included.
-pub const REORDER_WINDOW_TICKS: (Tick, Tick) = (10, 40);
+const REORDER_WINDOW_TICKS: (Tick, Tick) = (10, 40);
 
 /// Most messages one queue may hold (in transit + queued) before the
 /// pumper pauses publishing to it (flow control, never dropping).
-pub const MAX_QUEUE_DEPTH: usize = 50_000;
+const MAX_QUEUE_DEPTH: usize = 50_000;
 
 /// Topic matching as RabbitMQ does it: words split on `.`, `*` matches one
 /// word, `#` matches zero or more.
-pub fn topic_matches(pattern: &str, key: &str) -> bool {
+fn topic_matches(pattern: &str, key: &str) -> bool {
     fn go(p: &[&str], k: &[&str]) -> bool {
         match (p.first(), k.first()) {
             (None, None) => true,

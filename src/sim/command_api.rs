@@ -234,17 +234,17 @@ fn decide(
 
 /// What the decide stage knows besides the streams: the catalog, the
 /// customers, each customer's streams (for an erasure), the clock.
-pub struct Known<'a> {
-    pub catalog: &'a Catalog,
-    pub customers: &'a Customers,
-    pub customer_streams: &'a CustomerStreams,
-    pub now: Tick,
-    pub hold_ttl_ticks: Tick,
+struct Known<'a> {
+    catalog: &'a Catalog,
+    customers: &'a Customers,
+    customer_streams: &'a CustomerStreams,
+    now: Tick,
+    hold_ttl_ticks: Tick,
 }
 
 /// What a command does, decided: data the decide stage applies.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Decision {
+enum Decision {
     /// An itinerary: start its saga over these legs (answered `ok` at once).
     StartSaga { customer: CustomerId, legs: Vec<Leg> },
     /// Append these writes, each at its expected version (none: nothing to
@@ -256,7 +256,7 @@ pub enum Decision {
 
 /// The command decision, pure: `load` folds a stream (and gives its
 /// number); nothing else is read, nothing is written.
-pub fn decision(
+fn decision(
     known: &Known,
     request: &CommandRequest,
     load: &dyn Fn(&AggregateId) -> (domain::Booking, Option<u32>),

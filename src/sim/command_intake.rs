@@ -39,7 +39,7 @@ pub enum CustomerCommand {
 }
 
 impl CustomerCommand {
-    pub fn name(&self) -> &'static str {
+    fn name(&self) -> &'static str {
         match self {
             CustomerCommand::HoldSeat { .. } => "HoldSeat",
             CustomerCommand::AuthorizePayment { .. } => "AuthorizePayment",
@@ -131,7 +131,7 @@ pub struct CommandLog {
 
 /// Finished, unlabelled records older than this many are dropped from the
 /// log (the totals stay exact): the log is a window, not the history.
-pub const LOG_WINDOW: usize = 20_000;
+const LOG_WINDOW: usize = 20_000;
 
 impl CommandLog {
     pub fn get(&self, id: u64) -> Option<&CommandRecord> {
@@ -203,7 +203,6 @@ pub struct Write {
 /// A command travelling to, or being committed by, the Command API.
 #[derive(Component, Clone, Debug)]
 pub struct CommandInFlight {
-    pub id: u64,
     pub correlation: u64,
     pub request: CommandRequest,
     pub stage: Stage,
@@ -266,8 +265,8 @@ pub fn submit(
         first_version: None,
     });
     let arrive_tick = now + delay_ticks;
-    let e = commands
-        .spawn((SimEntity, CommandInFlight { id, correlation, request, stage: Stage::Travelling { arrive_tick } }));
+    let e =
+        commands.spawn((SimEntity, CommandInFlight { correlation, request, stage: Stage::Travelling { arrive_tick } }));
     log.arriving.push(arrive_tick, id, e.id());
     id
 }

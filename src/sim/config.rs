@@ -213,12 +213,11 @@ pub struct Catalog {
 #[derive(Clone, Debug)]
 pub struct FlightInfo {
     pub vendor: VendorId,
-    pub route: String,
     pub price_cents: u64,
     /// Asked only "is this a seat of the flight?" (each command on a seat
     /// asks it), never walked: a hash set answers with one probe where a
     /// tree of a flight's 1 200 seats compared a dozen names.
-    pub seats: bevy::platform::collections::HashSet<SeatNo>,
+    seats: bevy::platform::collections::HashSet<SeatNo>,
     /// The same seats in plane order (for picking one at random).
     pub seat_list: Vec<SeatNo>,
 }
@@ -235,7 +234,6 @@ impl Catalog {
                         f.id.clone(),
                         FlightInfo {
                             vendor: f.vendor.clone(),
-                            route: f.route.clone(),
                             price_cents: f.price_cents,
                             seats: seat_list.iter().cloned().collect(),
                             seat_list,

@@ -30,7 +30,7 @@ impl ConsumerQueue {
 #[derive(Component, Debug)]
 pub struct Consumer {
     pub id: ConsumerId,
-    pub rate_per_s: u32,
+    rate_per_s: u32,
     credit_milli: u64,
     /// Highest seq applied.
     pub last_seq: u64,
@@ -43,7 +43,7 @@ pub struct Consumer {
     pub double_applies: u64,
     /// The seq of the last event applied a second time.
     pub last_double_apply: Option<u64>,
-    pub ordered: bool,
+    ordered: bool,
     /// The idempotency log and the ordering cursor.
     log: IdempotencyLog,
     /// Distinct (aggregate_id, version) keys applied: the log's size.
@@ -172,8 +172,8 @@ pub enum Receive {
 /// allocates nothing).
 #[derive(Debug, PartialEq, Eq)]
 pub struct Applies {
-    pub seq: u64,
-    pub unblocked: Vec<u64>,
+    seq: u64,
+    unblocked: Vec<u64>,
 }
 
 impl Applies {

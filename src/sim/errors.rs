@@ -12,16 +12,16 @@ use std::sync::Mutex;
 #[derive(Resource, Debug, Default, Clone)]
 pub struct SimErrors {
     pub latest: VecDeque<String>,
-    pub total: u64,
+    total: u64,
 }
 
 /// How many errors are kept for display.
-pub const KEEP: usize = 20;
+const KEEP: usize = 20;
 
 static PENDING: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 /// The fallback error handler: log as a warning and remember it.
-pub fn record(error: BevyError, ctx: ErrorContext) {
+fn record(error: BevyError, ctx: ErrorContext) {
     let text = format!("{ctx}: {error}");
     bevy::log::warn!("{text}");
     if let Ok(mut p) = PENDING.lock()

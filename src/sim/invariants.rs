@@ -96,7 +96,7 @@ pub enum Culprit {
 pub struct InvariantStatus {
     pub ok: bool,
     pub detail: String,
-    pub first_violation_tick: Option<Tick>,
+    first_violation_tick: Option<Tick>,
     /// Whether the drain-time part has run at least once.
     pub checked_at_drain: bool,
     /// The first violation's culprit, when it has one.

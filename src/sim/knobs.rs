@@ -83,11 +83,6 @@ impl Knobs {
             KnobChange::Clear => *self = Knobs::default(),
         }
     }
-
-    /// Whether any fault is being injected right now.
-    pub fn any_fault(&self) -> bool {
-        *self != Knobs::default()
-    }
 }
 
 fn toggle<T: Ord>(set: &mut BTreeSet<T>, item: T, on: bool) {

@@ -10,7 +10,7 @@
 //! through [`SimRequest`]s pushed to the [`Inbox`].
 
 pub mod bus;
-pub mod command_api;
+mod command_api;
 pub mod command_intake;
 pub mod config;
 pub mod consumer;
@@ -23,7 +23,7 @@ pub mod query_api;
 pub mod runtime;
 pub mod saga;
 pub mod signals;
-pub mod small_map;
+mod small_map;
 pub mod store;
 pub mod timers;
 pub mod vendors;
@@ -35,7 +35,7 @@ use bevy::prelude::*;
 
 pub use config::WorldConfig;
 pub use knobs::{KnobChange, Knobs, Mechanisms, Safeguard};
-pub use protocol::SimSet;
+use protocol::SimSet;
 pub use runtime::{SimClock, SimSetup};
 pub use world::{Inbox, SimRequest};
 

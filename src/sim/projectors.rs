@@ -36,10 +36,10 @@ pub struct ProjectorView {
 
 #[derive(Debug)]
 pub struct Replay {
-    pub cursor: u64,
-    pub started_tick: Tick,
-    pub hash_before: Hash,
-    pub head_before: u64,
+    cursor: u64,
+    started_tick: Tick,
+    hash_before: Hash,
+    head_before: u64,
     /// What the view had applied when the replay began: a lagging view had
     /// not applied the whole store, so the rebuild is compared with it
     /// through `same_head`, the fold of exactly those events.
@@ -52,10 +52,10 @@ pub struct Replay {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReplayResult {
-    pub started_tick: Tick,
-    pub finished_tick: Tick,
+    started_tick: Tick,
+    finished_tick: Tick,
     pub hash_before: Hash,
-    pub hash_after: Hash,
+    hash_after: Hash,
     pub head_before: u64,
     pub head_after: u64,
     /// The rebuild's hash over the events the old view had applied (its
@@ -74,7 +74,7 @@ impl ReplayResult {
 }
 
 /// A replay reads the store this many times faster than live consumption.
-pub const REPLAY_SPEEDUP: u64 = 8;
+const REPLAY_SPEEDUP: u64 = 8;
 
 impl ProjectorView {
     /// What readers (the Query API's populators) read: the view, or while
@@ -83,7 +83,7 @@ impl ProjectorView {
         self.replay.as_ref().map_or(&self.view, |r| &r.serving)
     }
 
-    pub fn new(projection: Projection, cfg: &WorldConfig) -> Self {
+    fn new(projection: Projection, cfg: &WorldConfig) -> Self {
         let flight_vendor: BTreeMap<_, _> = cfg.flights.iter().map(|f| (f.id.clone(), f.vendor.clone())).collect();
         let view = match projection {
             Projection::AvailableFlights => {

@@ -68,10 +68,6 @@ impl Projection {
             Projection::Revenue => "Revenue",
         }
     }
-
-    pub fn from_name(s: &str) -> Option<Projection> {
-        Self::ALL.into_iter().find(|p| p.name() == s)
-    }
 }
 
 /// A queue on the exchange: one per projector, one for the orchestrator.

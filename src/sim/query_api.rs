@@ -54,10 +54,10 @@ impl CustomerQuery {
 /// A booking as the query side shows it (no personal data).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct BookingSummary {
-    pub aggregate: AggregateId,
-    pub status: Status,
+    aggregate: AggregateId,
+    status: Status,
     pub version: u32,
-    pub price_cents: u64,
+    price_cents: u64,
 }
 
 impl BookingSummary {
@@ -85,7 +85,7 @@ pub struct CacheEntry {
     /// Holds only write-through rows; the Read DB part is not loaded yet.
     pub overlay: bool,
     /// The populator customers wait on.
-    pub populator: Option<u64>,
+    populator: Option<u64>,
     pub waiters: usize,
     pub hits: u64,
     pub misses: u64,
@@ -95,27 +95,27 @@ pub struct CacheEntry {
 #[derive(Component, Clone, Debug)]
 pub struct QueryInFlight {
     pub id: u64,
-    pub label: Option<String>,
+    label: Option<String>,
     pub query: CustomerQuery,
-    pub arrive_tick: Tick,
-    pub waiting: bool,
-    pub hit: bool,
+    arrive_tick: Tick,
+    waiting: bool,
+    hit: bool,
 }
 
 /// A populator: one read of the Read DB, or one vendor fan-out.
 #[derive(Component, Clone, Debug)]
-pub struct Populator {
-    pub id: u64,
-    pub key: String,
-    pub query: CustomerQuery,
+struct Populator {
+    id: u64,
+    key: String,
+    query: CustomerQuery,
     /// The query that started it: the chain its work belongs to.
-    pub correlation: u64,
+    correlation: u64,
     /// Read DB populators finish at this tick; fan-outs when replies are in.
-    pub ready_tick: Option<Tick>,
-    pub pending_calls: usize,
-    pub offers: Vec<Offer>,
+    ready_tick: Option<Tick>,
+    pending_calls: usize,
+    offers: Vec<Offer>,
     /// Query entities served when this populator finishes.
-    pub waiters: Vec<Entity>,
+    waiters: Vec<Entity>,
 }
 
 /// Redis's index and counters.
@@ -123,7 +123,7 @@ pub struct Populator {
 pub struct Redis {
     pub entries: BTreeMap<String, Entity>,
     pub populators: BTreeMap<u64, Entity>,
-    pub hits: u64,
+    hits: u64,
     pub misses: u64,
     /// Populator runs started (what single-flight keeps at one per key).
     pub populator_calls: u64,
@@ -132,13 +132,13 @@ pub struct Redis {
 /// A served query.
 #[derive(Clone, Debug, PartialEq)]
 pub struct QueryRecord {
-    pub id: u64,
-    pub label: Option<String>,
-    pub key: String,
+    id: u64,
+    label: Option<String>,
+    key: String,
     /// What was asked (the key names it too, as text).
     pub query: CustomerQuery,
     pub sent_tick: Tick,
-    pub served_tick: Tick,
+    served_tick: Tick,
     pub hit: bool,
     pub result: CacheValue,
 }
@@ -147,10 +147,10 @@ pub struct QueryRecord {
 #[derive(Resource, Debug, Default)]
 pub struct QueryLog {
     pub by_label: BTreeMap<String, QueryRecord>,
-    pub recent: VecDeque<QueryRecord>,
+    recent: VecDeque<QueryRecord>,
     pub served: u64,
     pub served_hit: u64,
-    pub in_flight: u64,
+    in_flight: u64,
 }
 
 /// Read-your-own-writes beyond the cache entry's life: each customer's
@@ -174,7 +174,7 @@ impl OwnWrites {
     }
 
     /// Merges the customer's not-yet-projected writes into `rows`.
-    pub fn merge_into(&self, customer: &CustomerId, rows: &mut BTreeMap<AggregateId, BookingSummary>) {
+    fn merge_into(&self, customer: &CustomerId, rows: &mut BTreeMap<AggregateId, BookingSummary>) {
         for row in self.by_customer.get(customer).into_iter().flat_map(|m| m.values()) {
             upsert(rows, row.clone());
         }
@@ -368,7 +368,7 @@ fn upsert(rows: &mut BTreeMap<AggregateId, BookingSummary>, row: BookingSummary)
 
 /// What serving a query touches.
 #[derive(SystemParam)]
-pub struct Serve<'w, 's> {
+struct Serve<'w, 's> {
     commands: Commands<'w, 's>,
     log: ResMut<'w, QueryLog>,
     clock: Res<'w, SimClock>,

@@ -26,11 +26,7 @@ pub struct SimClock {
     pub tick: Tick,
 }
 
-impl SimClock {
-    pub fn ms(&self) -> u64 {
-        self.tick * crate::domain::TICK_MS
-    }
-}
+impl SimClock {}
 
 /// Pause / single-step control, set by the UI. Headless runs never pause.
 #[derive(Resource, Clone, Copy, Debug, Default)]
@@ -186,7 +182,7 @@ impl Customers {
 pub struct SimRng(pub ChaCha8Rng);
 
 impl SimRng {
-    pub fn new(seed: u64) -> Self {
+    fn new(seed: u64) -> Self {
         SimRng(ChaCha8Rng::seed_from_u64(seed))
     }
 }
@@ -210,7 +206,7 @@ pub enum ResetOrder {
 }
 
 /// A part's reset: rebuild its resources and entities for `WorldConfig`.
-pub type ResetFn = fn(&mut World, &WorldConfig);
+type ResetFn = fn(&mut World, &WorldConfig);
 
 /// Every part's reset, registered by its plugin ([`add_reset`]).
 #[derive(Resource, Default)]

@@ -44,7 +44,7 @@ use std::fmt;
 /// Most legs one itinerary may have.
 pub const MAX_LEGS: usize = 6;
 /// Finished sagas kept for display; older ones are despawned.
-pub const KEEP_FINISHED: usize = 500;
+const KEEP_FINISHED: usize = 500;
 /// Attempts per op before a saga gives up and reports itself stuck.
 const MAX_ATTEMPTS: u32 = 5;
 
@@ -382,7 +382,7 @@ pub struct Sagas {
     /// events of its own hold cycle).
     /// Ids ascending (a saga's id is larger than every saga's before it,
     /// so attaching appends); nearly always one per stream.
-    pub attached: HashMap<AggregateId, SmallVec<[u64; 2]>>,
+    attached: HashMap<AggregateId, SmallVec<[u64; 2]>>,
     /// Commands sent by sagas (so their SeatHeld does not start a new saga):
     /// command id → (saga id, leg).
     commands: HashMap<u64, (u64, usize)>,
@@ -396,7 +396,7 @@ pub struct Sagas {
     /// happened, not how many sagas are waiting.
     awake: BTreeSet<u64>,
     /// Late vendor replies compensated so far.
-    pub late_replies_compensated: u64,
+    late_replies_compensated: u64,
     pub started: u64,
 }
 
@@ -495,7 +495,7 @@ fn reset(world: &mut World, cfg: &WorldConfig) {
 
 /// Everything a saga's ops need from the rest of the engine.
 #[derive(SystemParam)]
-pub struct SagaCtx<'w, 's> {
+struct SagaCtx<'w, 's> {
     commands: Commands<'w, 's>,
     log: ResMut<'w, CommandLog>,
     ids: ResMut<'w, IdGen>,

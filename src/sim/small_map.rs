@@ -25,13 +25,15 @@ impl<K: Ord + Clone, V> SmallMap<K, V> {
     pub fn len(&self) -> usize {
         self.0.len()
     }
-    pub fn is_empty(&self) -> bool {
+    #[cfg(test)]
+    fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
     fn find(&self, key: &K) -> Result<usize, usize> {
         self.0.binary_search_by(|(k, _)| k.cmp(key))
     }
-    pub fn get(&self, key: &K) -> Option<&V> {
+    #[cfg(test)]
+    fn get(&self, key: &K) -> Option<&V> {
         self.find(key).ok().map(|i| &self.0[i].1)
     }
     /// The entry of `key`, added as `V::default()` if there is none.

@@ -25,7 +25,6 @@ pub struct StoredEvent(pub Arc<EventEnvelope>);
 /// An outbox row: the event `seq` still has to be published to the bus.
 #[derive(Component, Clone, Debug)]
 pub struct OutboxRow {
-    pub seq: u64,
     pub correlation: u64,
     pub attempts: u32,
 }
@@ -177,7 +176,7 @@ impl EventStore {
         self.head = env.hash;
         let env = Arc::new(env);
         let row = commands.spawn((SimEntity, StoredEvent(env.clone()))).id();
-        let row_of_outbox = OutboxRow { seq, correlation: correlation_id, attempts: 0 };
+        let row_of_outbox = OutboxRow { correlation: correlation_id, attempts: 0 };
         let outbox = reuse_or_spawn(&mut self.outbox_free, outbox_rows, commands, row_of_outbox);
         self.outbox.push_back((seq, outbox));
         self.rows.push(row);

@@ -57,9 +57,9 @@ pub enum Caller {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Offer {
     pub flight: FlightId,
-    pub vendor: VendorId,
-    pub seats_left: u32,
-    pub price_cents: u64,
+    vendor: VendorId,
+    seats_left: u32,
+    price_cents: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,22 +71,19 @@ pub enum Reply {
 
 /// One request to a vendor, in flight.
 #[derive(Component, Clone, Debug)]
-pub struct VendorCall {
-    pub id: u64,
-    pub vendor: VendorId,
-    pub op: VendorOp,
-    pub caller: Caller,
-    pub correlation: u64,
-    pub sent_tick: Tick,
-    pub apply_tick: Tick,
-    pub reply_tick: Tick,
-    pub result: Option<Result<Reply, String>>,
+struct VendorCall {
+    id: u64,
+    vendor: VendorId,
+    op: VendorOp,
+    caller: Caller,
+    correlation: u64,
+    reply_tick: Tick,
+    result: Option<Result<Reply, String>>,
 }
 
 /// A vendor's answer, for the orchestrator or a populator to pick up.
 #[derive(Clone, Debug)]
 pub struct VendorReply {
-    pub call_id: u64,
     pub vendor: VendorId,
     pub op: VendorOp,
     pub caller: Caller,
@@ -103,7 +100,7 @@ pub struct VendorReplies(pub Vec<VendorReply>);
 pub struct Inventory {
     pub route: String,
     pub total: u32,
-    pub price_cents: u64,
+    price_cents: u64,
     /// Seat → holder (saga id).
     pub held: BTreeMap<SeatNo, u64>,
     pub sold: BTreeMap<SeatNo, u64>,
@@ -122,18 +119,17 @@ pub struct Vendor {
     pub id: VendorId,
     pub name: String,
     pub channel: String,
-    pub latency_ms: (u32, u32),
     pub inventory: BTreeMap<FlightId, Inventory>,
     pub calls: u64,
     pub failures: u64,
     /// Holds that found the seat taken by another holder.
-    pub refused_holds: u64,
+    refused_holds: u64,
 }
 
 #[derive(Resource, Debug, Default)]
 pub struct Vendors {
     pub by_id: BTreeMap<VendorId, Entity>,
-    pub latency_ms: BTreeMap<VendorId, (u32, u32)>,
+    latency_ms: BTreeMap<VendorId, (u32, u32)>,
     pub calls_total: u64,
     pub pending: usize,
     /// Calls in flight, each at its apply tick and its reply tick.
@@ -171,7 +167,6 @@ fn reset(world: &mut World, cfg: &WorldConfig) {
                     id: v.id.clone(),
                     name: v.name.clone(),
                     channel: v.channel.clone(),
-                    latency_ms: v.latency_ms,
                     inventory,
                     calls: 0,
                     failures: 0,
@@ -219,17 +214,7 @@ pub fn call(
     let e = commands
         .spawn((
             SimEntity,
-            VendorCall {
-                id,
-                vendor: vendor.clone(),
-                op,
-                caller,
-                correlation,
-                sent_tick: now,
-                apply_tick,
-                reply_tick,
-                result: None,
-            },
+            VendorCall { id, vendor: vendor.clone(), op, caller, correlation, reply_tick, result: None },
         ))
         .id();
     vendors.due.push(apply_tick, id, e);
@@ -269,7 +254,6 @@ fn process(
         }
         if c.reply_tick <= now {
             replies.0.push(VendorReply {
-                call_id: c.id,
                 vendor: c.vendor.clone(),
                 op: c.op.clone(),
                 caller: c.caller,

@@ -20,8 +20,8 @@ use std::ops::Bound::{Excluded, Unbounded};
 /// keeps the highest version seen.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct AvailableFlights {
-    pub total: BTreeMap<FlightId, u32>,
-    pub taken: BTreeMap<FlightId, u32>,
+    total: BTreeMap<FlightId, u32>,
+    taken: BTreeMap<FlightId, u32>,
     seats: BTreeMap<AggregateId, (u32, bool)>,
 }
 
@@ -71,9 +71,9 @@ pub struct CustomerBookings {
 pub struct CustomerBookingRow {
     pub status: Option<Status>,
     pub status_version: u32,
-    pub passenger_name: Option<smol_str::SmolStr>,
+    passenger_name: Option<smol_str::SmolStr>,
     pub price_cents: u64,
-    pub hold_version: u32,
+    hold_version: u32,
 }
 
 impl CustomerBookings {
@@ -132,16 +132,16 @@ pub struct BookingDetail {
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Detail {
-    pub version: u32,
-    pub status: Option<Status>,
-    pub customer: Option<CustomerId>,
-    pub passenger: Option<Passenger>,
+    version: u32,
+    status: Option<Status>,
+    customer: Option<CustomerId>,
+    passenger: Option<Passenger>,
     pub redacted: bool,
-    pub vendor: Option<VendorId>,
-    pub price_cents: u64,
-    pub captured_cents: u64,
-    pub refunded_cents: u64,
-    pub pnr: Option<smol_str::SmolStr>,
+    vendor: Option<VendorId>,
+    price_cents: u64,
+    captured_cents: u64,
+    refunded_cents: u64,
+    pnr: Option<smol_str::SmolStr>,
     /// (version, type, first 8 bytes of the event hash), in apply order.
     pub history: Vec<(u32, EventKind, [u8; 8])>,
 }
@@ -197,18 +197,18 @@ impl BookingDetail {
 /// Holds, issues and releases per vendor (order-free counters).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct VendorLedger {
-    pub vendors: BTreeMap<VendorId, LedgerRow>,
+    vendors: BTreeMap<VendorId, LedgerRow>,
     flight_vendor: BTreeMap<FlightId, VendorId>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct LedgerRow {
-    pub holds: u64,
-    pub issues: u64,
-    pub issue_failures: u64,
-    pub voids: u64,
-    pub releases: u64,
-    pub expiries: u64,
+struct LedgerRow {
+    holds: u64,
+    issues: u64,
+    issue_failures: u64,
+    voids: u64,
+    releases: u64,
+    expiries: u64,
 }
 
 impl VendorLedger {
@@ -230,19 +230,19 @@ impl VendorLedger {
 /// Money per flight: captured, refunded, and revenue of issued tickets.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Revenue {
-    pub flights: BTreeMap<FlightId, RevenueRow>,
+    flights: BTreeMap<FlightId, RevenueRow>,
     flight_vendor: BTreeMap<FlightId, VendorId>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct RevenueRow {
-    pub vendor: Option<VendorId>,
-    pub captured_cents: u64,
-    pub refunded_cents: u64,
+struct RevenueRow {
+    vendor: Option<VendorId>,
+    captured_cents: u64,
+    refunded_cents: u64,
 }
 
 impl RevenueRow {
-    pub fn net_cents(&self) -> i64 {
+    fn net_cents(&self) -> i64 {
         self.captured_cents as i64 - self.refunded_cents as i64
     }
 }
@@ -267,7 +267,7 @@ impl Revenue {
 }
 
 /// The booking status an event leads to.
-pub fn status_after(kind: EventKind) -> Status {
+fn status_after(kind: EventKind) -> Status {
     match kind {
         EventKind::SeatHeld => Status::Held,
         EventKind::PaymentAuthorized => Status::Authorized,

@@ -95,7 +95,7 @@ fn finish_step(control: Option<ResMut<SimControl>>) {
 
 /// Upper bound on commands one burst may create per second (a bound on the
 /// work a knob or a file can ask for).
-pub const MAX_BURST_PER_S: u32 = 2_000;
+const MAX_BURST_PER_S: u32 = 2_000;
 
 /// Scheduled requests come due; the burst knob creates customers who hold
 /// a random seat (and most of them pay a little later).
@@ -160,7 +160,7 @@ pub fn generate_load(
 
 /// Turns queued requests into entities in flight and knob changes.
 #[allow(clippy::too_many_arguments)]
-pub fn drain_inbox(
+fn drain_inbox(
     mut commands: Commands,
     mut inbox: ResMut<Inbox>,
     mut knobs: ResMut<Knobs>,
