@@ -18,6 +18,7 @@ use super::signals::{Signals, SimSignal};
 use super::store::{EventStore, OutboxRow};
 use super::{protocol::SimSet, runtime::SimRng};
 use crate::domain::{EventEnvelope, EventKind, Tick};
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use rand::Rng;
 use std::collections::BTreeMap;
@@ -202,22 +203,38 @@ impl Bus {
     }
 }
 
+/// The system params of [`pump_outbox`]: what publishing a batch reads and writes.
+#[derive(SystemParam)]
+pub(super) struct PumpOutboxParams<'w, 's> {
+    commands: Commands<'w, 's>,
+    rows: Query<'w, 's, &'static mut OutboxRow>,
+    messages: Query<'w, 's, &'static mut BusMessage>,
+    store: ResMut<'w, EventStore>,
+    bus: ResMut<'w, Bus>,
+    knobs: Res<'w, Knobs>,
+    rng: ResMut<'w, SimRng>,
+    ids: ResMut<'w, IdGen>,
+    setup: Res<'w, SimSetup>,
+    clock: Res<'w, SimClock>,
+    signals: Signals<'w>,
+}
+
 /// The pumper: publish up to `outbox_batch` rows in seq order. A failed
 /// publish leaves the row (and the rows behind it) for the next tick.
-#[allow(clippy::too_many_arguments)]
-fn pump_outbox(
-    mut commands: Commands,
-    mut rows: Query<&mut OutboxRow>,
-    mut messages: Query<&mut BusMessage>,
-    mut store: ResMut<EventStore>,
-    mut bus: ResMut<Bus>,
-    knobs: Res<Knobs>,
-    mut rng: ResMut<SimRng>,
-    mut ids: ResMut<IdGen>,
-    setup: Res<SimSetup>,
-    clock: Res<SimClock>,
-    mut signals: Signals,
-) {
+fn pump_outbox(params: PumpOutboxParams) {
+    let PumpOutboxParams {
+        mut commands,
+        mut rows,
+        mut messages,
+        mut store,
+        mut bus,
+        knobs,
+        mut rng,
+        mut ids,
+        setup,
+        clock,
+        mut signals,
+    } = params;
     let now = clock.tick;
     let batch = setup.world.timing.outbox_batch.max(1) as usize;
     let (tmin, tmax) = setup.world.timing.bus_transit_ms;

@@ -10,7 +10,7 @@
 //! is the event store alone.
 
 use super::command_intake::{
-    CommandInFlight, CommandLog, CommandRequest, CustomerCommand, SeatRef, Stage, Write, done, submit,
+    CommandInFlight, CommandLog, CommandRequest, CustomerCommand, Outgoing, SeatRef, Stage, Write, done, submit,
 };
 use super::config::{Catalog, WorldConfig, ticks};
 use super::knobs::Mechanisms;
@@ -22,9 +22,10 @@ use super::runtime::{Customers, IdGen, SimClock, SimSetup};
 use super::runtime::{ResetOrder, add_reset};
 use super::saga::{self, Leg};
 use super::signals::{Signals, SimSignal};
-use super::store::{AggregateRow, Aggregates, CustomerStreams, EventStore, Forgotten, OutboxRow};
+use super::store::{AggregateRow, Aggregates, CustomerStreams, EventStore, Forgotten, NewEvent, OutboxRow};
 use super::timers::{self, TimerKind, TimerWheel};
 use crate::domain::{self, AggregateId, Command, CustomerId, Event, FlightId, SeatNo, Tick};
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
 pub(super) fn plugin(app: &mut App) {
@@ -37,27 +38,48 @@ fn reset(world: &mut World, cfg: &WorldConfig) {
     world.insert_resource(Catalog::new(cfg));
 }
 
+/// The system params of [`commit`]: what committing decided writes reads and writes.
+#[derive(SystemParam)]
+pub(super) struct CommitParams<'w, 's> {
+    commands: Commands<'w, 's>,
+    inflight: Query<'w, 's, (Entity, &'static mut CommandInFlight)>,
+    store: ResMut<'w, EventStore>,
+    outbox_rows: Query<'w, 's, &'static mut OutboxRow>,
+    timers: Query<'w, 's, &'static mut timers::Timer>,
+    rows: Query<'w, 's, &'static mut AggregateRow>,
+    aggregates: ResMut<'w, Aggregates>,
+    customer_streams: ResMut<'w, CustomerStreams>,
+    forgotten: ResMut<'w, Forgotten>,
+    log: ResMut<'w, CommandLog>,
+    wheel: ResMut<'w, TimerWheel>,
+    cache: ResMut<'w, CacheWrites>,
+    ids: ResMut<'w, IdGen>,
+    mechanisms: Res<'w, Mechanisms>,
+    clock: Res<'w, SimClock>,
+    signals: Signals<'w>,
+}
+
 /// Commit stage: INSERT the decided events; a version someone else took
 /// meanwhile is a unique-key violation → `conflict`.
-#[allow(clippy::too_many_arguments)]
-fn commit(
-    mut commands: Commands,
-    mut inflight: Query<(Entity, &mut CommandInFlight)>,
-    mut store: ResMut<EventStore>,
-    mut outbox_rows: Query<&mut OutboxRow>,
-    mut timers: Query<&mut timers::Timer>,
-    mut rows: Query<&mut AggregateRow>,
-    mut aggregates: ResMut<Aggregates>,
-    mut customer_streams: ResMut<CustomerStreams>,
-    mut forgotten: ResMut<Forgotten>,
-    mut log: ResMut<CommandLog>,
-    mut wheel: ResMut<TimerWheel>,
-    mut cache: ResMut<CacheWrites>,
-    mut ids: ResMut<IdGen>,
-    mechanisms: Res<Mechanisms>,
-    clock: Res<SimClock>,
-    mut signals: Signals,
-) {
+fn commit(params: CommitParams) {
+    let CommitParams {
+        mut commands,
+        mut inflight,
+        mut store,
+        mut outbox_rows,
+        mut timers,
+        mut rows,
+        mut aggregates,
+        mut customer_streams,
+        mut forgotten,
+        mut log,
+        mut wheel,
+        mut cache,
+        mut ids,
+        mechanisms,
+        clock,
+        mut signals,
+    } = params;
     let now = clock.tick;
     for (id, entity) in log.committing.take_due(now) {
         let Ok((_, mut cmd)) = inflight.get_mut(entity) else {
@@ -88,7 +110,19 @@ fn commit(
             log.close(id, now, Outcome::Conflict, Some(reason), vec![]);
             signals.send(done(&log, id, correlation, Outcome::Conflict));
             if let Some(request) = retry {
-                submit(&mut commands, &mut log, &mut ids, now, 0, request, Origin::Timer, Some(correlation), None);
+                submit(
+                    &mut commands,
+                    &mut log,
+                    &mut ids,
+                    Outgoing {
+                        now,
+                        delay_ticks: 0,
+                        request,
+                        origin: Origin::Timer,
+                        correlation: Some(correlation),
+                        label: None,
+                    },
+                );
             }
             continue;
         }
@@ -105,12 +139,14 @@ fn commit(
                 let env = store.append(
                     &mut commands,
                     &mut outbox_rows,
-                    w.aggregate.clone(),
-                    version,
-                    now,
-                    id,
-                    correlation,
-                    event,
+                    NewEvent {
+                        aggregate_id: w.aggregate.clone(),
+                        version,
+                        tick: now,
+                        causation_id: id,
+                        correlation_id: correlation,
+                        event,
+                    },
                 );
                 seqs.push(env.seq);
                 if linked.is_none()
@@ -165,23 +201,40 @@ fn current_version(store: &EventStore, w: &Write) -> u32 {
     w.stream.map_or_else(|| store.version(&w.aggregate), |n| store.version_of(n))
 }
 
+/// The system params of [`decide`]: what deciding arrived commands reads and writes.
+#[derive(SystemParam)]
+pub(super) struct DecideParams<'w, 's> {
+    commands: Commands<'w, 's>,
+    inflight: Query<'w, 's, (Entity, &'static mut CommandInFlight)>,
+    store: Res<'w, EventStore>,
+    catalog: Res<'w, Catalog>,
+    customers: Res<'w, Customers>,
+    customer_streams: Res<'w, CustomerStreams>,
+    log: ResMut<'w, CommandLog>,
+    ids: ResMut<'w, IdGen>,
+    sagas: ResMut<'w, saga::Sagas>,
+    setup: Res<'w, SimSetup>,
+    clock: Res<'w, SimClock>,
+    signals: Signals<'w>,
+}
+
 /// Decide stage: validate, load by fold, run the domain's `handle` (all in
 /// [`decision`], pure), then apply what was decided.
-#[allow(clippy::too_many_arguments)]
-fn decide(
-    mut commands: Commands,
-    mut inflight: Query<(Entity, &mut CommandInFlight)>,
-    store: Res<EventStore>,
-    catalog: Res<Catalog>,
-    customers: Res<Customers>,
-    customer_streams: Res<CustomerStreams>,
-    mut log: ResMut<CommandLog>,
-    mut ids: ResMut<IdGen>,
-    mut sagas: ResMut<saga::Sagas>,
-    setup: Res<SimSetup>,
-    clock: Res<SimClock>,
-    mut signals: Signals,
-) {
+fn decide(params: DecideParams) {
+    let DecideParams {
+        mut commands,
+        mut inflight,
+        store,
+        catalog,
+        customers,
+        customer_streams,
+        mut log,
+        mut ids,
+        mut sagas,
+        setup,
+        clock,
+        mut signals,
+    } = params;
     let now = clock.tick;
     let timing = &setup.world.timing;
     let known = Known {

@@ -222,20 +222,23 @@ pub(super) fn done(log: &CommandLog, id: u64, correlation: u64, outcome: Outcome
     SimSignal::CommandDone { id, origin, correlation, outcome }
 }
 
+/// A command on its way out: what it asks, who sends it, when it leaves
+/// and how many ticks the network takes.
+pub struct Outgoing {
+    pub request: CommandRequest,
+    pub origin: Origin,
+    pub now: Tick,
+    pub delay_ticks: Tick,
+    /// The chain it belongs to (None: it starts its own, under its id).
+    pub correlation: Option<u64>,
+    /// Its name for expectations and tests.
+    pub label: Option<String>,
+}
+
 /// Sends a command. Returns its id (also its correlation id unless one is
 /// given: a saga's commands carry the saga's correlation).
-#[allow(clippy::too_many_arguments)]
-pub fn submit(
-    commands: &mut Commands,
-    log: &mut CommandLog,
-    ids: &mut IdGen,
-    now: Tick,
-    delay_ticks: Tick,
-    request: CommandRequest,
-    origin: Origin,
-    correlation: Option<u64>,
-    label: Option<String>,
-) -> u64 {
+pub fn submit(commands: &mut Commands, log: &mut CommandLog, ids: &mut IdGen, outgoing: Outgoing) -> u64 {
+    let Outgoing { request, origin, now, delay_ticks, correlation, label } = outgoing;
     let id = ids.next_id();
     let correlation = correlation.unwrap_or(id);
     let (name, target, customer, expected_version) = match &request {

@@ -21,6 +21,7 @@ use super::{
     world::{Inbox, Scheduled},
 };
 use crate::domain::{HashChain, Status, Tick};
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use std::collections::BTreeMap;
 
@@ -179,22 +180,26 @@ fn reset(world: &mut World, _: &WorldConfig) {
     world.insert_resource(Invariants::default());
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn per_tick(
-    mut inv: ResMut<Invariants>,
-    store: Res<EventStore>,
-    events: Query<&StoredEvent>,
-    consumers: Query<&Consumer>,
-    views: Query<(&ProjectorView, &Consumer)>,
+/// The system params of [`per_tick`]: what the per-tick checks read.
+#[derive(SystemParam)]
+pub struct PerTickParams<'w, 's> {
+    inv: ResMut<'w, Invariants>,
+    store: Res<'w, EventStore>,
+    events: Query<'w, 's, &'static StoredEvent>,
+    consumers: Query<'w, 's, &'static Consumer>,
+    views: Query<'w, 's, (&'static ProjectorView, &'static Consumer)>,
     // Only what changed since the last check: a vendor's inventory or a
     // saga's state can only go wrong when it is written, and a tick then
     // costs what happened in it, not how many sagas are waiting.
-    vendors: Query<&super::vendors::Vendor, Changed<super::vendors::Vendor>>,
-    sagas: Query<&Saga, Changed<Saga>>,
-    forgotten: Res<Forgotten>,
-    clock: Res<SimClock>,
-    holds: HeldSeats,
-) {
+    vendors: Query<'w, 's, &'static super::vendors::Vendor, Changed<super::vendors::Vendor>>,
+    sagas: Query<'w, 's, &'static Saga, Changed<Saga>>,
+    forgotten: Res<'w, Forgotten>,
+    clock: Res<'w, SimClock>,
+    holds: HeldSeats<'w, 's>,
+}
+
+pub fn per_tick(params: PerTickParams) {
+    let PerTickParams { mut inv, store, events, consumers, views, vendors, sagas, forgotten, clock, holds } = params;
     let now = clock.tick;
     // Chain: verify the rows appended since the last tick (and note the
     // holds they open, to look at again after their expiry).

@@ -20,6 +20,7 @@ use super::{
     protocol::ConsumerId,
 };
 use crate::domain::{Hash, Tick};
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use std::collections::BTreeMap;
 
@@ -144,18 +145,22 @@ fn start_replays(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn project(
-    mut projectors: Query<(&mut ProjectorView, &mut Consumer, &mut ConsumerQueue)>,
-    messages: Query<&BusMessage>,
-    store: Res<EventStore>,
-    mut bus: ResMut<Bus>,
-    knobs: Res<Knobs>,
-    mech: Res<Mechanisms>,
-    forgotten: Res<Forgotten>,
-    clock: Res<SimClock>,
-    mut signals: Signals,
-) {
+/// The system params of [`project`]: what the projectors read and write.
+#[derive(SystemParam)]
+pub(super) struct ProjectParams<'w, 's> {
+    projectors: Query<'w, 's, (&'static mut ProjectorView, &'static mut Consumer, &'static mut ConsumerQueue)>,
+    messages: Query<'w, 's, &'static BusMessage>,
+    store: Res<'w, EventStore>,
+    bus: ResMut<'w, Bus>,
+    knobs: Res<'w, Knobs>,
+    mech: Res<'w, Mechanisms>,
+    forgotten: Res<'w, Forgotten>,
+    clock: Res<'w, SimClock>,
+    signals: Signals<'w>,
+}
+
+fn project(params: ProjectParams) {
+    let ProjectParams { mut projectors, messages, store, mut bus, knobs, mech, forgotten, clock, mut signals } = params;
     let event = |seq: u64| store.event(seq);
     let mut all: Vec<_> = projectors.iter_mut().collect();
     all.sort_by_key(|(pv, _, _)| pv.projection);

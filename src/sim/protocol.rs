@@ -125,3 +125,87 @@ impl Outcome {
         [Outcome::Inflight, Outcome::Ok, Outcome::Conflict, Outcome::Rejected].into_iter().find(|o| o.name() == s)
     }
 }
+
+/// How a saga's step, a compensation, or the saga as a whole went: the
+/// outcome column of the saga log and of its signals.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum StepOutcome {
+    Ok,
+    Fail,
+    Timeout,
+    /// A compensation ran (or had nothing to undo).
+    CompensateOk,
+    /// A compensation must run again (its command came back `conflict`).
+    CompensateRetry,
+    /// A compensation cannot go on (it waits for a person).
+    Stuck,
+    /// The step waits for a hold elsewhere to end before it tries again.
+    Wait,
+    /// A vendor's reply came after its step had timed out; its effect was undone.
+    LateReplyCompensated,
+    /// The saga finished: every step done.
+    Completed,
+    /// The saga finished: every done step undone.
+    Compensated,
+}
+
+impl StepOutcome {
+    pub fn name(self) -> &'static str {
+        match self {
+            StepOutcome::Ok => "ok",
+            StepOutcome::Fail => "fail",
+            StepOutcome::Timeout => "timeout",
+            StepOutcome::CompensateOk => "compensate ok",
+            StepOutcome::CompensateRetry => "compensate retry",
+            StepOutcome::Stuck => "stuck",
+            StepOutcome::Wait => "wait",
+            StepOutcome::LateReplyCompensated => "late reply compensated",
+            StepOutcome::Completed => "completed",
+            StepOutcome::Compensated => "compensated",
+        }
+    }
+
+    /// A step that failed (and starts compensations).
+    pub fn is_failure(self) -> bool {
+        matches!(self, StepOutcome::Fail | StepOutcome::Timeout)
+    }
+
+    /// Work that undid something: a compensation, or the saga it ended.
+    pub fn is_compensation(self) -> bool {
+        matches!(self, StepOutcome::CompensateOk | StepOutcome::Compensated)
+    }
+}
+
+impl std::fmt::Display for StepOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What a vendor call asks for, without its arguments (for signals).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum VendorOpKind {
+    Hold,
+    Release,
+    Issue,
+    Void,
+    Search,
+}
+
+impl VendorOpKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            VendorOpKind::Hold => "hold",
+            VendorOpKind::Release => "release",
+            VendorOpKind::Issue => "issue",
+            VendorOpKind::Void => "void",
+            VendorOpKind::Search => "search",
+        }
+    }
+}
+
+impl std::fmt::Display for VendorOpKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}

@@ -18,7 +18,7 @@ use super::runtime::{IdGen, SimClock, SimEntity, SimSetup};
 use super::runtime::{ResetOrder, add_reset};
 use super::signals::{Signals, SimSignal};
 use super::timers::{self, FiredTimers, Timer, TimerKind, TimerWheel};
-use super::vendors::{self, Caller, Offer, Reply, VendorOp, VendorReplies, Vendors};
+use super::vendors::{self, Caller, Offer, Reply, VendorOp, VendorReplies, VendorRequest, Vendors};
 use super::views::View;
 use super::{projectors::ProjectorView, protocol::Projection};
 use super::{protocol::SimSet, runtime::SimRng};
@@ -292,20 +292,34 @@ fn evict(
     }
 }
 
+/// The system params of [`apply_cache_writes`]: what the cache write-through reads and writes.
+#[derive(SystemParam)]
+pub(super) struct ApplyCacheWritesParams<'w, 's> {
+    commands: Commands<'w, 's>,
+    writes: ResMut<'w, CacheWrites>,
+    redis: ResMut<'w, Redis>,
+    entries: Query<'w, 's, &'static mut CacheEntry>,
+    wheel: ResMut<'w, TimerWheel>,
+    timers: Query<'w, 's, &'static mut Timer>,
+    setup: Res<'w, SimSetup>,
+    clock: Res<'w, SimClock>,
+    own: ResMut<'w, OwnWrites>,
+}
+
 /// The command side's write-through upserts and GDPR evictions (runs in
 /// the Commands set, right after the commits that asked for them).
-#[allow(clippy::too_many_arguments)]
-pub(super) fn apply_cache_writes(
-    mut commands: Commands,
-    mut writes: ResMut<CacheWrites>,
-    mut redis: ResMut<Redis>,
-    mut entries: Query<&mut CacheEntry>,
-    mut wheel: ResMut<TimerWheel>,
-    mut timers: Query<&mut Timer>,
-    setup: Res<SimSetup>,
-    clock: Res<SimClock>,
-    mut own: ResMut<OwnWrites>,
-) {
+pub(super) fn apply_cache_writes(params: ApplyCacheWritesParams) {
+    let ApplyCacheWritesParams {
+        mut commands,
+        mut writes,
+        mut redis,
+        mut entries,
+        mut wheel,
+        mut timers,
+        setup,
+        clock,
+        mut own,
+    } = params;
     for key in std::mem::take(&mut writes.evictions) {
         drop_entry(&mut commands, &mut redis, &mut entries, &key);
     }
@@ -403,22 +417,39 @@ impl Serve<'_, '_> {
     }
 }
 
+/// The system params of [`gets`]: what serving Redis gets reads and writes.
+#[derive(SystemParam)]
+pub(super) struct GetsParams<'w, 's> {
+    serve: Serve<'w, 's>,
+    queries: Query<'w, 's, (Entity, &'static mut QueryInFlight)>,
+    entries: Query<'w, 's, &'static mut CacheEntry>,
+    populators: Query<'w, 's, &'static mut Populator>,
+    redis: ResMut<'w, Redis>,
+    ids: ResMut<'w, IdGen>,
+    vendors: ResMut<'w, Vendors>,
+    rng: ResMut<'w, SimRng>,
+    knobs: Res<'w, Knobs>,
+    mech: Res<'w, Mechanisms>,
+    setup: Res<'w, SimSetup>,
+    own: Res<'w, OwnWrites>,
+}
+
 /// Gets: hits are served now; misses start (or join) a populator.
-#[allow(clippy::too_many_arguments)]
-fn gets(
-    mut serve: Serve,
-    mut queries: Query<(Entity, &mut QueryInFlight)>,
-    mut entries: Query<&mut CacheEntry>,
-    mut populators: Query<&mut Populator>,
-    mut redis: ResMut<Redis>,
-    mut ids: ResMut<IdGen>,
-    mut vendors: ResMut<Vendors>,
-    mut rng: ResMut<SimRng>,
-    knobs: Res<Knobs>,
-    mech: Res<Mechanisms>,
-    setup: Res<SimSetup>,
-    own: Res<OwnWrites>,
-) {
+fn gets(params: GetsParams) {
+    let GetsParams {
+        mut serve,
+        mut queries,
+        mut entries,
+        mut populators,
+        mut redis,
+        mut ids,
+        mut vendors,
+        mut rng,
+        knobs,
+        mech,
+        setup,
+        own,
+    } = params;
     let now = serve.clock.tick;
     let mut arrived: Vec<(String, u64, Entity)> = queries
         .iter()
@@ -516,12 +547,14 @@ fn gets(
                             &mut ids,
                             &mut rng,
                             &knobs,
-                            now,
-                            &v,
-                            VendorOp::Search { route: route.clone() },
-                            Caller::Populator { id: pid },
-                            q.id,
                             &mut serve.signals,
+                            VendorRequest {
+                                now,
+                                vendor: &v,
+                                op: VendorOp::Search { route: route.clone() },
+                                caller: Caller::Populator { id: pid },
+                                correlation: q.id,
+                            },
                         );
                         p.pending_calls += 1;
                     }
@@ -546,22 +579,38 @@ fn gets(
     }
 }
 
+/// The system params of [`populate`]: what the populators read and write.
+#[derive(SystemParam)]
+pub(super) struct PopulateParams<'w, 's> {
+    serve: Serve<'w, 's>,
+    pops: Query<'w, 's, (Entity, &'static mut Populator)>,
+    queries: Query<'w, 's, &'static QueryInFlight>,
+    entries: Query<'w, 's, &'static mut CacheEntry>,
+    views: Query<'w, 's, &'static ProjectorView>,
+    replies: Res<'w, VendorReplies>,
+    redis: ResMut<'w, Redis>,
+    wheel: ResMut<'w, TimerWheel>,
+    timers: Query<'w, 's, &'static mut Timer>,
+    setup: Res<'w, SimSetup>,
+    own: Res<'w, OwnWrites>,
+}
+
 /// Populators finish: fill the entry (merging write-through rows by
 /// version), set its TTL, serve every waiter.
-#[allow(clippy::too_many_arguments)]
-fn populate(
-    mut serve: Serve,
-    mut pops: Query<(Entity, &mut Populator)>,
-    queries: Query<&QueryInFlight>,
-    mut entries: Query<&mut CacheEntry>,
-    views: Query<&ProjectorView>,
-    replies: Res<VendorReplies>,
-    mut redis: ResMut<Redis>,
-    mut wheel: ResMut<TimerWheel>,
-    mut timers: Query<&mut Timer>,
-    setup: Res<SimSetup>,
-    own: Res<OwnWrites>,
-) {
+fn populate(params: PopulateParams) {
+    let PopulateParams {
+        mut serve,
+        mut pops,
+        queries,
+        mut entries,
+        views,
+        replies,
+        mut redis,
+        mut wheel,
+        mut timers,
+        setup,
+        own,
+    } = params;
     let now = serve.clock.tick;
     for r in &replies.0 {
         let Caller::Populator { id } = r.caller else { continue };

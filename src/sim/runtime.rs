@@ -182,7 +182,7 @@ impl Customers {
 pub struct SimRng(pub ChaCha8Rng);
 
 impl SimRng {
-    fn new(seed: u64) -> Self {
+    pub(super) fn new(seed: u64) -> Self {
         SimRng(ChaCha8Rng::seed_from_u64(seed))
     }
 }

@@ -20,16 +20,19 @@ use super::runtime::{ResetOrder, add_reset};
 use super::signals::{Signals, SimSignal};
 use super::store::EventStore;
 use super::timers::{FiredTimers, Timer, TimerKey, TimerKind, TimerWheel};
-use super::vendors::{self, Caller, Reply, VendorOp, VendorReplies, Vendors};
+use super::vendors::{self, Caller, Reply, VendorOp, VendorReplies, VendorRequest, Vendors};
 use super::{
     bus::{Bus, BusMessage},
     protocol::ConsumerId,
 };
 use super::{
-    command_intake::{self, CommandLog, CommandRequest},
+    command_intake::{self, CommandLog, CommandRequest, Outgoing},
     protocol::{Origin, Outcome},
 };
-use super::{protocol::SimSet, runtime::SimRng};
+use super::{
+    protocol::{SimSet, StepOutcome},
+    runtime::SimRng,
+};
 use crate::domain::{
     AggregateId, Command, CustomerId, Event, EventEnvelope, EventKind, FlightId, Passenger, SeatNo, Tick, VendorId,
 };
@@ -134,9 +137,7 @@ impl SagaState {
 pub struct LogLine {
     pub tick: Tick,
     pub step: LogStep,
-    /// `ok`, `fail`, `timeout`, `compensate ok`, `compensate retry`,
-    /// `late reply compensated`.
-    pub outcome: &'static str,
+    pub outcome: StepOutcome,
     /// Fixed texts are not copied: most lines have one (or none).
     pub detail: Cow<'static, str>,
 }
@@ -366,7 +367,7 @@ impl Saga {
         }
     }
 
-    fn line(&mut self, now: Tick, step: LogStep, outcome: &'static str, detail: impl Into<Cow<'static, str>>) {
+    fn line(&mut self, now: Tick, step: LogStep, outcome: StepOutcome, detail: impl Into<Cow<'static, str>>) {
         self.log.push(LogLine { tick: now, step, outcome, detail: detail.into() });
     }
 }
@@ -413,7 +414,6 @@ pub struct SagaDone;
 /// A new saga over `legs` (not yet spawned: see [`spawn`]). Itineraries
 /// begin with local holds; a single booking (started by a customer's
 /// SeatHeld) begins at the vendor hold.
-#[allow(clippy::too_many_arguments)]
 pub fn new_saga(
     sagas: &mut Sagas,
     ids: &mut IdGen,
@@ -459,7 +459,7 @@ pub fn new_saga(
     };
     if !itinerary {
         // The customer's own HoldSeat already did the local hold.
-        saga.line(now, LogStep::Step(StepAction::LocalHold(0)), "ok", "held by the customer's command");
+        saga.line(now, LogStep::Step(StepAction::LocalHold(0)), StepOutcome::Ok, "held by the customer's command");
         saga.step = 1;
     }
     saga
@@ -510,19 +510,35 @@ struct SagaCtx<'w, 's> {
     signals: Signals<'w>,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn orchestrate(
-    mut ctx: SagaCtx,
-    mut sagas: ResMut<Sagas>,
-    mut saga_q: Query<&mut Saga, Without<SagaDone>>,
-    mut done_q: Query<&mut Saga, With<SagaDone>>,
-    mut queue_q: Query<(&mut Consumer, &mut ConsumerQueue), Without<super::projectors::ProjectorView>>,
-    messages: Query<&BusMessage>,
-    store: Res<EventStore>,
-    mut bus: ResMut<Bus>,
-    replies: Res<VendorReplies>,
-    mut fired: ResMut<FiredTimers>,
-) {
+/// The system params of [`orchestrate`]: what the orchestrator reads and writes.
+#[derive(SystemParam)]
+pub(super) struct OrchestrateParams<'w, 's> {
+    ctx: SagaCtx<'w, 's>,
+    sagas: ResMut<'w, Sagas>,
+    saga_q: Query<'w, 's, &'static mut Saga, Without<SagaDone>>,
+    done_q: Query<'w, 's, &'static mut Saga, With<SagaDone>>,
+    queue_q:
+        Query<'w, 's, (&'static mut Consumer, &'static mut ConsumerQueue), Without<super::projectors::ProjectorView>>,
+    messages: Query<'w, 's, &'static BusMessage>,
+    store: Res<'w, EventStore>,
+    bus: ResMut<'w, Bus>,
+    replies: Res<'w, VendorReplies>,
+    fired: ResMut<'w, FiredTimers>,
+}
+
+fn orchestrate(params: OrchestrateParams) {
+    let OrchestrateParams {
+        mut ctx,
+        mut sagas,
+        mut saga_q,
+        mut done_q,
+        mut queue_q,
+        messages,
+        store,
+        mut bus,
+        replies,
+        mut fired,
+    } = params;
     // Sagas started this tick live here until they are spawned at the end.
     let mut fresh: Vec<Saga> = vec![];
     // 1. The orchestrator's queue.
@@ -679,12 +695,14 @@ fn compensate_late(ctx: &mut SagaCtx, sagas: &mut Sagas, saga: Option<&mut Saga>
         &mut ctx.ids,
         &mut ctx.rng,
         &ctx.knobs,
-        ctx.clock.tick,
-        &r.vendor,
-        undo,
-        Caller::Saga { saga: saga_id, token: 0 },
-        r.correlation,
         &mut ctx.signals,
+        VendorRequest {
+            now: ctx.clock.tick,
+            vendor: &r.vendor,
+            op: undo,
+            caller: Caller::Saga { saga: saga_id, token: 0 },
+            correlation: r.correlation,
+        },
     );
     sagas.late_replies_compensated += 1;
     if let Some(s) = saga {
@@ -692,7 +710,7 @@ fn compensate_late(ctx: &mut SagaCtx, sagas: &mut Sagas, saga: Option<&mut Saga>
         s.line(
             now,
             LogStep::LateReply { op: r.op.name(), vendor: r.vendor.clone() },
-            "late reply compensated",
+            StepOutcome::LateReplyCompensated,
             format!("sent {op_name}"),
         );
     }
@@ -776,17 +794,21 @@ fn advance(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga) {
                 let Some(step) = s.step_at(s.step) else {
                     s.state = SagaState::Completed;
                     let pnrs: Vec<&str> = s.progress.iter().filter_map(|p| p.pnr.as_deref()).collect();
-                    s.line(now, LogStep::Saga, "ok", format!("completed, PNR {}", pnrs.join(" ")));
+                    s.line(now, LogStep::Saga, StepOutcome::Ok, format!("completed, PNR {}", pnrs.join(" ")));
                     ctx.signals.send(SimSignal::SagaStep {
                         saga: s.id,
-                        outcome: "completed",
+                        outcome: StepOutcome::Completed,
                         correlation: s.correlation,
                     });
                     return;
                 };
                 let Some(op) = s.forward_op(step, s.op) else {
-                    s.line(now, LogStep::Step(step), "ok", "");
-                    ctx.signals.send(SimSignal::SagaStep { saga: s.id, outcome: "ok", correlation: s.correlation });
+                    s.line(now, LogStep::Step(step), StepOutcome::Ok, "");
+                    ctx.signals.send(SimSignal::SagaStep {
+                        saga: s.id,
+                        outcome: StepOutcome::Ok,
+                        correlation: s.correlation,
+                    });
                     s.step += 1;
                     s.op = 0;
                     continue;
@@ -805,19 +827,19 @@ fn advance(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga) {
             SagaState::Compensating => {
                 let Some(item) = s.comp.first().cloned() else {
                     s.state = SagaState::Compensated;
-                    s.line(now, LogStep::Saga, "compensate ok", "fully compensated");
+                    s.line(now, LogStep::Saga, StepOutcome::CompensateOk, "fully compensated");
                     ctx.signals.send(SimSignal::SagaStep {
                         saga: s.id,
-                        outcome: "compensated",
+                        outcome: StepOutcome::Compensated,
                         correlation: s.correlation,
                     });
                     return;
                 };
                 let Some(op) = item.ops.get(s.op).cloned() else {
-                    s.line(now, item.label.clone(), "compensate ok", "");
+                    s.line(now, item.label.clone(), StepOutcome::CompensateOk, "");
                     ctx.signals.send(SimSignal::SagaStep {
                         saga: s.id,
-                        outcome: "compensate ok",
+                        outcome: StepOutcome::CompensateOk,
                         correlation: s.correlation,
                     });
                     s.comp.remove(0);
@@ -831,13 +853,13 @@ fn advance(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga) {
                         s.attempts += 1;
                         if s.attempts > MAX_ATTEMPTS {
                             s.state = SagaState::Stuck;
-                            s.line(now, item.label, "stuck", reason);
+                            s.line(now, item.label, StepOutcome::Stuck, reason);
                             return;
                         }
                         // Compensations are idempotent: run the whole item
                         // again (a payment may have landed meanwhile).
                         s.op = 0;
-                        s.line(now, item.label, "compensate retry", reason);
+                        s.line(now, item.label, StepOutcome::CompensateRetry, reason);
                     }
                 }
             }
@@ -849,11 +871,11 @@ fn advance(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga) {
 /// Step `step` failed: record it, then compensate the steps before it.
 fn fail(ctx: &mut SagaCtx, s: &mut Saga, step: StepAction, reason: String, timeout: bool) {
     let now = ctx.clock.tick;
-    s.line(now, LogStep::Step(step), if timeout { "timeout" } else { "fail" }, reason.clone());
+    s.line(now, LogStep::Step(step), if timeout { StepOutcome::Timeout } else { StepOutcome::Fail }, reason.clone());
     s.op_progress = s.op;
     ctx.signals.send(SimSignal::SagaStep {
         saga: s.id,
-        outcome: if timeout { "timeout" } else { "fail" },
+        outcome: if timeout { StepOutcome::Timeout } else { StepOutcome::Fail },
         correlation: s.correlation,
     });
     s.op = 0;
@@ -869,7 +891,7 @@ fn fail(ctx: &mut SagaCtx, s: &mut Saga, step: StepAction, reason: String, timeo
     if !ctx.mech.compensation {
         s.comp = comp;
         s.state = SagaState::Aborted;
-        s.line(now, LogStep::Saga, "fail", "aborted without compensation (safeguard off)");
+        s.line(now, LogStep::Saga, StepOutcome::Fail, "aborted without compensation (safeguard off)");
         return;
     }
     if s.op_progress > 0 {
@@ -913,12 +935,14 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
                 &mut ctx.commands,
                 &mut ctx.log,
                 &mut ctx.ids,
-                now,
-                0,
-                CommandRequest::Internal { aggregate: s.legs[l].aggregate.clone(), command: cmd, fence },
-                Origin::Saga(s.id),
-                Some(s.correlation),
-                None,
+                Outgoing {
+                    now,
+                    delay_ticks: 0,
+                    request: CommandRequest::Internal { aggregate: s.legs[l].aggregate.clone(), command: cmd, fence },
+                    origin: Origin::Saga(s.id),
+                    correlation: Some(s.correlation),
+                    label: None,
+                },
             );
             sagas.commands.insert(id, (s.id, l));
             sagas.commands_of.entry(s.id).or_default().push(id);
@@ -964,12 +988,14 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
                 &mut ctx.ids,
                 &mut ctx.rng,
                 &ctx.knobs,
-                now,
-                &s.legs[l].vendor.clone(),
-                vop,
-                Caller::Saga { saga: s.id, token },
-                s.correlation,
                 &mut ctx.signals,
+                VendorRequest {
+                    now,
+                    vendor: &s.legs[l].vendor.clone(),
+                    op: vop,
+                    caller: Caller::Saga { saga: s.id, token },
+                    correlation: s.correlation,
+                },
             );
             if forward {
                 let timeout = ticks(ctx.setup.world.timing.saga_step_timeout_ms);
@@ -1074,7 +1100,12 @@ fn refused_hold(ctx: &mut SagaCtx, s: &mut Saga, l: usize, e: String, wait: Refu
     let ms = match wait {
         Refusal::WaitFor(blocker) => {
             s.wait = Some(Wait::Blocker { saga: blocker });
-            s.line(now, step, "wait", format!("{e}: saga #{blocker} still holds it there; retry once it ends"));
+            s.line(
+                now,
+                step,
+                StepOutcome::Wait,
+                format!("{e}: saga #{blocker} still holds it there; retry once it ends"),
+            );
             return;
         }
         Refusal::Backoff { ms } => ms,
@@ -1089,7 +1120,7 @@ fn refused_hold(ctx: &mut SagaCtx, s: &mut Saga, l: usize, e: String, wait: Refu
         TimerKind::SagaTimeout { saga: s.id, token },
     );
     s.wait = Some(Wait::Backoff { token });
-    s.line(now, step, "wait", format!("{e}: an earlier hold of ours; retry in {ms} ms"));
+    s.line(now, step, StepOutcome::Wait, format!("{e}: an earlier hold of ours; retry in {ms} ms"));
 }
 
 /// An earlier live saga on leg `l`'s seat: only one hold cycle is open in

@@ -47,7 +47,7 @@ pub enum SimSignal {
     ProjectionApplied { seq: u64, projection: Projection, outcome: ApplyOutcome, correlation: u64 },
     /// The orchestrator or a populator called a vendor: the request takes
     /// `apply_ms` to reach it, the reply `reply_ms` more to come back.
-    VendorCalled { vendor: VendorId, op: &'static str, apply_ms: u64, reply_ms: u64, correlation: u64 },
+    VendorCalled { vendor: VendorId, op: super::protocol::VendorOpKind, apply_ms: u64, reply_ms: u64, correlation: u64 },
     /// A vendor answered; `late` when its saga step had already timed out.
     VendorReplied { vendor: VendorId, ok: bool, late: bool, correlation: u64 },
     /// A vendor answered a populator's search.
@@ -60,7 +60,7 @@ pub enum SimSignal {
     /// A query was answered.
     QueryServed { correlation: u64 },
     /// A saga step finished (ok, fail, timeout, compensate ok).
-    SagaStep { saga: u64, outcome: &'static str, correlation: u64 },
+    SagaStep { saga: u64, outcome: super::protocol::StepOutcome, correlation: u64 },
 }
 
 impl SimSignal {

@@ -155,18 +155,13 @@ impl EventStore {
     /// Appends one event as version `version` of its stream, and its outbox
     /// row, in one step (the same transaction). The caller has already
     /// checked the expected version (the unique key).
-    #[allow(clippy::too_many_arguments)]
     pub fn append(
         &mut self,
         commands: &mut Commands,
         outbox_rows: &mut Query<&mut OutboxRow>,
-        aggregate_id: AggregateId,
-        version: u32,
-        tick: Tick,
-        causation_id: u64,
-        correlation_id: u64,
-        event: Event,
+        new: NewEvent,
     ) -> Arc<EventEnvelope> {
+        let NewEvent { aggregate_id, version, tick, causation_id, correlation_id, event } = new;
         let no = self.register(aggregate_id.clone());
         if version <= self.version_of(no) {
             self.duplicate_keys.push((aggregate_id.clone(), version));
@@ -185,6 +180,17 @@ impl EventStore {
         self.stream_of_seq.push(no);
         env
     }
+}
+
+/// An event the command side commits: its stream and version, when, which
+/// command caused it and which chain it belongs to.
+pub struct NewEvent {
+    pub aggregate_id: AggregateId,
+    pub version: u32,
+    pub tick: Tick,
+    pub causation_id: u64,
+    pub correlation_id: u64,
+    pub event: Event,
 }
 
 /// Every bookable seat's aggregate entity, by id (all seats of the world

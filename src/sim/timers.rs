@@ -12,7 +12,7 @@ use super::protocol::SimSet;
 use super::runtime::{IdGen, SimClock, reuse_or_spawn};
 use super::runtime::{ResetOrder, add_reset};
 use super::{
-    command_intake::{self, CommandLog, CommandRequest},
+    command_intake::{self, CommandLog, CommandRequest, Outgoing},
     protocol::Origin,
 };
 use crate::domain::{AggregateId, Command, Tick};
@@ -146,16 +146,18 @@ fn fire(
                     &mut commands,
                     &mut log,
                     &mut ids,
-                    now,
-                    0,
-                    CommandRequest::Internal {
-                        aggregate: aggregate.clone(),
-                        command: Command::ExpireHold { now },
-                        fence: None,
+                    Outgoing {
+                        now,
+                        delay_ticks: 0,
+                        request: CommandRequest::Internal {
+                            aggregate: aggregate.clone(),
+                            command: Command::ExpireHold { now },
+                            fence: None,
+                        },
+                        origin: Origin::Timer,
+                        correlation: Some(*correlation),
+                        label: None,
                     },
-                    Origin::Timer,
-                    Some(*correlation),
-                    None,
                 );
             }
             TimerKind::CacheTtl { key, expires_tick } => fired.cache_expiries.push((key.clone(), *expires_tick)),

@@ -11,7 +11,10 @@ use super::knobs::Knobs;
 use super::runtime::{DueQueue, IdGen, SimClock, SimEntity};
 use super::runtime::{ResetOrder, add_reset};
 use super::signals::{Signals, SimSignal};
-use super::{protocol::SimSet, runtime::SimRng};
+use super::{
+    protocol::{SimSet, VendorOpKind},
+    runtime::SimRng,
+};
 use crate::domain::{FlightId, SeatNo, Tick, VendorId};
 use bevy::prelude::*;
 use rand::Rng;
@@ -33,14 +36,17 @@ pub enum VendorOp {
 }
 
 impl VendorOp {
-    pub fn name(&self) -> &'static str {
+    pub fn kind(&self) -> VendorOpKind {
         match self {
-            VendorOp::Hold { .. } => "hold",
-            VendorOp::Release { .. } => "release",
-            VendorOp::Issue { .. } => "issue",
-            VendorOp::Void { .. } => "void",
-            VendorOp::Search { .. } => "search",
+            VendorOp::Hold { .. } => VendorOpKind::Hold,
+            VendorOp::Release { .. } => VendorOpKind::Release,
+            VendorOp::Issue { .. } => VendorOpKind::Issue,
+            VendorOp::Void { .. } => VendorOpKind::Void,
+            VendorOp::Search { .. } => VendorOpKind::Search,
         }
+    }
+    pub fn name(&self) -> &'static str {
+        self.kind().name()
     }
 }
 
@@ -181,32 +187,43 @@ fn reset(world: &mut World, cfg: &WorldConfig) {
     world.insert_resource(VendorReplies::default());
 }
 
+/// A request to a vendor: which one, what to do, for whom, when.
+pub struct VendorRequest<'a> {
+    pub vendor: &'a VendorId,
+    pub op: VendorOp,
+    pub caller: Caller,
+    pub correlation: u64,
+    pub now: Tick,
+}
+
 /// Sends a request to a vendor; returns the call id.
-#[allow(clippy::too_many_arguments)]
 pub fn call(
     commands: &mut Commands,
     vendors: &mut Vendors,
     ids: &mut IdGen,
     rng: &mut SimRng,
     knobs: &Knobs,
-    now: Tick,
-    vendor: &VendorId,
-    op: VendorOp,
-    caller: Caller,
-    correlation: u64,
     signals: &mut Signals,
+    request: VendorRequest,
 ) -> u64 {
+    let VendorRequest { vendor, op, caller, correlation, now } = request;
     let id = ids.next_id();
-    let (lo, hi) = vendors.latency_ms.get(vendor).copied().unwrap_or((100, 200));
-    let mut latency = u64::from(rng.0.random_range(lo..=hi.max(lo)));
-    latency += knobs.slow_vendor_ms.get(vendor).copied().unwrap_or(0);
-    let total = ticks(latency);
+    // A vendor the world has no adapter for refuses the connection: the
+    // caller hears "unknown vendor" on the next tick (see `process`), with
+    // no made-up latency and no draw from the run's RNG.
+    let total = match vendors.latency_ms.get(vendor) {
+        Some(&(lo, hi)) => {
+            let latency = u64::from(rng.0.random_range(lo..=hi.max(lo)));
+            ticks(latency + knobs.slow_vendor_ms.get(vendor).copied().unwrap_or(0))
+        }
+        None => 1,
+    };
     vendors.calls_total += 1;
     vendors.pending += 1;
     let (apply_tick, reply_tick) = (now + (total / 2).max(1), now + total);
     signals.send(SimSignal::VendorCalled {
         vendor: vendor.clone(),
-        op: op.name(),
+        op: op.kind(),
         apply_ms: (apply_tick - now) * crate::domain::TICK_MS,
         reply_ms: reply_tick.saturating_sub(apply_tick) * crate::domain::TICK_MS,
         correlation,
@@ -241,15 +258,19 @@ fn process(
             continue;
         };
         if c.result.is_none() {
-            let Some(mut v) = vendors.by_id.get(&c.vendor).and_then(|v| vendor_q.get_mut(*v).ok()) else {
-                c.result = Some(Err(format!("unknown vendor {}", c.vendor)));
-                continue;
+            // A vendor without an adapter answers like a refused connection
+            // (and its reply still goes out below, at its reply tick).
+            let result = match vendors.by_id.get(&c.vendor).and_then(|v| vendor_q.get_mut(*v).ok()) {
+                Some(mut v) => {
+                    let result = act(&mut v, &c.op, &knobs, c.id);
+                    v.calls += 1;
+                    if result.is_err() {
+                        v.failures += 1;
+                    }
+                    result
+                }
+                None => Err(format!("unknown vendor {}", c.vendor)),
             };
-            let result = act(&mut v, &c.op, &knobs, c.id);
-            v.calls += 1;
-            if result.is_err() {
-                v.failures += 1;
-            }
             c.result = Some(result);
         }
         if c.reply_tick <= now {
@@ -350,4 +371,52 @@ fn pnr(vendor: &VendorId, call_id: u64) -> smol_str::SmolStr {
         n /= 32;
     }
     s.iter().map(|&b| char::from(b)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bevy::ecs::system::RunSystemOnce;
+
+    /// A world with the engine's messages and resources but no vendor.
+    fn world_without_vendors() -> World {
+        let mut world = World::new();
+        world.init_resource::<Messages<SimSignal>>();
+        world.insert_resource(Vendors::default());
+        world.insert_resource(VendorReplies::default());
+        world.insert_resource(IdGen::default());
+        world.insert_resource(SimRng::new(7));
+        world.insert_resource(Knobs::default());
+        world.insert_resource(SimClock::default());
+        world
+    }
+
+    fn send_to_v9(
+        mut commands: Commands,
+        mut vendors: ResMut<Vendors>,
+        mut ids: ResMut<IdGen>,
+        mut rng: ResMut<SimRng>,
+        knobs: Res<Knobs>,
+        mut signals: Signals,
+    ) {
+        let v9 = VendorId::from("V9");
+        let op = VendorOp::Search { route: "MAD-FRA".into() };
+        let request =
+            VendorRequest { vendor: &v9, op, caller: Caller::Saga { saga: 1, token: 0 }, correlation: 1, now: 0 };
+        call(&mut commands, &mut vendors, &mut ids, &mut rng, &knobs, &mut signals, request);
+    }
+
+    #[test]
+    fn a_vendor_the_world_lacks_refuses_at_once_without_a_made_up_latency() {
+        let mut world = world_without_vendors();
+        let rng_before = world.resource::<SimRng>().0.clone();
+        world.run_system_once(send_to_v9).expect("the call is sent");
+        assert_eq!(world.resource::<SimRng>().0, rng_before, "no latency was drawn for a vendor without an adapter");
+        world.resource_mut::<SimClock>().tick = 1;
+        world.run_system_once(process).expect("the call is answered");
+        let replies = &world.resource::<VendorReplies>().0;
+        assert_eq!(replies.len(), 1, "answered on the next tick");
+        let reason = replies[0].result.clone().expect_err("refused");
+        assert!(reason.contains("unknown vendor V9"), "{reason}");
+    }
 }

@@ -13,11 +13,12 @@ use super::protocol::Projection;
 use super::query_api::{self, CustomerQuery, PendingEvictions};
 use super::runtime::{self, Customers, IdGen, ResetOrder, SimClock, SimControl, SimSetup, add_reset};
 use super::{
-    command_intake::{self, CommandLog, CommandRequest, CustomerCommand},
+    command_intake::{self, CommandLog, CommandRequest, CustomerCommand, Outgoing},
     protocol::Origin,
 };
 use super::{protocol::SimSet, runtime::SimRng};
 use crate::domain::{SeatNo, Tick};
+use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -97,19 +98,24 @@ fn finish_step(control: Option<ResMut<SimControl>>) {
 /// work a knob or a file can ask for).
 const MAX_BURST_PER_S: u32 = 2_000;
 
+/// The system params of [`generate_load`]: what the burst generator reads and writes.
+#[derive(SystemParam)]
+pub struct GenerateLoadParams<'w> {
+    clock: Res<'w, SimClock>,
+    scheduled: ResMut<'w, Scheduled>,
+    inbox: ResMut<'w, Inbox>,
+    knobs: ResMut<'w, Knobs>,
+    rng: ResMut<'w, SimRng>,
+    customers: ResMut<'w, Customers>,
+    catalog: Option<Res<'w, super::config::Catalog>>,
+    setup: Res<'w, SimSetup>,
+}
+
 /// Scheduled requests come due; the burst knob creates customers who hold
 /// a random seat (and most of them pay a little later).
-#[allow(clippy::too_many_arguments)]
-pub fn generate_load(
-    clock: Res<SimClock>,
-    mut scheduled: ResMut<Scheduled>,
-    mut inbox: ResMut<Inbox>,
-    mut knobs: ResMut<Knobs>,
-    mut rng: ResMut<SimRng>,
-    mut customers: ResMut<Customers>,
-    catalog: Option<Res<super::config::Catalog>>,
-    setup: Res<SimSetup>,
-) {
+pub fn generate_load(params: GenerateLoadParams) {
+    let GenerateLoadParams { clock, mut scheduled, mut inbox, mut knobs, mut rng, mut customers, catalog, setup } =
+        params;
     let now = clock.tick;
     while let Some(entry) = scheduled.at.first_entry() {
         if *entry.key() > now {
@@ -158,19 +164,33 @@ pub fn generate_load(
     }
 }
 
+/// The system params of [`drain_inbox`]: what turning requests into work reads and writes.
+#[derive(SystemParam)]
+pub(super) struct DrainInboxParams<'w, 's> {
+    commands: Commands<'w, 's>,
+    inbox: ResMut<'w, Inbox>,
+    knobs: ResMut<'w, Knobs>,
+    log: ResMut<'w, CommandLog>,
+    ids: ResMut<'w, IdGen>,
+    evictions: ResMut<'w, PendingEvictions>,
+    replays: ResMut<'w, PendingReplays>,
+    clock: Res<'w, SimClock>,
+    setup: Res<'w, SimSetup>,
+}
+
 /// Turns queued requests into entities in flight and knob changes.
-#[allow(clippy::too_many_arguments)]
-fn drain_inbox(
-    mut commands: Commands,
-    mut inbox: ResMut<Inbox>,
-    mut knobs: ResMut<Knobs>,
-    mut log: ResMut<CommandLog>,
-    mut ids: ResMut<IdGen>,
-    mut evictions: ResMut<PendingEvictions>,
-    mut replays: ResMut<PendingReplays>,
-    clock: Res<SimClock>,
-    setup: Res<SimSetup>,
-) {
+fn drain_inbox(params: DrainInboxParams) {
+    let DrainInboxParams {
+        mut commands,
+        mut inbox,
+        mut knobs,
+        mut log,
+        mut ids,
+        mut evictions,
+        mut replays,
+        clock,
+        setup,
+    } = params;
     let hop = ticks(setup.world.timing.network_ms);
     while let Some(request) = inbox.pending.pop_front() {
         match request {
@@ -179,12 +199,14 @@ fn drain_inbox(
                     &mut commands,
                     &mut log,
                     &mut ids,
-                    clock.tick,
-                    hop,
-                    CommandRequest::Customer(command),
-                    Origin::Customer,
-                    None,
-                    label,
+                    Outgoing {
+                        now: clock.tick,
+                        delay_ticks: hop,
+                        request: CommandRequest::Customer(command),
+                        origin: Origin::Customer,
+                        correlation: None,
+                        label,
+                    },
                 );
             }
             SimRequest::Query { label, query } => {

@@ -13,6 +13,7 @@ use crate::domain::{AggregateId, EventEnvelope, EventKind, Hash, hex};
 use crate::sim::command_intake::CommandLog;
 use crate::sim::consumer::{Consumer, ConsumerQueue};
 use crate::sim::projectors::ProjectorView;
+use crate::sim::protocol::{Outcome, StepOutcome};
 use crate::sim::query_api::CacheEntry;
 use crate::sim::runtime::SimClock;
 use crate::sim::saga::{Saga, Sagas};
@@ -351,11 +352,11 @@ pub fn command_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
                     ui.label(cell(r.target, hot));
                     ui.label(cell(r.expected_version.map(|v| format!("v{v}")).unwrap_or_default(), hot));
                     let c = match r.outcome {
-                        "ok" => GREEN,
-                        "conflict" | "rejected" => RED,
-                        _ => AMBER,
+                        Outcome::Ok => GREEN,
+                        Outcome::Conflict | Outcome::Rejected => RED,
+                        Outcome::Inflight => AMBER,
                     };
-                    ui.colored_label(c, r.outcome);
+                    ui.colored_label(c, r.outcome.name());
                     ui.label(cell(r.reason, hot));
                     ui.end_row();
                 }
@@ -604,13 +605,13 @@ pub fn vendors_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
             egui::CollapsingHeader::new(title).id_salt(("saga", s.id)).default_open(true).show(ui, |ui| {
                 for l in &s.log {
                     let c = match l.outcome {
-                        "ok" | "compensate ok" => GREEN,
-                        "fail" | "timeout" => RED,
+                        StepOutcome::Ok | StepOutcome::CompensateOk => GREEN,
+                        o if o.is_failure() => RED,
                         _ => AMBER,
                     };
                     ui.horizontal(|ui| {
                         ui.monospace(format!("t{:<5} {:<28}", l.tick, l.step));
-                        ui.colored_label(c, l.outcome);
+                        ui.colored_label(c, l.outcome.name());
                         ui.weak(l.detail.as_ref());
                     });
                 }

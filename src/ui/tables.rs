@@ -4,7 +4,7 @@
 use crate::domain::{EventEnvelope, hex};
 use crate::sim::command_intake::CommandLog;
 use crate::sim::consumer::Consumer;
-use crate::sim::protocol::ConsumerId;
+use crate::sim::protocol::{ConsumerId, Outcome};
 use crate::sim::store::EventStore;
 
 /// One line of the command log view.
@@ -15,7 +15,7 @@ pub struct CommandRow {
     pub command: &'static str,
     pub target: String,
     pub expected_version: Option<u32>,
-    pub outcome: &'static str,
+    pub outcome: Outcome,
     pub reason: String,
     pub correlation: u64,
 }
@@ -32,7 +32,7 @@ pub fn command_rows(log: &CommandLog, n: usize) -> Vec<CommandRow> {
             command: r.name,
             target: r.target.to_string(),
             expected_version: r.expected_version,
-            outcome: r.outcome.name(),
+            outcome: r.outcome,
             reason: r.reason.clone().unwrap_or_default(),
             correlation: r.correlation,
         })

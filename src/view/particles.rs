@@ -11,7 +11,7 @@
 use super::MapLayoutRes;
 use super::layout::{MapLayout, NodeId, palette};
 use super::map::Hovered;
-use crate::sim::protocol::Outcome;
+use crate::sim::protocol::{Outcome, VendorOpKind};
 use crate::sim::signals::{ApplyOutcome, SimSignal};
 use crate::viewstate::{MapStats, Pinned};
 use bevy::prelude::*;
@@ -287,7 +287,7 @@ fn sagas(signal: &SimSignal, map: &MapLayout) -> Vec<Fx> {
     match signal {
         SimSignal::VendorCalled { vendor, op, apply_ms, reply_ms, .. } => {
             let Some(v) = map.vendor_node(vendor) else { return vec![] };
-            let from = if *op == "search" { NodeId::Redis } else { NodeId::Saga };
+            let from = if *op == VendorOpKind::Search { NodeId::Redis } else { NodeId::Saga };
             let reply = Fx::Travel {
                 from: v,
                 to: from,
@@ -309,10 +309,12 @@ fn sagas(signal: &SimSignal, map: &MapLayout) -> Vec<Fx> {
             what: format!("a LATE reply from {vendor}: its step had timed out, so it is compensated"),
         }],
         SimSignal::SagaStep { saga, outcome, .. } => {
-            let color = match *outcome {
-                "fail" | "timeout" => palette::FAIL,
-                "compensate ok" | "compensated" => palette::BUFFER,
-                _ => palette::OK,
+            let color = if outcome.is_failure() {
+                palette::FAIL
+            } else if outcome.is_compensation() {
+                palette::BUFFER
+            } else {
+                palette::OK
             };
             vec![Fx::Burst { at: NodeId::Saga, color, what: format!("saga #{saga}: {outcome}") }]
         }
@@ -508,8 +510,13 @@ mod tests {
     #[test]
     fn a_booking_at_the_fifth_vendor_flies_to_the_fifth_vendor_card() {
         let map = MapLayout::new(&super::super::layout::world_with_vendors(5));
-        let call =
-            SimSignal::VendorCalled { vendor: "V5".into(), op: "hold", apply_ms: 200, reply_ms: 150, correlation: 1 };
+        let call = SimSignal::VendorCalled {
+            vendor: "V5".into(),
+            op: VendorOpKind::Hold,
+            apply_ms: 200,
+            reply_ms: 150,
+            correlation: 1,
+        };
         let fx = effects(&call, &map);
         assert!(
             fx.iter().any(|f| matches!(
@@ -531,8 +538,13 @@ mod tests {
         }
         // A vendor the world does not have: nothing flies, least of all to
         // some other vendor's card.
-        let ghost =
-            SimSignal::VendorCalled { vendor: "V9".into(), op: "hold", apply_ms: 1, reply_ms: 1, correlation: 1 };
+        let ghost = SimSignal::VendorCalled {
+            vendor: "V9".into(),
+            op: VendorOpKind::Hold,
+            apply_ms: 1,
+            reply_ms: 1,
+            correlation: 1,
+        };
         assert!(effects(&ghost, &map).is_empty());
     }
 

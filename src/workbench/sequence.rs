@@ -11,7 +11,7 @@ use crate::domain::{Tick, VendorId};
 use crate::sim::SimClock;
 use crate::sim::protocol::ConsumerId;
 use crate::sim::protocol::Projection;
-use crate::sim::protocol::{Origin, Outcome};
+use crate::sim::protocol::{Origin, Outcome, VendorOpKind};
 use crate::sim::signals::{ApplyOutcome, SimSignal};
 use bevy::prelude::*;
 use std::collections::BTreeMap;
@@ -191,7 +191,7 @@ pub fn arrows(signal: &SimSignal, tick: Tick) -> Vec<Arrow> {
             vec![on(arrow(tick, p.clone(), p, label, mark), ArrowTarget::Event(*seq))]
         }
         VendorCalled { vendor, op, .. } => {
-            let from = if *op == "search" { P::Redis } else { P::Saga };
+            let from = if *op == VendorOpKind::Search { P::Redis } else { P::Saga };
             vec![arrow(tick, from, P::Vendor(vendor.clone()), (*op).to_string(), Mark::Normal)]
         }
         VendorReplied { vendor, ok, late, .. } => {
@@ -204,8 +204,7 @@ pub fn arrows(signal: &SimSignal, tick: Tick) -> Vec<Arrow> {
             vec![arrow(tick, P::Vendor(vendor.clone()), P::Saga, label, mark)]
         }
         SagaStep { saga, outcome, .. } => {
-            let mark =
-                if outcome.contains("fail") || outcome.contains("timeout") { Mark::Failed } else { Mark::Normal };
+            let mark = if outcome.is_failure() { Mark::Failed } else { Mark::Normal };
             vec![on(
                 arrow(tick, P::Saga, P::Saga, format!("saga {saga} step {outcome}"), mark),
                 ArrowTarget::Saga(*saga),

@@ -3,7 +3,7 @@
 
 use cqrs_tickets::domain::{EventKind, Status};
 use cqrs_tickets::sim::protocol::ConsumerId;
-use cqrs_tickets::sim::protocol::Projection;
+use cqrs_tickets::sim::protocol::{Projection, StepOutcome};
 use cqrs_tickets::sim::query_api::{CacheValue, CustomerQuery, QueryLog};
 use cqrs_tickets::sim::saga::SagaState;
 use cqrs_tickets::sim::timers::{Timer, TimerKind, TimerWheel};
@@ -235,7 +235,7 @@ fn failing_last_step_compensates_in_reverse_refund_then_release() {
     let saga = &h.sagas()[0];
     assert_eq!(saga.state, SagaState::Compensated);
     let comp: Vec<String> =
-        saga.log.iter().filter(|l| l.outcome == "compensate ok").map(|l| l.step.to_string()).collect();
+        saga.log.iter().filter(|l| l.outcome == StepOutcome::CompensateOk).map(|l| l.step.to_string()).collect();
     let refund = comp.iter().position(|s| s.contains("await payment")).expect("refund ran");
     let release = comp.iter().position(|s| s.contains("hold seat")).expect("release ran");
     assert!(refund < release, "reverse order: {comp:?}");
@@ -250,12 +250,12 @@ fn vendor_timeout_releases_the_hold_and_the_late_reply_is_compensated() {
     h.command("hold", hold("chen", "LH1123", "9A"));
     h.run(70); // past the 2.5 s timeout, before the 5 s reply
     let saga = h.sagas()[0].clone();
-    assert!(saga.log.iter().any(|l| l.outcome == "timeout"), "{:?}", saga.log);
+    assert!(saga.log.iter().any(|l| l.outcome == StepOutcome::Timeout), "{:?}", saga.log);
     assert_eq!(h.booking("LH1123/9A").unwrap().status, Status::Released);
     assert!(h.run_to_drain(DRAIN));
     let saga = h.sagas()[0].clone();
     assert_eq!(saga.state, SagaState::Compensated);
-    assert!(saga.log.iter().any(|l| l.outcome == "late reply compensated"), "{:?}", saga.log);
+    assert!(saga.log.iter().any(|l| l.outcome == StepOutcome::LateReplyCompensated), "{:?}", saga.log);
     assert!(h.vendor("V2").inventory["LH1123"].held.is_empty(), "no leaked vendor hold");
     assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
 }

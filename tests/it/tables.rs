@@ -3,6 +3,7 @@
 use crate::engine::{harness, hold, race_for_last_seat};
 use cqrs_tickets::sim::command_intake::CommandLog;
 use cqrs_tickets::sim::consumer::Consumer;
+use cqrs_tickets::sim::protocol::Outcome;
 use cqrs_tickets::sim::store::EventStore;
 use cqrs_tickets::ui::tables::{command_rows, event_row, processing};
 
@@ -14,9 +15,9 @@ fn after_the_race_the_command_log_shows_one_ok_and_one_conflict() {
     let rows = command_rows(h.world().resource::<CommandLog>(), 40);
     let race: Vec<_> = rows.iter().filter(|r| r.target == "IB0001/1A" && r.command == "HoldSeat").collect();
     assert_eq!(race.len(), 2);
-    let mut outcomes: Vec<&str> = race.iter().map(|r| r.outcome).collect();
+    let mut outcomes: Vec<Outcome> = race.iter().map(|r| r.outcome).collect();
     outcomes.sort();
-    assert_eq!(outcomes, ["conflict", "ok"]);
+    assert_eq!(outcomes, [Outcome::Ok, Outcome::Conflict]);
     assert!(race.iter().all(|r| r.expected_version == Some(0)));
     assert!(race.iter().any(|r| r.reason.contains("unique key")));
 }
