@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every test of the project, from a clean clone: installs what it needs
-# (idempotently), builds the debug profile once (every native test) and the
-# wasm-release profile once (the browser test), then runs the stages: the
-# test binary, every shipped scenario through the real CLI, a chaos seed
-# sweep, the render test under Xvfb, and the browser test in chromium.
+# (idempotently), builds the debug profile once (every native test, with
+# clippy's lints) and the wasm-ci profile once (the browser test), then runs
+# the stages: rustfmt's and clippy's verdict, the test binary, every
+# shipped scenario through the real CLI, a chaos seed sweep, a swarm sweep,
+# the render test under Xvfb, and the browser test in chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,8 +23,25 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
 
-cargo build --locked --bins --tests
-./web/build.sh
+# Lints: rustfmt and clippy, both shipped with the toolchain (added only
+# when missing). Clippy runs as the compiler of our own crate during the one
+# debug build (RUSTC_WORKSPACE_WRAPPER, which is how `cargo clippy` runs it
+# too), so its lints cost no second build of the dependencies, which a
+# separate `cargo clippy` (a check build of every crate) would take minutes
+# for. Every warning of that build, clippy's included, fails the lint stage:
+# the same as `cargo clippy --all-targets -- -D warnings`.
+if command -v rustup >/dev/null; then
+  for c in clippy rustfmt; do
+    rustup component list --installed | grep -q "^$c" || rustup component add "$c"
+  done
+fi
+RUSTC_WORKSPACE_WRAPPER=$(rustup which clippy-driver 2>/dev/null || command -v clippy-driver)
+export RUSTC_WORKSPACE_WRAPPER
+build_log=$(mktemp)
+cargo build --locked --bins --tests --benches 2>&1 | tee "$build_log"
+# CI tests the wasm build without link-time optimisation (see Cargo.toml's
+# wasm-ci profile); a plain `web/build.sh` makes the shipped wasm-release.
+WASM_PROFILE=${WASM_PROFILE:-wasm-ci} ./web/build.sh 2>&1 | tee -a "$build_log"
 (cd web/test && npm install --no-audit --no-fund --loglevel=error)
 
 passed=0; failed=0
@@ -31,6 +49,15 @@ stage() { # name command...
   local name=$1; shift
   echo "== $name"
   if "$@"; then passed=$((passed+1)); else failed=$((failed+1)); echo "STAGE FAILED: $name"; fi
+}
+
+lints() {
+  local ok=0
+  cargo fmt --all -- --check || { echo "rustfmt: the layout differs (run cargo fmt --all)"; ok=1; }
+  if grep -E '^(warning|error)(\[|:)' "$build_log"; then
+    echo "the build above printed warnings (clippy's or rustc's): CI treats them as errors"; ok=1
+  fi
+  return $ok
 }
 
 scenarios() {
@@ -45,6 +72,7 @@ scenarios() {
   return $ok
 }
 
+stage "lints (rustfmt --check, clippy -D warnings)" lints
 stage "unit and integration tests" cargo test --locked
 stage "every scenario through the CLI" scenarios
 stage "seed sweep with chaos (default scenario)" ./target/debug/cqrs-tickets check --seeds 60 --chaos
