@@ -205,7 +205,7 @@ impl Bus {
 
 /// The system params of [`pump_outbox`]: what publishing a batch reads and writes.
 #[derive(SystemParam)]
-pub(super) struct PumpOutboxParams<'w, 's> {
+struct PumpOutboxParams<'w, 's> {
     commands: Commands<'w, 's>,
     rows: Query<'w, 's, &'static mut OutboxRow>,
     messages: Query<'w, 's, &'static mut BusMessage>,

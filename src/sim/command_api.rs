@@ -40,7 +40,7 @@ fn reset(world: &mut World, cfg: &WorldConfig) {
 
 /// The system params of [`commit`]: what committing decided writes reads and writes.
 #[derive(SystemParam)]
-pub(super) struct CommitParams<'w, 's> {
+struct CommitParams<'w, 's> {
     commands: Commands<'w, 's>,
     inflight: Query<'w, 's, (Entity, &'static mut CommandInFlight)>,
     store: ResMut<'w, EventStore>,
@@ -203,7 +203,7 @@ fn current_version(store: &EventStore, w: &Write) -> u32 {
 
 /// The system params of [`decide`]: what deciding arrived commands reads and writes.
 #[derive(SystemParam)]
-pub(super) struct DecideParams<'w, 's> {
+struct DecideParams<'w, 's> {
     commands: Commands<'w, 's>,
     inflight: Query<'w, 's, (Entity, &'static mut CommandInFlight)>,
     store: Res<'w, EventStore>,

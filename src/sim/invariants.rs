@@ -277,7 +277,7 @@ pub fn per_tick(params: PerTickParams) {
 
 /// The bookings, to look up a hold's state by its entity.
 #[derive(bevy::ecs::system::SystemParam)]
-pub struct HeldSeats<'w, 's> {
+struct HeldSeats<'w, 's> {
     aggregates: Res<'w, super::store::Aggregates>,
     rows: Query<'w, 's, &'static AggregateRow>,
 }

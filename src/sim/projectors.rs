@@ -147,7 +147,7 @@ fn start_replays(
 
 /// The system params of [`project`]: what the projectors read and write.
 #[derive(SystemParam)]
-pub(super) struct ProjectParams<'w, 's> {
+struct ProjectParams<'w, 's> {
     projectors: Query<'w, 's, (&'static mut ProjectorView, &'static mut Consumer, &'static mut ConsumerQueue)>,
     messages: Query<'w, 's, &'static BusMessage>,
     store: Res<'w, EventStore>,

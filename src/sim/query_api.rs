@@ -419,7 +419,7 @@ impl Serve<'_, '_> {
 
 /// The system params of [`gets`]: what serving Redis gets reads and writes.
 #[derive(SystemParam)]
-pub(super) struct GetsParams<'w, 's> {
+struct GetsParams<'w, 's> {
     serve: Serve<'w, 's>,
     queries: Query<'w, 's, (Entity, &'static mut QueryInFlight)>,
     entries: Query<'w, 's, &'static mut CacheEntry>,
@@ -581,7 +581,7 @@ fn gets(params: GetsParams) {
 
 /// The system params of [`populate`]: what the populators read and write.
 #[derive(SystemParam)]
-pub(super) struct PopulateParams<'w, 's> {
+struct PopulateParams<'w, 's> {
     serve: Serve<'w, 's>,
     pops: Query<'w, 's, (Entity, &'static mut Populator)>,
     queries: Query<'w, 's, &'static QueryInFlight>,

@@ -512,7 +512,7 @@ struct SagaCtx<'w, 's> {
 
 /// The system params of [`orchestrate`]: what the orchestrator reads and writes.
 #[derive(SystemParam)]
-pub(super) struct OrchestrateParams<'w, 's> {
+struct OrchestrateParams<'w, 's> {
     ctx: SagaCtx<'w, 's>,
     sagas: ResMut<'w, Sagas>,
     saga_q: Query<'w, 's, &'static mut Saga, Without<SagaDone>>,

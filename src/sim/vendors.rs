@@ -36,7 +36,7 @@ pub enum VendorOp {
 }
 
 impl VendorOp {
-    pub fn kind(&self) -> VendorOpKind {
+    fn kind(&self) -> VendorOpKind {
         match self {
             VendorOp::Hold { .. } => VendorOpKind::Hold,
             VendorOp::Release { .. } => VendorOpKind::Release,

@@ -166,7 +166,7 @@ pub fn generate_load(params: GenerateLoadParams) {
 
 /// The system params of [`drain_inbox`]: what turning requests into work reads and writes.
 #[derive(SystemParam)]
-pub(super) struct DrainInboxParams<'w, 's> {
+struct DrainInboxParams<'w, 's> {
     commands: Commands<'w, 's>,
     inbox: ResMut<'w, Inbox>,
     knobs: ResMut<'w, Knobs>,
