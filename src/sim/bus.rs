@@ -27,7 +27,7 @@ use std::sync::Arc;
 /// One message on the bus: the published event (its body, shared with the
 /// store's row, not copied) and where it is going. Its entity is reused
 /// for a later message once a consumer took it off its queue (see
-/// [`Bus::recycle`]).
+/// [`Bus::taken`]).
 #[derive(Component, Clone, Debug)]
 pub struct BusMessage {
     id: u64,
@@ -59,7 +59,7 @@ pub struct Bus {
     bindings: Vec<Binding>,
     consumers: BTreeMap<ConsumerId, Entity>,
     /// Messages in transit or queued, per consumer.
-    pub depth: BTreeMap<ConsumerId, usize>,
+    depth: BTreeMap<ConsumerId, usize>,
     /// The messages still travelling, by arrival tick, each tick's sorted
     /// by message id: the order they join their queues in. Delivery takes
     /// whole due ticks off the front, so a tick never looks at messages
@@ -111,7 +111,7 @@ impl Bus {
     }
 
     /// The entities of the messages still travelling, in arrival order
-    /// (consumed messages' entities wait in the pool: see [`Bus::recycle`]).
+    /// (consumed messages' entities wait in the pool: see [`Bus::taken`]).
     pub fn in_transit_messages(&self) -> impl Iterator<Item = Entity> + '_ {
         self.in_transit.values().flatten().map(|(_, e)| *e)
     }
@@ -138,11 +138,32 @@ impl Bus {
         due.insert(at, (id, e));
     }
 
-    /// A consumer took message `e` off its queue: its entity goes back to
-    /// the pool.
-    pub fn recycle(&mut self, e: Entity) {
+    /// Consumer `id` took message `e` off its queue: its queue is one
+    /// shorter and the message's entity goes back to the pool.
+    pub fn taken(&mut self, id: ConsumerId, e: Entity) {
+        if let Some(d) = self.depth.get_mut(&id) {
+            *d = d.saturating_sub(1);
+        }
         self.free.push(e);
     }
+}
+
+/// Fault for tests only: the broker loses one message still on the wire
+/// (as a broker that drops instead of redelivering would), and forgets it
+/// in its queue's depth. Returns the consumer it was for. Nothing in the
+/// engine calls it: tests use it to show the exactly-once check catching it.
+pub fn lose_a_message_in_transit(world: &mut World) -> Option<ConsumerId> {
+    let victim = world.resource::<Bus>().in_transit_messages().next()?;
+    let consumer = world.get::<BusMessage>(victim)?.consumer;
+    let mut bus = world.resource_mut::<Bus>();
+    for list in bus.in_transit.values_mut() {
+        list.retain(|(_, e)| *e != victim);
+    }
+    if let Some(d) = bus.depth.get_mut(&consumer) {
+        *d = d.saturating_sub(1);
+    }
+    world.despawn(victim);
+    Some(consumer)
 }
 
 /// What putting a message on the wire needs (bundled: the pumper and the

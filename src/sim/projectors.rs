@@ -203,10 +203,7 @@ fn project(params: ProjectParams) {
         let budget = consumer.budget(queue.queue.len(), 1);
         for _ in 0..budget {
             let Some(msg_entity) = queue.queue.pop_front() else { break };
-            bus.recycle(msg_entity);
-            if let Some(d) = bus.depth.get_mut(&ConsumerId::Projector(projection)) {
-                *d = d.saturating_sub(1);
-            }
+            bus.taken(ConsumerId::Projector(projection), msg_entity);
             let Ok(msg) = messages.get(msg_entity) else { continue };
             let env = &*msg.event;
             debug_assert_eq!(store.stream_of(env.seq), Some(msg.stream), "a message names its event's stream");

@@ -547,10 +547,7 @@ fn orchestrate(params: OrchestrateParams) {
         let budget = consumer.budget(queue.queue.len(), 1);
         for _ in 0..budget {
             let Some(m) = queue.queue.pop_front() else { break };
-            bus.recycle(m);
-            if let Some(d) = bus.depth.get_mut(&ConsumerId::Orchestrator) {
-                *d = d.saturating_sub(1);
-            }
+            bus.taken(ConsumerId::Orchestrator, m);
             let Ok(msg) = messages.get(m) else { continue };
             let env = &*msg.event;
             debug_assert_eq!(store.stream_of(env.seq), Some(msg.stream), "a message names its event's stream");

@@ -2,7 +2,6 @@
 //! run must see it hold). A checker that cannot fail proves nothing.
 
 use crate::engine::{harness, hold, knob, pay, race_for_last_seat};
-use cqrs_tickets::sim::bus::BusMessage;
 use cqrs_tickets::sim::command_intake::CustomerCommand;
 use cqrs_tickets::sim::invariants::{
     self, CHAIN, EXACTLY_ONCE, GDPR, MONEY, NO_DOUBLE_BOOKING, REBUILD_EQUAL, SAGAS_SETTLE,
@@ -37,12 +36,7 @@ fn a_dropped_delivery_breaks_exactly_once_at_drain() {
     // Lose one message on the bus (a broker that drops instead of retrying).
     // A message still travelling (consumed messages' entities are pooled
     // and keep their last `BusMessage`, so any entity with one will not do).
-    let victim = h.world().resource::<cqrs_tickets::sim::bus::Bus>().in_transit_messages().next();
-    let victim = victim.expect("a message in flight");
-    let consumer = h.world().get::<BusMessage>(victim).unwrap().consumer;
-    h.world_mut().despawn(victim);
-    let mut bus = h.world_mut().resource_mut::<cqrs_tickets::sim::bus::Bus>();
-    *bus.depth.get_mut(&consumer).unwrap() -= 1;
+    cqrs_tickets::sim::bus::lose_a_message_in_transit(h.world_mut()).expect("a message in flight");
     // The hold expires; the seat is released; everything else settles.
     h.run(400);
     assert!(invariants::quiescent(h.world_mut()));
