@@ -2,8 +2,10 @@
 //! plane-ticket platform.
 //!
 //! `domain` is plain Rust (no Bevy); `sim` is the headless engine (Bevy ECS
-//! on a 50 ms fixed tick); `testing` builds sim-only apps for tests and
-//! headless runs. Presentation layers read the sim, never write it.
+//! on a 50 ms fixed tick); `headless` runs it without a window (the CLI,
+//! the scenario runner, tests); `testing` adds test-only helpers.
+//! Presentation layers read the sim, never write it. docs/ARCHITECTURE.md
+//! has the layers and the rules between them.
 
 /// Natively, mimalloc instead of the system allocator: every tick spawns
 /// and frees hundreds of small rows, messages and strings, and over a long
@@ -18,6 +20,7 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod cli;
 pub mod domain;
+pub mod headless;
 pub mod scenario;
 pub mod session;
 pub mod sim;

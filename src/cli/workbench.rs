@@ -4,12 +4,12 @@
 
 use super::{bad, unknown_safeguard};
 use crate::domain::EventEnvelope;
+use crate::headless::Harness;
 use crate::scenario::Scenario;
 use crate::scenario::report::{self, Report, RunOptions};
 use crate::scenario::runner::Script;
 use crate::sim::signals::SignalsEnabled;
 use crate::sim::store::EventStore;
-use crate::testing::Harness;
 use crate::workbench::sequence::{self, Trace};
 use crate::workbench::{diff as wdiff, jsonl, merge as wmerge};
 use clap::{Args, ValueEnum};

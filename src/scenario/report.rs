@@ -6,6 +6,7 @@
 use super::Scenario;
 use super::runner::{self, Script};
 use crate::domain::hex;
+use crate::headless::{Harness, set_ticks_per_update};
 use crate::sim::consumer::Consumer;
 use crate::sim::invariants::{self, Invariants};
 use crate::sim::projectors::ProjectorView;
@@ -15,7 +16,6 @@ use crate::sim::vendors::Vendors;
 use crate::sim::{Mechanisms, SimClock};
 use crate::sim::{bus::Bus, protocol::ConsumerId};
 use crate::sim::{command_intake::CommandLog, protocol::Outcome};
-use crate::testing::{Harness, set_ticks_per_update};
 use serde::Serialize;
 use std::fmt::Write;
 
