@@ -5,6 +5,7 @@
 //! app: it is reported and its default is used.
 
 use super::controls::{SPEEDS, ViewMode};
+use crate::domain::Named;
 use crate::scenario::bundled;
 use crate::sim::{Mechanisms, Safeguard};
 
@@ -109,7 +110,7 @@ pub fn parse(query: &str) -> (Link, Vec<String>) {
                 Some(i) => link.speed_index = i,
                 None => errors.push(format!("speed={value}: expected 0.25, 0.5, 1, 2, 4, 8, 16 or max; using 1")),
             },
-            "view" => match ViewMode::from_name(&value) {
+            "view" => match ViewMode::from_name_ignore_case(&value) {
                 Some(v) => link.view = v,
                 None => errors.push(format!("view={value}: expected {}; showing system", ViewMode::names())),
             },
