@@ -9,7 +9,7 @@ impl Check {
     /// The expectation in words (for reports and the caption strip).
     pub fn describe(&self) -> String {
         match self {
-            Check::Outcome { label, is } => format!("command `{label}` is {is}"),
+            Check::Outcome { label, is } => format!("command `{label}` is {}", is.name()),
             Check::Outcomes { labels, ok, conflict, rejected } => {
                 format!("of {}: {ok} ok, {conflict} conflict, {rejected} rejected", labels.join(", "))
             }
@@ -19,15 +19,17 @@ impl Check {
                     s += &format!(" at v{v}");
                 }
                 if let Some(st) = status {
-                    s += &format!(" is {st}");
+                    s += &format!(" is {}", st.name());
                 }
                 s
             }
-            Check::Events { aggregate, kinds } => format!("{aggregate} events are {}", kinds.join(" → ")),
+            Check::Events { aggregate, kinds } => {
+                format!("{aggregate} events are {}", kinds.iter().map(|k| k.name()).collect::<Vec<_>>().join(" → "))
+            }
             Check::Saga { booking, state, log } => {
                 let mut s = format!("saga of {booking}");
                 if let Some(st) = state {
-                    s += &format!(" is {st}");
+                    s += &format!(" is {}", st.name());
                 }
                 if !log.is_empty() {
                     s += &format!(", log has {}", log.join(" → "));
@@ -56,7 +58,9 @@ impl Check {
             }
             Check::QueryOffers { label, min } => format!("query `{label}` found ≥ {min} offer(s)"),
             Check::QueryContains { label, booking } => format!("query `{label}` shows {booking}"),
-            Check::VendorSeat { vendor, flight, seat, state } => format!("{vendor} seat {flight}/{seat} is {state}"),
+            Check::VendorSeat { vendor, flight, seat, state } => {
+                format!("{vendor} seat {flight}/{seat} is {}", state.name())
+            }
             Check::ReplayIdentical(p) => format!("{} rebuilt from seq 0 has the same view hash", p.name()),
             Check::NoPii(c) => format!("no projection holds {c}'s personal data"),
             Check::Topology { projectors, vendors } => format!("{projectors} projectors and {vendors} vendors"),

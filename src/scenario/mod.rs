@@ -1,9 +1,11 @@
 //! Scenario files: a world and a script of steps, in RON.
 //!
 //! A step has a time, a title, a plain-language caption, actions and
-//! expectations. Loading parses (RON errors carry line and column) and then
-//! validates every name against the world, so a bad file is refused with a
-//! message naming the file, the step and the field, before anything runs.
+//! expectations. Loading parses (RON errors carry line and column; a value
+//! outside a closed set, such as an outcome or a booking status, is one of
+//! them) and then validates every name against the world, so a bad file is
+//! refused with a message naming the file, the step and the field, before
+//! anything runs.
 //!
 //! This file is the entry: loading (read, parse, validate) and the paths
 //! the rest of the crate uses (`crate::scenario::Scenario`, …). Each
@@ -23,7 +25,7 @@ pub mod swarm;
 mod validate;
 
 pub use plan::{PlannedStep, ms_to_tick};
-pub use schema::{Action, Check, Expect, Scenario, Step};
+pub use schema::{Action, Check, Expect, Scenario, SeatState, Step};
 pub use validate::limits;
 
 use std::fmt;
@@ -32,7 +34,8 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioError {
     pub file: String,
-    /// `line:col` for syntax errors, `step N 'title', field` for the rest.
+    /// `line:col` for syntax errors (a misspelt outcome, status, state or
+    /// event type among them), `step N 'title', field` for the rest.
     pub place: String,
     pub message: String,
 }

@@ -6,8 +6,8 @@
 //! It only pushes requests into the inbox and reads state; it never edits
 //! engine state itself.
 
-use super::{Check, PlannedStep, Scenario};
-use crate::domain::{AggregateId, Tick};
+use super::{Check, PlannedStep, Scenario, SeatState};
+use crate::domain::{AggregateId, EventKind, Tick};
 use crate::sim::bus::{Bus, ConsumerId};
 use crate::sim::command_api::{CommandLog, Outcome};
 use crate::sim::consumer::Consumer;
@@ -307,7 +307,7 @@ fn evaluate(world: &mut World, base: &Baseline, check: &Check) -> Result<String,
             let r = log.by_label(label).ok_or(format!("no command labelled `{label}` was sent"))?;
             let detail =
                 format!("{}{}", r.outcome.name(), r.reason.as_ref().map(|x| format!(" ({x})")).unwrap_or_default());
-            pass(r.outcome.name() == is, detail)
+            pass(r.outcome == *is, detail)
         }
         Check::Outcomes { labels, ok, conflict, rejected } => {
             let log = world.resource::<CommandLog>();
@@ -331,14 +331,14 @@ fn evaluate(world: &mut World, base: &Baseline, check: &Check) -> Result<String,
         Check::Booking { id, version, status } => {
             let b = booking(world, id)?;
             let detail = format!("v{} {}", b.version, b.status.name());
-            pass(version.is_none_or(|v| v == b.version) && status.as_ref().is_none_or(|s| s == b.status.name()), detail)
+            pass(version.is_none_or(|v| v == b.version) && status.is_none_or(|s| s == b.status), detail)
         }
         Check::Events { aggregate, kinds } => {
             let store = world.resource::<EventStore>();
             let rows: Vec<Entity> = store.stream(&AggregateId::new(aggregate)).collect();
-            let got: Vec<&'static str> =
-                rows.iter().filter_map(|e| world.get::<StoredEvent>(*e)).map(|r| r.0.kind().name()).collect();
-            pass(got.iter().copied().eq(kinds.iter().map(String::as_str)), got.join(" → "))
+            let got: Vec<EventKind> =
+                rows.iter().filter_map(|e| world.get::<StoredEvent>(*e)).map(|r| r.0.kind()).collect();
+            pass(got == *kinds, got.iter().map(|k| k.name()).collect::<Vec<_>>().join(" → "))
         }
         Check::Saga { booking, state, log } => {
             let agg = AggregateId::new(booking);
@@ -357,7 +357,7 @@ fn evaluate(world: &mut World, base: &Baseline, check: &Check) -> Result<String,
                 s.state.name(),
                 s.log.iter().map(|l| format!("{}: {}", l.step, l.outcome)).collect::<Vec<_>>().join("; ")
             );
-            pass(state.as_ref().is_none_or(|st| st == s.state.name()) && in_order, detail)
+            pass(state.is_none_or(|st| st == s.state) && in_order, detail)
         }
         Check::Lag { projection, min, max } => {
             let lag = consumer(world, ConsumerId::Projector(*projection))?.0;
@@ -420,13 +420,13 @@ fn evaluate(world: &mut World, base: &Baseline, check: &Check) -> Result<String,
             let inv = v.inventory.get(flight.as_str()).ok_or(format!("{vendor} does not sell {flight}"))?;
             let seat = crate::domain::SeatNo::new(seat);
             let got = if inv.sold.contains_key(&seat) {
-                "sold"
+                SeatState::Sold
             } else if inv.held.contains_key(&seat) {
-                "held"
+                SeatState::Held
             } else {
-                "free"
+                SeatState::Free
             };
-            pass(got == state, got.into())
+            pass(got == *state, got.name().into())
         }
         Check::ReplayIdentical(p) => {
             let mut q = world.query::<&ProjectorView>();

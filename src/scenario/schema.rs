@@ -1,14 +1,21 @@
 //! The scenario language: the types a RON file is read into, with serde.
 //!
 //! Only the shape of a file lives here: what a file may say and how it is
-//! spelled. Whether the names it uses exist, and whether its numbers are
-//! within limits, is `validate`'s business; what it means in ticks and
-//! engine requests is `plan`'s; nothing here reads the engine.
+//! spelled. A closed set of values (an outcome, a booking status, a saga or
+//! seat state, an event type) is an enum read from its name, so a misspelt
+//! value is a parse error at its line and column. Whether the names it uses
+//! exist, and whether its numbers are within limits, is `validate`'s
+//! business; what it means in ticks and engine requests is `plan`'s;
+//! nothing here reads the engine.
 
+use crate::domain::names::{Named, by_name};
+use crate::domain::{EventKind, Status};
 use crate::sim::KnobChange;
+use crate::sim::command_api::Outcome;
 use crate::sim::config::WorldConfig;
 use crate::sim::projectors::Projection;
 use crate::sim::query_api::CustomerQuery;
+use crate::sim::saga::SagaState;
 use serde::{Deserialize, Serialize};
 
 /// A scenario file.
@@ -132,7 +139,11 @@ pub struct Expect {
 #[serde(deny_unknown_fields)]
 pub enum Check {
     /// The labelled command's outcome: "ok", "conflict", "rejected", "inflight".
-    Outcome { label: String, is: String },
+    Outcome {
+        label: String,
+        #[serde(with = "by_name")]
+        is: Outcome,
+    },
     /// Among the labelled commands, exactly this many of each outcome.
     Outcomes {
         labels: Vec<String>,
@@ -148,17 +159,21 @@ pub enum Check {
         id: String,
         #[serde(default)]
         version: Option<u32>,
-        #[serde(default)]
-        status: Option<String>,
+        #[serde(default, with = "by_name::option")]
+        status: Option<Status>,
     },
     /// A stream's event types, exactly, in order.
-    Events { aggregate: String, kinds: Vec<String> },
+    Events {
+        aggregate: String,
+        #[serde(with = "by_name::vec")]
+        kinds: Vec<EventKind>,
+    },
     /// The latest saga on a booking: its state and, in order, log lines
     /// containing each of `log`.
     Saga {
         booking: String,
-        #[serde(default)]
-        state: Option<String>,
+        #[serde(default, with = "by_name::option")]
+        state: Option<SagaState>,
         #[serde(default)]
         log: Vec<String>,
     },
@@ -193,7 +208,7 @@ pub enum Check {
     /// The labelled "my bookings" query returned this booking.
     QueryContains { label: String, booking: String },
     /// A seat at a vendor: "free", "held" or "sold".
-    VendorSeat { vendor: String, flight: String, seat: String, state: String },
+    VendorSeat { vendor: String, flight: String, seat: String, state: SeatState },
     /// The last replay of the projection rebuilt the identical view.
     ReplayIdentical(Projection),
     /// No projection holds the customer's personal data.
@@ -206,4 +221,111 @@ pub enum Check {
     EventsAtLeast(u64),
     /// Every invariant holds so far.
     InvariantsHold,
+}
+
+/// A seat at a vendor, as a `VendorSeat` check names it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum SeatState {
+    Free,
+    Held,
+    Sold,
+}
+
+crate::names!(SeatState as "seat state", serde { Free => "free", Held => "held", Sold => "sold" });
+
+// The engine's enums that scripts name. They keep their own `name` and
+// `from_name` (in src/sim); these impls only add what the parser needs:
+// what one is called and every value, in the order messages list them.
+// Once the engine's enums get their names from `names!`, that impl
+// replaces these (they would then conflict).
+
+impl Named for Outcome {
+    const WHAT: &'static str = "outcome";
+    fn all() -> &'static [Self] {
+        // A new outcome fails to compile here until it is listed below.
+        let _every = |o: Outcome| match o {
+            Outcome::Ok | Outcome::Conflict | Outcome::Rejected | Outcome::Inflight => (),
+        };
+        &[Outcome::Ok, Outcome::Conflict, Outcome::Rejected, Outcome::Inflight]
+    }
+    fn name(self) -> &'static str {
+        Outcome::name(self)
+    }
+    fn from_name(name: &str) -> Option<Self> {
+        Outcome::from_name(name)
+    }
+}
+
+impl Named for SagaState {
+    const WHAT: &'static str = "saga state";
+    fn all() -> &'static [Self] {
+        use SagaState::*;
+        // A new state fails to compile here until it is listed below.
+        let _every = |s: SagaState| match s {
+            Running | Compensating | Completed | Compensated | Aborted | Stuck => (),
+        };
+        &[Running, Compensating, Completed, Compensated, Aborted, Stuck]
+    }
+    fn name(self) -> &'static str {
+        SagaState::name(self)
+    }
+    fn from_name(name: &str) -> Option<Self> {
+        SagaState::from_name(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFAULT: &str = include_str!("../../scenarios/default.ron");
+
+    /// The first `old` in the default script replaced by `new`, and the
+    /// 1-based line and column where `new` starts.
+    fn misspelt(old: &str, new: &str) -> (String, usize, usize) {
+        let at = DEFAULT.find(old).unwrap_or_else(|| panic!("`{old}` is in default.ron"));
+        let line = DEFAULT[..at].matches('\n').count() + 1;
+        let col = at - DEFAULT[..at].rfind('\n').map_or(0, |n| n + 1) + 1;
+        (DEFAULT.replacen(old, new, 1), line, col)
+    }
+
+    #[test]
+    fn given_a_misspelt_value_then_the_error_names_it_the_allowed_names_and_where() {
+        let cases = [
+            (r#"is: "ok""#, r#"is: "won""#, "unknown outcome `won` (ok, conflict, rejected, inflight)"),
+            (r#"status: "held""#, r#"status: "hold""#, "unknown booking status `hold` (available, held, authorized, "),
+            (r#"state: "completed""#, r#"state: "done""#, "unknown saga state `done` (running, compensating, "),
+            (r#"state: "free""#, r#"state: "empty""#, "unknown seat state `empty` (free, held, sold)"),
+            (r#"kinds: ["SeatHeld"]"#, r#"kinds: ["SeatHold"]"#, "unknown event type `SeatHold` (SeatHeld, "),
+        ];
+        for (old, new, message) in cases {
+            let (text, line, col) = misspelt(old, new);
+            let e = Scenario::parse(&text, "bad.ron").expect_err(new);
+            assert!(e.message.starts_with(message), "{new}: {e}");
+            let (l, c) = e.place.split_once(':').expect("a syntax error is placed at line:col");
+            assert_eq!(l, line.to_string(), "{new}: {e}");
+            let c: usize = c.parse().unwrap();
+            assert!((col..=col + new.len()).contains(&c), "{new}: column {c} is not on the value: {e}");
+        }
+    }
+
+    #[test]
+    fn closed_sets_read_and_write_the_names_a_file_spells() {
+        let sc = Scenario::parse(DEFAULT, "default.ron").unwrap();
+        let checks: Vec<&Check> = sc.steps.iter().flat_map(|s| &s.expect).map(|e| &e.check).collect();
+        assert!(checks.contains(&&Check::Outcome { label: "hold".into(), is: Outcome::Ok }));
+        assert!(checks.iter().any(|c| matches!(c, Check::Saga { state: Some(SagaState::Compensated), .. })));
+        assert!(checks.iter().any(|c| matches!(c, Check::Booking { status: Some(Status::Issued), .. })));
+        assert!(checks.iter().any(|c| matches!(c, Check::VendorSeat { state: SeatState::Free, .. })));
+        let text = ron::ser::to_string(&sc).unwrap();
+        assert!(text.contains(r#"is:"ok""#) && text.contains(r#"kinds:["SeatHeld"]"#), "{text}");
+        let options = ron::Options::default().with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        assert_eq!(options.from_str::<Scenario>(&text).unwrap(), sc, "a scenario survives its own text");
+        for o in <Outcome as Named>::all() {
+            assert_eq!(<Outcome as Named>::from_name(o.name()), Some(*o));
+        }
+        for s in <SagaState as Named>::all() {
+            assert_eq!(<SagaState as Named>::from_name(s.name()), Some(*s));
+        }
+    }
 }
