@@ -9,7 +9,7 @@
 //! nothing here reads the engine.
 
 use crate::domain::names::{Named, by_name};
-use crate::domain::{EventKind, Status};
+use crate::domain::{AggregateId, CustomerId, EventKind, FlightId, SeatNo, Status, VendorId};
 use crate::sim::KnobChange;
 use crate::sim::command_api::Outcome;
 use crate::sim::config::WorldConfig;
@@ -156,7 +156,7 @@ pub enum Check {
     },
     /// A booking stream's version and/or status.
     Booking {
-        id: String,
+        id: AggregateId,
         #[serde(default)]
         version: Option<u32>,
         #[serde(default, with = "by_name::option")]
@@ -164,14 +164,14 @@ pub enum Check {
     },
     /// A stream's event types, exactly, in order.
     Events {
-        aggregate: String,
+        aggregate: AggregateId,
         #[serde(with = "by_name::vec")]
         kinds: Vec<EventKind>,
     },
     /// The latest saga on a booking: its state and, in order, log lines
     /// containing each of `log`.
     Saga {
-        booking: String,
+        booking: AggregateId,
         #[serde(default, with = "by_name::option")]
         state: Option<SagaState>,
         #[serde(default)]
@@ -206,13 +206,13 @@ pub enum Check {
     /// The labelled search returned at least this many offers.
     QueryOffers { label: String, min: u32 },
     /// The labelled "my bookings" query returned this booking.
-    QueryContains { label: String, booking: String },
+    QueryContains { label: String, booking: AggregateId },
     /// A seat at a vendor: "free", "held" or "sold".
-    VendorSeat { vendor: String, flight: String, seat: String, state: SeatState },
+    VendorSeat { vendor: VendorId, flight: FlightId, seat: SeatNo, state: SeatState },
     /// The last replay of the projection rebuilt the identical view.
     ReplayIdentical(Projection),
     /// No projection holds the customer's personal data.
-    NoPii(String),
+    NoPii(CustomerId),
     /// The platform's shape: projectors and vendors.
     Topology { projectors: u32, vendors: u32 },
     /// No message in transit or queued anywhere.

@@ -325,12 +325,12 @@ impl Names<'_> {
             Check::Booking { id: booking, .. }
             | Check::Events { aggregate: booking, .. }
             | Check::Saga { booking, .. }
-            | Check::QueryContains { booking, .. } => self.booking(booking),
+            | Check::QueryContains { booking, .. } => self.booking(booking.as_str()),
             Check::VendorSeat { vendor, flight, seat, .. } => {
-                self.vendor(vendor)?;
-                self.seat(flight, seat)
+                self.vendor(vendor.as_str())?;
+                self.seat(flight.as_str(), seat.as_str())
             }
-            Check::NoPii(c) => self.customer(c),
+            Check::NoPii(c) => self.customer(c.as_str()),
             _ => Ok(()),
         }
     }

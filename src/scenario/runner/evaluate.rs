@@ -7,7 +7,7 @@
 //! check runs (that is the runner's job).
 
 use super::Baseline;
-use crate::domain::{AggregateId, CustomerId, EventKind, SeatNo, Status, hex};
+use crate::domain::{AggregateId, CustomerId, EventKind, FlightId, SeatNo, Status, VendorId, hex};
 use crate::scenario::{Check, SeatState};
 use crate::sim::bus::{Bus, ConsumerId};
 use crate::sim::command_api::{CommandLog, Outcome};
@@ -100,22 +100,16 @@ impl Eval<'_> {
 
 // Booking streams.
 impl Eval<'_> {
-    fn booking(&mut self, id: &str, version: Option<u32>, status: Option<Status>) -> Verdict {
-        let e = self
-            .world
-            .resource::<Aggregates>()
-            .by_id
-            .get(&AggregateId::new(id))
-            .copied()
-            .ok_or(format!("no booking {id}"))?;
+    fn booking(&mut self, id: &AggregateId, version: Option<u32>, status: Option<Status>) -> Verdict {
+        let e = self.world.resource::<Aggregates>().by_id.get(id).copied().ok_or(format!("no booking {id}"))?;
         let b = self.world.get::<AggregateRow>(e).map(|r| &r.0).ok_or(format!("no booking {id}"))?;
         let detail = format!("v{} {}", b.version, b.status.name());
         pass(version.is_none_or(|v| v == b.version) && status.is_none_or(|s| s == b.status), detail)
     }
 
-    fn events(&mut self, aggregate: &str, kinds: &[EventKind]) -> Verdict {
+    fn events(&mut self, aggregate: &AggregateId, kinds: &[EventKind]) -> Verdict {
         let store = self.world.resource::<EventStore>();
-        let rows: Vec<Entity> = store.stream(&AggregateId::new(aggregate)).collect();
+        let rows: Vec<Entity> = store.stream(aggregate).collect();
         let got: Vec<EventKind> =
             rows.iter().filter_map(|e| self.world.get::<StoredEvent>(*e)).map(|r| r.0.kind()).collect();
         pass(got == kinds, got.iter().map(|k| k.name()).collect::<Vec<_>>().join(" → "))
@@ -126,12 +120,11 @@ impl Eval<'_> {
 impl Eval<'_> {
     /// The latest saga on the booking: its state, and log lines containing
     /// each of `log`, in order.
-    fn saga(&mut self, booking: &str, state: Option<SagaState>, log: &[String]) -> Verdict {
-        let agg = AggregateId::new(booking);
+    fn saga(&mut self, booking: &AggregateId, state: Option<SagaState>, log: &[String]) -> Verdict {
         let mut q = self.world.query::<&Saga>();
         let s = q
             .iter(self.world)
-            .filter(|s| s.legs.iter().any(|l| l.aggregate == agg))
+            .filter(|s| s.legs.iter().any(|l| l.aggregate == *booking))
             .max_by_key(|s| s.id)
             .ok_or(format!("no saga on {booking}"))?;
         let lines: Vec<String> = s.log.iter().map(|l| format!("{} {} {}", l.step, l.outcome, l.detail)).collect();
@@ -243,24 +236,23 @@ impl Eval<'_> {
         pass(n >= min, format!("{n} offer(s)"))
     }
 
-    fn query_contains(&mut self, label: &str, booking: &str) -> Verdict {
+    fn query_contains(&mut self, label: &str, booking: &AggregateId) -> Verdict {
         let r = self.query(label)?;
         let CacheValue::Bookings(rows) = &r.result else { return Err("not a bookings query".into()) };
         let detail = rows.keys().map(|k| k.to_string()).collect::<Vec<_>>().join(", ");
-        pass(rows.contains_key(&AggregateId::new(booking)), format!("[{detail}]"))
+        pass(rows.contains_key(booking), format!("[{detail}]"))
     }
 }
 
 // Vendors.
 impl Eval<'_> {
-    fn vendor_seat(&mut self, vendor: &str, flight: &str, seat: &str, state: SeatState) -> Verdict {
+    fn vendor_seat(&mut self, vendor: &VendorId, flight: &FlightId, seat: &SeatNo, state: SeatState) -> Verdict {
         let mut q = self.world.query::<&Vendor>();
-        let v = q.iter(self.world).find(|v| v.id.as_str() == vendor).ok_or(format!("no vendor {vendor}"))?;
+        let v = q.iter(self.world).find(|v| v.id == *vendor).ok_or(format!("no vendor {vendor}"))?;
         let inv = v.inventory.get(flight).ok_or(format!("{vendor} does not sell {flight}"))?;
-        let seat = SeatNo::new(seat);
-        let got = if inv.sold.contains_key(&seat) {
+        let got = if inv.sold.contains_key(seat) {
             SeatState::Sold
-        } else if inv.held.contains_key(&seat) {
+        } else if inv.held.contains_key(seat) {
             SeatState::Held
         } else {
             SeatState::Free
@@ -271,11 +263,10 @@ impl Eval<'_> {
 
 // The platform as a whole.
 impl Eval<'_> {
-    fn no_pii(&mut self, customer: &str) -> Verdict {
-        let c = CustomerId::new(customer);
-        let forgotten = self.world.resource::<Forgotten>().customers.contains(&c);
+    fn no_pii(&mut self, c: &CustomerId) -> Verdict {
+        let forgotten = self.world.resource::<Forgotten>().customers.contains(c);
         let mut q = self.world.query::<&ProjectorView>();
-        let rows: usize = q.iter(self.world).map(|v| v.view.pii_rows(&c)).sum();
+        let rows: usize = q.iter(self.world).map(|v| v.view.pii_rows(c)).sum();
         pass(forgotten && rows == 0, format!("{rows} row(s) with PII; tombstoned: {forgotten}"))
     }
 
