@@ -10,7 +10,7 @@ use crate::sim::bus::{Bus, ConsumerId};
 use crate::sim::command_api::{CommandLog, Outcome};
 use crate::sim::consumer::Consumer;
 use crate::sim::invariants::{self, Invariants};
-use crate::sim::projectors::ProjectorView;
+use crate::sim::projectors::{Projection, ProjectorView};
 use crate::sim::query_api::Redis;
 use crate::sim::store::EventStore;
 use crate::sim::vendors::Vendors;
@@ -256,22 +256,24 @@ fn invariant_reports(inv: &Invariants, stopped_early: bool) -> Vec<InvariantRepo
 /// Every projector, in [`ConsumerId::ALL`] order.
 fn projector_reports(world: &mut World, head: u64) -> Vec<ProjectorReport> {
     let mut q = world.query::<(&Consumer, &ProjectorView)>();
-    let mut projectors: Vec<ProjectorReport> = q
+    let mut projectors: Vec<(Projection, ProjectorReport)> = q
         .iter(world)
-        .map(|(c, pv)| ProjectorReport {
-            name: pv.projection.name().into(),
-            lag: c.lag(head),
-            last_seq: c.last_seq,
-            processed: c.processed,
-            duplicates_skipped: c.duplicates_skipped,
-            buffered: c.buffered as u64,
-            rows: pv.view.rows() as u64,
-            view_hash: hex(&pv.view.hash()),
+        .map(|(c, pv)| {
+            let report = ProjectorReport {
+                name: pv.projection.name().into(),
+                lag: c.lag(head),
+                last_seq: c.last_seq,
+                processed: c.processed,
+                duplicates_skipped: c.duplicates_skipped,
+                buffered: c.buffered as u64,
+                rows: pv.view.rows() as u64,
+                view_hash: hex(&pv.view.hash()),
+            };
+            (pv.projection, report)
         })
         .collect();
-    let order = |n: &str| ConsumerId::ALL.iter().position(|c| c.name() == n);
-    projectors.sort_by_key(|p| order(&p.name));
-    projectors
+    projectors.sort_by_key(|(p, _)| ConsumerId::ALL.iter().position(|c| *c == ConsumerId::Projector(*p)));
+    projectors.into_iter().map(|(_, r)| r).collect()
 }
 
 fn step_reports(script: &Script) -> Vec<StepReport> {
