@@ -98,7 +98,7 @@ pub struct Launch {
     pub speed_index: usize,
     /// Fast-forward to this tick and pause there (a shared link).
     pub start_tick: Option<u64>,
-    /// Safeguards switched off (names of [`Mechanisms::NAMES`]).
+    /// Safeguards switched off (names of [`Safeguard::NAMES`]).
     pub disabled: Vec<String>,
     /// Guided mode (a pause at each step's end); `None`: on for the
     /// default script, off otherwise.

@@ -5,6 +5,7 @@
 
 mod workbench;
 
+use crate::domain::Named;
 use crate::scenario::Scenario;
 use crate::scenario::report::{self, Report, RunOptions};
 use clap::{Parser, Subcommand};
@@ -183,7 +184,7 @@ pub fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(e) => return bad(e),
             };
-            let Some(view) = crate::ui::controls::ViewMode::from_name(&view) else {
+            let Some(view) = crate::ui::controls::ViewMode::from_name_ignore_case(&view) else {
                 return bad(format!("--view {view}: expected {}", crate::ui::controls::ViewMode::names()));
             };
             let Some(size) = parse_size(&size) else {

@@ -71,43 +71,22 @@ pub enum EventKind {
     GdprTombstone,
 }
 
-impl EventKind {
-    pub const ALL: [EventKind; 11] = [
-        EventKind::SeatHeld,
-        EventKind::PaymentAuthorized,
-        EventKind::PaymentCaptured,
-        EventKind::TicketIssued,
-        EventKind::TicketIssueFailed,
-        EventKind::TicketVoided,
-        EventKind::RefundInitiated,
-        EventKind::RefundCompleted,
-        EventKind::SeatReleased,
-        EventKind::SeatHoldExpired,
-        EventKind::GdprTombstone,
-    ];
-
-    /// The name shown in tables and used as the bus routing key suffix.
-    pub fn name(self) -> &'static str {
-        match self {
-            EventKind::SeatHeld => "SeatHeld",
-            EventKind::PaymentAuthorized => "PaymentAuthorized",
-            EventKind::PaymentCaptured => "PaymentCaptured",
-            EventKind::TicketIssued => "TicketIssued",
-            EventKind::TicketIssueFailed => "TicketIssueFailed",
-            EventKind::TicketVoided => "TicketVoided",
-            EventKind::RefundInitiated => "RefundInitiated",
-            EventKind::RefundCompleted => "RefundCompleted",
-            EventKind::SeatReleased => "SeatReleased",
-            EventKind::SeatHoldExpired => "SeatHoldExpired",
-            EventKind::GdprTombstone => "GDPRTombstone",
-        }
-    }
-
-    /// Parses the names [`EventKind::name`] gives.
-    pub fn from_name(s: &str) -> Option<EventKind> {
-        Self::ALL.into_iter().find(|k| k.name() == s)
-    }
-}
+// The names shown in tables, used as the bus routing key suffix and
+// written in scenario files. Serde keeps the variant names (the derive
+// above): view hashes serialise them, and must not change.
+crate::names!(EventKind as "event type" {
+    SeatHeld => "SeatHeld",
+    PaymentAuthorized => "PaymentAuthorized",
+    PaymentCaptured => "PaymentCaptured",
+    TicketIssued => "TicketIssued",
+    TicketIssueFailed => "TicketIssueFailed",
+    TicketVoided => "TicketVoided",
+    RefundInitiated => "RefundInitiated",
+    RefundCompleted => "RefundCompleted",
+    SeatReleased => "SeatReleased",
+    SeatHoldExpired => "SeatHoldExpired",
+    GdprTombstone => "GDPRTombstone",
+});
 
 impl Event {
     pub fn kind(&self) -> EventKind {

@@ -13,6 +13,7 @@ mod envelope;
 mod error;
 mod event;
 mod ids;
+pub mod names;
 
 pub use booking::{Booking, Status, apply as booking_apply, fold, handle};
 pub use command::Command;
@@ -20,3 +21,4 @@ pub use envelope::{EventEnvelope, Hash, HashChain, ZERO_HASH, hex};
 pub use error::DomainError;
 pub use event::{Event, EventKind, Passenger};
 pub use ids::{AggregateId, CustomerId, FlightId, IdError, SeatNo, TICK_MS, Tick, VendorId};
+pub use names::Named;

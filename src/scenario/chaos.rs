@@ -83,119 +83,163 @@ pub struct Fault {
 }
 
 /// Draws fault `kind` (0..[`KINDS`]) over `world` (None when the world has
-/// nothing it could hit, e.g. no vendor).
+/// nothing it could hit, e.g. no vendor). The kinds, by what they hit:
+/// 0–2 a vendor, 3–5 the bus, 6 and 9 a projector, 7 and 8 load, 10 and
+/// 11 a customer. A seed's later faults depend on the draws made here, so
+/// each kind draws exactly what it always drew, in the same order.
 pub fn fault(rng: &mut ChaCha8Rng, kind: u32, dur: u64, world: &WorldConfig) -> Option<Fault> {
-    let vendors: Vec<String> = world.vendors.iter().map(|v| v.id.to_string()).collect();
-    let customers: Vec<String> = world.customers.iter().map(|c| c.id.to_string()).collect();
-    let flights: Vec<String> = world.flights.iter().map(|f| f.id.to_string()).collect();
-    let pick = |rng: &mut ChaCha8Rng, v: &[String]| v.get(rng.random_range(0..v.len().max(1))).cloned();
-    let (on, off, what): (Vec<Action>, Vec<Action>, String) = match kind {
+    let t = Targets::of(world);
+    let fault = match kind {
+        0..=2 => vendor_fault(rng, kind, &t.vendors)?,
+        3..=5 => bus_fault(rng, kind),
+        6 | 9 => projector_fault(rng, kind),
+        7 => burst(rng, dur),
+        8 => stampede(rng, &t.flights)?,
+        10 => {
+            let c = pick(rng, &t.customers)?;
+            let what = format!("GDPR erasure of {c}");
+            Fault { on: vec![Action::GdprDelete { customer: c, label: None }], off: vec![], what }
+        }
+        _ => payment_racing_expiry(rng, world, &t)?,
+    };
+    Some(fault)
+}
+
+/// The names in a world that a fault can hit.
+struct Targets {
+    vendors: Vec<String>,
+    customers: Vec<String>,
+    flights: Vec<String>,
+}
+
+impl Targets {
+    fn of(world: &WorldConfig) -> Self {
+        Targets {
+            vendors: world.vendors.iter().map(|v| v.id.to_string()).collect(),
+            customers: world.customers.iter().map(|c| c.id.to_string()).collect(),
+            flights: world.flights.iter().map(|f| f.id.to_string()).collect(),
+        }
+    }
+}
+
+/// One of `v`, or None when it is empty (a draw is made either way).
+fn pick(rng: &mut ChaCha8Rng, v: &[String]) -> Option<String> {
+    v.get(rng.random_range(0..v.len().max(1))).cloned()
+}
+
+/// One of `vendors`, 0: slow, 1: failing ticket issues, 2: failing seat holds.
+fn vendor_fault(rng: &mut ChaCha8Rng, kind: u32, vendors: &[String]) -> Option<Fault> {
+    let v = pick(rng, vendors)?;
+    let vendor = || v.as_str().into();
+    let (on, off, what) = match kind {
         0 => {
-            let Some(v) = pick(rng, &vendors) else { return None };
             let ms = rng.random_range(500..6_000);
             (
-                vec![Action::Knob(KnobChange::SlowVendor { vendor: v.as_str().into(), extra_ms: ms })],
-                vec![Action::Knob(KnobChange::SlowVendor { vendor: v.as_str().into(), extra_ms: 0 })],
+                KnobChange::SlowVendor { vendor: vendor(), extra_ms: ms },
+                KnobChange::SlowVendor { vendor: vendor(), extra_ms: 0 },
                 format!("{v} slow by {ms} ms"),
             )
         }
-        1 => {
-            let Some(v) = pick(rng, &vendors) else { return None };
-            (
-                vec![Action::Knob(KnobChange::FailIssue { vendor: v.as_str().into(), on: true })],
-                vec![Action::Knob(KnobChange::FailIssue { vendor: v.as_str().into(), on: false })],
-                format!("{v} fails ticket issues"),
-            )
-        }
-        2 => {
-            let Some(v) = pick(rng, &vendors) else { return None };
-            (
-                vec![Action::Knob(KnobChange::FailHold { vendor: v.as_str().into(), on: true })],
-                vec![Action::Knob(KnobChange::FailHold { vendor: v.as_str().into(), on: false })],
-                format!("{v} fails seat holds"),
-            )
-        }
+        1 => (
+            KnobChange::FailIssue { vendor: vendor(), on: true },
+            KnobChange::FailIssue { vendor: vendor(), on: false },
+            format!("{v} fails ticket issues"),
+        ),
+        _ => (
+            KnobChange::FailHold { vendor: vendor(), on: true },
+            KnobChange::FailHold { vendor: vendor(), on: false },
+            format!("{v} fails seat holds"),
+        ),
+    };
+    Some(Fault { on: vec![Action::Knob(on)], off: vec![Action::Knob(off)], what })
+}
+
+/// 3: duplicate deliveries, 4: reordered deliveries, 5: publish failures.
+fn bus_fault(rng: &mut ChaCha8Rng, kind: u32) -> Fault {
+    let (on, off, what) = match kind {
         3 => {
             let pct = rng.random_range(10..=100);
             (
-                vec![Action::Knob(KnobChange::DuplicateDelivery { pct })],
-                vec![Action::Knob(KnobChange::DuplicateDelivery { pct: 0 })],
+                KnobChange::DuplicateDelivery { pct },
+                KnobChange::DuplicateDelivery { pct: 0 },
                 format!("{pct}% duplicate deliveries"),
             )
         }
         4 => (
-            vec![Action::Knob(KnobChange::ReorderDelivery { on: true })],
-            vec![Action::Knob(KnobChange::ReorderDelivery { on: false })],
+            KnobChange::ReorderDelivery { on: true },
+            KnobChange::ReorderDelivery { on: false },
             "reordered deliveries".into(),
         ),
-        5 => {
+        _ => {
             let pct = rng.random_range(10..=90);
             (
-                vec![Action::Knob(KnobChange::PublishFailure { pct })],
-                vec![Action::Knob(KnobChange::PublishFailure { pct: 0 })],
+                KnobChange::PublishFailure { pct },
+                KnobChange::PublishFailure { pct: 0 },
                 format!("{pct}% publish failures"),
             )
         }
-        6 => {
-            let p = Projection::ALL[rng.random_range(0..Projection::ALL.len())];
-            (
-                vec![Action::Knob(KnobChange::StallProjector { projection: p, on: true })],
-                vec![Action::Knob(KnobChange::StallProjector { projection: p, on: false })],
-                format!("{} down", p.name()),
-            )
-        }
-        7 => {
-            let per_s = rng.random_range(10..=100);
-            (
-                vec![Action::Knob(KnobChange::Burst { per_s, duration_ms: dur.min(4_000) })],
-                vec![],
-                format!("burst {per_s}/s"),
-            )
-        }
-        8 => {
-            let Some(f) = pick(rng, &flights) else { return None };
-            let gets = rng.random_range(20..=300);
-            (
-                vec![Action::Stampede { query: CustomerQuery::SeatsLeft { flight: f.as_str().into() }, gets }],
-                vec![],
-                format!("stampede of {gets} on {f}"),
-            )
-        }
-        9 => {
-            let p = Projection::ALL[rng.random_range(0..Projection::ALL.len())];
-            (vec![Action::Replay(p)], vec![], format!("replay {}", p.name()))
-        }
-        10 => {
-            let Some(c) = pick(rng, &customers) else { return None };
-            (vec![Action::GdprDelete { customer: c.clone(), label: None }], vec![], format!("GDPR erasure of {c}"))
-        }
-        _ => {
-            // A hold whose payment races its expiry timer (±300 ms).
-            let (Some(c), Some(f)) = (pick(rng, &customers), pick(rng, &flights)) else { return None };
-            let Some(seat) = world.flights.iter().find(|x| x.id.as_str() == f).and_then(|x| {
-                let seats = x.all_seats();
-                (!seats.is_empty()).then(|| seats[rng.random_range(0..seats.len())].to_string())
-            }) else {
-                return None;
-            };
-            let ttl = world.timing.hold_ttl_ms;
-            let pay_after = ttl.saturating_sub(300) + rng.random_range(0..600);
-            (
-                vec![
-                    Action::Hold {
-                        customer: c.clone(),
-                        flight: f.clone(),
-                        seat: seat.clone(),
-                        label: None,
-                        expected_version: None,
-                    },
-                    Action::Wait(pay_after),
-                    Action::Pay { customer: c.clone(), flight: f.clone(), seat: seat.clone(), label: None },
-                ],
-                vec![],
-                format!("{c} pays {f}/{seat} {pay_after} ms after holding it (TTL {ttl} ms)"),
-            )
-        }
     };
-    Some(Fault { on, off, what })
+    Fault { on: vec![Action::Knob(on)], off: vec![Action::Knob(off)], what }
+}
+
+/// 6: a projector down for a while, 9: a projector replayed from seq 0.
+fn projector_fault(rng: &mut ChaCha8Rng, kind: u32) -> Fault {
+    let p = Projection::ALL[rng.random_range(0..Projection::ALL.len())];
+    if kind == 6 {
+        Fault {
+            on: vec![Action::Knob(KnobChange::StallProjector { projection: p, on: true })],
+            off: vec![Action::Knob(KnobChange::StallProjector { projection: p, on: false })],
+            what: format!("{} down", p.name()),
+        }
+    } else {
+        Fault { on: vec![Action::Replay(p)], off: vec![], what: format!("replay {}", p.name()) }
+    }
+}
+
+/// A burst of synthetic customers, at most 4 s long.
+fn burst(rng: &mut ChaCha8Rng, dur: u64) -> Fault {
+    let per_s = rng.random_range(10..=100);
+    Fault {
+        on: vec![Action::Knob(KnobChange::Burst { per_s, duration_ms: dur.min(4_000) })],
+        off: vec![],
+        what: format!("burst {per_s}/s"),
+    }
+}
+
+/// Many customers asking for the seats left on one of `flights` at once.
+fn stampede(rng: &mut ChaCha8Rng, flights: &[String]) -> Option<Fault> {
+    let f = pick(rng, flights)?;
+    let gets = rng.random_range(20..=300);
+    Some(Fault {
+        on: vec![Action::Stampede { query: CustomerQuery::SeatsLeft { flight: f.as_str().into() }, gets }],
+        off: vec![],
+        what: format!("stampede of {gets} on {f}"),
+    })
+}
+
+/// A hold whose payment races its expiry timer (±300 ms).
+fn payment_racing_expiry(rng: &mut ChaCha8Rng, world: &WorldConfig, t: &Targets) -> Option<Fault> {
+    // Both drawn before either may be missing.
+    let (Some(c), Some(f)) = (pick(rng, &t.customers), pick(rng, &t.flights)) else { return None };
+    let seat = world.flights.iter().find(|x| x.id.as_str() == f).and_then(|x| {
+        let seats = x.all_seats();
+        (!seats.is_empty()).then(|| seats[rng.random_range(0..seats.len())].to_string())
+    })?;
+    let ttl = world.timing.hold_ttl_ms;
+    let pay_after = ttl.saturating_sub(300) + rng.random_range(0..600);
+    Some(Fault {
+        on: vec![
+            Action::Hold {
+                customer: c.clone(),
+                flight: f.clone(),
+                seat: seat.clone(),
+                label: None,
+                expected_version: None,
+            },
+            Action::Wait(pay_after),
+            Action::Pay { customer: c.clone(), flight: f.clone(), seat: seat.clone(), label: None },
+        ],
+        off: vec![],
+        what: format!("{c} pays {f}/{seat} {pay_after} ms after holding it (TTL {ttl} ms)"),
+    })
 }

@@ -9,13 +9,14 @@ use crate::domain::hex;
 use crate::headless::{Harness, set_ticks_per_update};
 use crate::sim::consumer::Consumer;
 use crate::sim::invariants::{self, Invariants};
-use crate::sim::projectors::ProjectorView;
 use crate::sim::query_api::Redis;
 use crate::sim::store::EventStore;
 use crate::sim::vendors::Vendors;
 use crate::sim::{Mechanisms, SimClock};
 use crate::sim::{bus::Bus, protocol::ConsumerId};
 use crate::sim::{command_intake::CommandLog, protocol::Outcome};
+use crate::sim::{projectors::ProjectorView, protocol::Projection};
+use bevy::prelude::World;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -96,7 +97,7 @@ pub struct ProjectorReport {
 pub struct RunOptions {
     pub seed: Option<u64>,
     pub until_tick: Option<u64>,
-    /// Safeguards to turn off (names from `Mechanisms::NAMES`).
+    /// Safeguards to turn off (names from `Safeguard::NAMES`).
     pub disable: Vec<String>,
     /// Lay this seed's random faults over the script (see `chaos`).
     pub chaos: bool,
@@ -160,93 +161,26 @@ pub fn run_keeping(
     Ok((report, h))
 }
 
-/// The report of a harness's current state.
+/// The report of a harness's current state. A run that neither drained
+/// nor was stopped on purpose is first marked a liveness failure.
 pub fn report(h: &mut Harness, scenario: &Scenario, opts: &RunOptions) -> Report {
     let script = h.world().resource::<Script>().clone();
     let drained = script.drained_at.is_some();
     let stopped_early = !drained && opts.until_tick.is_some_and(|t| h.tick() >= t);
     if !drained && !stopped_early {
-        // Out of time: the platform never went quiet.
-        let now = h.tick();
-        let what = invariants::pending_work(h.world_mut()).unwrap_or_else(|| "the script".into());
-        h.world_mut().resource_mut::<Invariants>().violate(
-            invariants::LIVENESS,
-            now,
-            format!("the run did not drain within {now} ticks: {what} still pending"),
-        );
+        out_of_time(h);
     }
     let world = h.app.world_mut();
     let store = world.resource::<EventStore>();
     let head = store.head_seq();
     let fingerprint = hex(&store.head_hash());
-    let log = world.resource::<CommandLog>();
-    let commands = CommandCounts {
-        ok: log.count(Outcome::Ok),
-        conflict: log.count(Outcome::Conflict),
-        rejected: log.count(Outcome::Rejected),
-        inflight: log.count(Outcome::Inflight),
-    };
-    let inv = world.resource::<Invariants>();
-    let invariants: Vec<InvariantReport> = invariants::ALL
-        .iter()
-        .map(|n| {
-            let s = &inv.status[n];
-            // Liveness is settled by the report itself, except when the
-            // run was stopped on purpose before it could drain.
-            let checked = !s.ok
-                || invariants::NO_DRAIN_PART.contains(n)
-                || if *n == invariants::LIVENESS { !stopped_early } else { s.checked_at_drain };
-            let detail = if checked {
-                s.detail.clone()
-            } else if invariants::PER_TICK.contains(n) {
-                "held every tick; its drain-time part not checked (did not drain)".into()
-            } else {
-                "not checked (did not drain)".into()
-            };
-            InvariantReport { name: n.to_string(), ok: s.ok, detail, checked }
-        })
-        .collect();
+    let commands = command_counts(world.resource::<CommandLog>());
+    let invariants = invariant_reports(world.resource::<Invariants>(), stopped_early);
     let populator_calls = world.resource::<Redis>().populator_calls;
     let vendor_calls = world.resource::<Vendors>().calls_total;
     let _ = world.resource::<Bus>();
-    let mut q = world.query::<(&Consumer, &ProjectorView)>();
-    let mut projectors: Vec<ProjectorReport> = q
-        .iter(world)
-        .map(|(c, pv)| ProjectorReport {
-            name: pv.projection.name().into(),
-            lag: c.lag(head),
-            last_seq: c.last_seq,
-            processed: c.processed,
-            duplicates_skipped: c.duplicates_skipped,
-            buffered: c.buffered as u64,
-            rows: pv.view.rows() as u64,
-            view_hash: hex(&pv.view.hash()),
-        })
-        .collect();
-    let order = |n: &str| ConsumerId::ALL.iter().position(|c| c.name() == n);
-    projectors.sort_by_key(|p| order(&p.name));
-    let steps: Vec<StepReport> = script
-        .results
-        .iter()
-        .map(|r| StepReport {
-            title: r.title.clone(),
-            ok: r.ok(),
-            expectations: r
-                .expectations
-                .iter()
-                .map(|e| ExpectationReport {
-                    text: e.text.clone(),
-                    ok: e.ok == Some(true),
-                    detail: if e.ok.is_none() {
-                        "not checked (the run stopped first)".into()
-                    } else {
-                        e.detail.clone()
-                    },
-                    tick: e.tick,
-                })
-                .collect(),
-        })
-        .collect();
+    let projectors = projector_reports(world, head);
+    let steps = step_reports(&script);
     let tick = world.resource::<SimClock>().tick;
     let ok = (stopped_early || opts.chaos || steps.iter().all(|s| s.ok)) && invariants.iter().all(|i| i.ok);
     Report {
@@ -272,6 +206,99 @@ pub fn report(h: &mut Harness, scenario: &Scenario, opts: &RunOptions) -> Report
         },
         chaos: opts.chaos,
     }
+}
+
+/// Out of time: the platform never went quiet. Fails liveness, naming
+/// what was still pending.
+fn out_of_time(h: &mut Harness) {
+    let now = h.tick();
+    let what = invariants::pending_work(h.world_mut()).unwrap_or_else(|| "the script".into());
+    h.world_mut().resource_mut::<Invariants>().violate(
+        invariants::LIVENESS,
+        now,
+        format!("the run did not drain within {now} ticks: {what} still pending"),
+    );
+}
+
+fn command_counts(log: &CommandLog) -> CommandCounts {
+    CommandCounts {
+        ok: log.count(Outcome::Ok),
+        conflict: log.count(Outcome::Conflict),
+        rejected: log.count(Outcome::Rejected),
+        inflight: log.count(Outcome::Inflight),
+    }
+}
+
+/// Every invariant, in [`invariants::ALL`] order, and whether it was
+/// checked in full.
+fn invariant_reports(inv: &Invariants, stopped_early: bool) -> Vec<InvariantReport> {
+    invariants::ALL
+        .iter()
+        .map(|n| {
+            let s = &inv.status[n];
+            // Liveness is settled by the report itself, except when the
+            // run was stopped on purpose before it could drain.
+            let checked = !s.ok
+                || invariants::NO_DRAIN_PART.contains(n)
+                || if *n == invariants::LIVENESS { !stopped_early } else { s.checked_at_drain };
+            let detail = if checked {
+                s.detail.clone()
+            } else if invariants::PER_TICK.contains(n) {
+                "held every tick; its drain-time part not checked (did not drain)".into()
+            } else {
+                "not checked (did not drain)".into()
+            };
+            InvariantReport { name: n.to_string(), ok: s.ok, detail, checked }
+        })
+        .collect()
+}
+
+/// Every projector, in [`ConsumerId::ALL`] order.
+fn projector_reports(world: &mut World, head: u64) -> Vec<ProjectorReport> {
+    let mut q = world.query::<(&Consumer, &ProjectorView)>();
+    let mut projectors: Vec<(Projection, ProjectorReport)> = q
+        .iter(world)
+        .map(|(c, pv)| {
+            let report = ProjectorReport {
+                name: pv.projection.name().into(),
+                lag: c.lag(head),
+                last_seq: c.last_seq,
+                processed: c.processed,
+                duplicates_skipped: c.duplicates_skipped,
+                buffered: c.buffered as u64,
+                rows: pv.view.rows() as u64,
+                view_hash: hex(&pv.view.hash()),
+            };
+            (pv.projection, report)
+        })
+        .collect();
+    projectors.sort_by_key(|(p, _)| ConsumerId::ALL.iter().position(|c| *c == ConsumerId::Projector(*p)));
+    projectors.into_iter().map(|(_, r)| r).collect()
+}
+
+fn step_reports(script: &Script) -> Vec<StepReport> {
+    script
+        .results
+        .iter()
+        .map(|r| StepReport {
+            title: r.title.clone(),
+            ok: r.ok(),
+            expectations: r
+                .expectations
+                .iter()
+                .map(|e| ExpectationReport {
+                    text: e.text.clone(),
+                    ok: e.ok == Some(true),
+                    detail: if e.ok.is_none() {
+                        "not checked (the run stopped first)".into()
+                    } else {
+                        e.detail.clone()
+                    },
+                    tick: e.tick,
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 impl Report {

@@ -6,19 +6,19 @@
 //! It only pushes requests into the inbox and reads state; it never edits
 //! engine state itself.
 
-use super::{Check, PlannedStep, Scenario};
+mod evaluate;
+
+use super::{PlannedStep, Scenario};
 use crate::domain::{AggregateId, Tick};
 use crate::sim::consumer::Consumer;
 use crate::sim::invariants::{self, Invariants};
+use crate::sim::protocol::ConsumerId;
+use crate::sim::protocol::Projection;
 use crate::sim::query_api::{CacheValue, QueryLog, Redis};
 use crate::sim::runtime::SimClock;
-use crate::sim::saga::Saga;
-use crate::sim::store::{AggregateRow, Aggregates, EventStore, Forgotten, StoredEvent};
-use crate::sim::vendors::Vendor;
+use crate::sim::store::{EventStore, Forgotten};
 use crate::sim::{Inbox, protocol::SimSet};
-use crate::sim::{bus::Bus, protocol::ConsumerId};
 use crate::sim::{command_intake::CommandLog, protocol::Outcome};
-use crate::sim::{projectors::ProjectorView, protocol::Projection};
 use bevy::prelude::*;
 use std::collections::BTreeMap;
 
@@ -227,7 +227,7 @@ fn check_expectations(world: &mut World, consumers: &mut QueryState<&Consumer>) 
                 break;
             }
             let base = script.baseline[i].clone().unwrap_or_default();
-            let result = evaluate(world, &base, &check);
+            let result = evaluate::evaluate(world, &base, &check);
             let j = script.next_check[i];
             let r = &mut script.results[i].expectations[j];
             r.ok = Some(result.is_ok());
@@ -296,201 +296,4 @@ fn check_own_writes(world: &mut World, script: &mut Script) {
         let culprit = Some(invariants::Culprit::Aggregate(id));
         world.resource_mut::<Invariants>().violate_at(invariants::OWN_WRITES, now, detail, culprit);
     }
-}
-
-/// `Ok(what was seen)` or `Err(what was seen instead)`.
-fn evaluate(world: &mut World, base: &Baseline, check: &Check) -> Result<String, String> {
-    let pass = |ok: bool, detail: String| if ok { Ok(detail) } else { Err(detail) };
-    match check {
-        Check::Outcome { label, is } => {
-            let log = world.resource::<CommandLog>();
-            let r = log.by_label(label).ok_or(format!("no command labelled `{label}` was sent"))?;
-            let detail =
-                format!("{}{}", r.outcome.name(), r.reason.as_ref().map(|x| format!(" ({x})")).unwrap_or_default());
-            pass(r.outcome.name() == is, detail)
-        }
-        Check::Outcomes { labels, ok, conflict, rejected } => {
-            let log = world.resource::<CommandLog>();
-            let mut n: BTreeMap<Outcome, u32> = BTreeMap::new();
-            for l in labels {
-                let r = log.by_label(l).ok_or(format!("no command labelled `{l}` was sent"))?;
-                *n.entry(r.outcome).or_default() += 1;
-            }
-            let got = |o| n.get(&o).copied().unwrap_or(0);
-            let detail = format!(
-                "{} ok, {} conflict, {} rejected",
-                got(Outcome::Ok),
-                got(Outcome::Conflict),
-                got(Outcome::Rejected)
-            );
-            pass(
-                got(Outcome::Ok) == *ok && got(Outcome::Conflict) == *conflict && got(Outcome::Rejected) == *rejected,
-                detail,
-            )
-        }
-        Check::Booking { id, version, status } => {
-            let b = booking(world, id)?;
-            let detail = format!("v{} {}", b.version, b.status.name());
-            pass(version.is_none_or(|v| v == b.version) && status.as_ref().is_none_or(|s| s == b.status.name()), detail)
-        }
-        Check::Events { aggregate, kinds } => {
-            let store = world.resource::<EventStore>();
-            let rows: Vec<Entity> = store.stream(&AggregateId::new(aggregate)).collect();
-            let got: Vec<&'static str> =
-                rows.iter().filter_map(|e| world.get::<StoredEvent>(*e)).map(|r| r.0.kind().name()).collect();
-            pass(got.iter().copied().eq(kinds.iter().map(String::as_str)), got.join(" → "))
-        }
-        Check::Saga { booking, state, log } => {
-            let agg = AggregateId::new(booking);
-            let mut q = world.query::<&Saga>();
-            let s = q
-                .iter(world)
-                .filter(|s| s.legs.iter().any(|l| l.aggregate == agg))
-                .max_by_key(|s| s.id)
-                .ok_or(format!("no saga on {booking}"))?;
-            let lines: Vec<String> = s.log.iter().map(|l| format!("{} {} {}", l.step, l.outcome, l.detail)).collect();
-            let mut it = lines.iter();
-            let in_order = log.iter().all(|want| it.any(|line| line.contains(want.as_str())));
-            let detail = format!(
-                "#{} {}: {}",
-                s.id,
-                s.state.name(),
-                s.log.iter().map(|l| format!("{}: {}", l.step, l.outcome)).collect::<Vec<_>>().join("; ")
-            );
-            pass(state.as_ref().is_none_or(|st| st == s.state.name()) && in_order, detail)
-        }
-        Check::Lag { projection, min, max } => {
-            let lag = consumer(world, ConsumerId::Projector(*projection))?.0;
-            pass(min.is_none_or(|m| lag >= m) && max.is_none_or(|m| lag <= m), format!("lag {lag}"))
-        }
-        Check::PeakLag { projection, min } => {
-            let peak = base.peak_lag.get(projection).copied().unwrap_or(0);
-            pass(peak >= *min, format!("peak lag {peak}"))
-        }
-        Check::PeakBuffered { projection, min } => {
-            let peak = base.peak_buffered.get(projection).copied().unwrap_or(0);
-            pass(peak >= *min, format!("peak buffered {peak}"))
-        }
-        Check::Buffered { projection, max } => {
-            let b = consumer(world, ConsumerId::Projector(*projection))?.1;
-            pass(b <= *max, format!("buffered {b}"))
-        }
-        Check::DuplicatesSkipped { projection, min } => {
-            let mut q = world.query::<&Consumer>();
-            let mut seen = vec![];
-            for c in q.iter(world) {
-                let ConsumerId::Projector(p) = c.id else { continue };
-                if projection.is_some_and(|x| x != p) {
-                    continue;
-                }
-                seen.push((p, c.duplicates_skipped - base.duplicates.get(&p).copied().unwrap_or(0)));
-            }
-            let detail = seen.iter().map(|(p, n)| format!("{} {n}", p.name())).collect::<Vec<_>>().join(", ");
-            pass(!seen.is_empty() && seen.iter().all(|(_, n)| n >= min), detail)
-        }
-        Check::PopulatorCalls { delta } => {
-            let n = world.resource::<Redis>().populator_calls - base.populator_calls;
-            pass(n == *delta, format!("{n} populator call(s)"))
-        }
-        Check::QueriesServed { delta } => {
-            let n = world.resource::<QueryLog>().served - base.served;
-            pass(n == *delta, format!("{n} served"))
-        }
-        Check::QueryHit { label, hit } => {
-            let r = query(world, label)?;
-            pass(r.hit == *hit, if r.hit { "hit".into() } else { "miss".into() })
-        }
-        Check::QueryOffers { label, min } => {
-            let r = query(world, label)?;
-            let n = match &r.result {
-                CacheValue::Offers(o) => o.len() as u32,
-                _ => 0,
-            };
-            pass(n >= *min, format!("{n} offer(s)"))
-        }
-        Check::QueryContains { label, booking } => {
-            let r = query(world, label)?;
-            let CacheValue::Bookings(rows) = &r.result else { return Err("not a bookings query".into()) };
-            let detail = rows.keys().map(|k| k.to_string()).collect::<Vec<_>>().join(", ");
-            pass(rows.contains_key(&AggregateId::new(booking)), format!("[{detail}]"))
-        }
-        Check::VendorSeat { vendor, flight, seat, state } => {
-            let mut q = world.query::<&Vendor>();
-            let v = q.iter(world).find(|v| v.id.as_str() == vendor).ok_or(format!("no vendor {vendor}"))?;
-            let inv = v.inventory.get(flight.as_str()).ok_or(format!("{vendor} does not sell {flight}"))?;
-            let seat = crate::domain::SeatNo::new(seat);
-            let got = if inv.sold.contains_key(&seat) {
-                "sold"
-            } else if inv.held.contains_key(&seat) {
-                "held"
-            } else {
-                "free"
-            };
-            pass(got == state, got.into())
-        }
-        Check::ReplayIdentical(p) => {
-            let mut q = world.query::<&ProjectorView>();
-            let pv = q.iter(world).find(|v| v.projection == *p).ok_or("no such projector")?;
-            let r = pv.last_replay.as_ref().ok_or(format!("{} has not finished a replay", p.name()))?;
-            pass(
-                r.identical(),
-                format!(
-                    "hash {} → {} rebuilt to the same events (store head {} → {})",
-                    &crate::domain::hex(&r.hash_before)[..12],
-                    &crate::domain::hex(&r.hash_same_head)[..12],
-                    r.head_before,
-                    r.head_after
-                ),
-            )
-        }
-        Check::NoPii(customer) => {
-            let c = crate::domain::CustomerId::new(customer);
-            let forgotten = world.resource::<Forgotten>().customers.contains(&c);
-            let mut q = world.query::<&ProjectorView>();
-            let rows: usize = q.iter(world).map(|v| v.view.pii_rows(&c)).sum();
-            pass(forgotten && rows == 0, format!("{rows} row(s) with PII; tombstoned: {forgotten}"))
-        }
-        Check::Topology { projectors, vendors } => {
-            let mut q = world.query::<&ProjectorView>();
-            let p = q.iter(world).count() as u32;
-            let mut q = world.query::<&Vendor>();
-            let v = q.iter(world).count() as u32;
-            pass(p == *projectors && v == *vendors, format!("{p} projectors, {v} vendors"))
-        }
-        Check::QueuesEmpty => {
-            let n = world.resource::<Bus>().in_flight_total();
-            pass(n == 0, format!("{n} message(s) in flight"))
-        }
-        Check::EventsAtLeast(n) => {
-            let head = world.resource::<EventStore>().head_seq();
-            pass(head >= *n, format!("{head} events"))
-        }
-        Check::InvariantsHold => {
-            let inv = world.resource::<Invariants>();
-            let bad = inv.violations();
-            pass(
-                bad.is_empty(),
-                if bad.is_empty() { "all hold".into() } else { format!("{}: {}", bad[0].0, bad[0].1.detail) },
-            )
-        }
-    }
-}
-
-fn booking(world: &World, id: &str) -> Result<crate::domain::Booking, String> {
-    let e =
-        world.resource::<Aggregates>().by_id.get(&AggregateId::new(id)).copied().ok_or(format!("no booking {id}"))?;
-    world.get::<AggregateRow>(e).map(|r| r.0.clone()).ok_or(format!("no booking {id}"))
-}
-
-fn consumer(world: &mut World, id: ConsumerId) -> Result<(u64, u64), String> {
-    let head = world.resource::<EventStore>().head_seq();
-    let mut q = world.query::<&Consumer>();
-    q.iter(world)
-        .find(|c| c.id == id)
-        .map(|c| (c.lag(head), c.buffered as u64))
-        .ok_or(format!("no consumer {}", id.name()))
-}
-
-fn query(world: &World, label: &str) -> Result<crate::sim::query_api::QueryRecord, String> {
-    world.resource::<QueryLog>().by_label.get(label).cloned().ok_or(format!("query `{label}` was not served"))
 }

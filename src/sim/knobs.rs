@@ -135,40 +135,24 @@ pub enum Safeguard {
     Compensation,
 }
 
+crate::names!(Safeguard as "safeguard" {
+    OptimisticConcurrency => "optimistic-concurrency",
+    Idempotency => "idempotency",
+    OrderingBuffer => "ordering-buffer",
+    SingleFlight => "single-flight",
+    WriteThrough => "write-through",
+    Compensation => "compensation",
+});
+
 impl Safeguard {
-    pub const ALL: [Safeguard; 6] = [
-        Safeguard::OptimisticConcurrency,
-        Safeguard::Idempotency,
-        Safeguard::OrderingBuffer,
-        Safeguard::SingleFlight,
-        Safeguard::WriteThrough,
-        Safeguard::Compensation,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Safeguard::OptimisticConcurrency => "optimistic-concurrency",
-            Safeguard::Idempotency => "idempotency",
-            Safeguard::OrderingBuffer => "ordering-buffer",
-            Safeguard::SingleFlight => "single-flight",
-            Safeguard::WriteThrough => "write-through",
-            Safeguard::Compensation => "compensation",
-        }
-    }
-
     /// The safeguard called `name`, or an error naming the known ones.
-    pub fn from_name(name: &str) -> Result<Safeguard, String> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.name() == name)
-            .ok_or_else(|| format!("unknown safeguard `{name}`; known: {}", Mechanisms::NAMES.join(", ")))
+    pub fn parse(name: &str) -> Result<Safeguard, String> {
+        Safeguard::from_name(name)
+            .ok_or_else(|| format!("unknown safeguard `{name}`; known: {}", Safeguard::NAMES.join(", ")))
     }
 }
 
 impl Mechanisms {
-    pub const NAMES: [&'static str; 6] =
-        ["optimistic-concurrency", "idempotency", "ordering-buffer", "single-flight", "write-through", "compensation"];
-
     fn flag(&mut self, s: Safeguard) -> &mut bool {
         match s {
             Safeguard::OptimisticConcurrency => &mut self.optimistic_concurrency,
@@ -197,9 +181,9 @@ impl Mechanisms {
         *self.flag(s) = on;
     }
 
-    /// Turns one safeguard off by its name in [`Mechanisms::NAMES`].
+    /// Turns one safeguard off by its name in [`Safeguard::NAMES`].
     pub fn disable(&mut self, name: &str) -> Result<(), String> {
-        self.set(Safeguard::from_name(name)?, false);
+        self.set(Safeguard::parse(name)?, false);
         Ok(())
     }
 
@@ -215,7 +199,19 @@ mod tests {
 
     #[test]
     fn safeguards_by_name_and_back() {
-        assert_eq!(Safeguard::ALL.map(Safeguard::name), Mechanisms::NAMES);
+        // The names are a contract: the CLI's --disable, links and scenario files use them.
+        let names = [
+            "optimistic-concurrency",
+            "idempotency",
+            "ordering-buffer",
+            "single-flight",
+            "write-through",
+            "compensation",
+        ];
+        assert_eq!(Safeguard::NAMES, names);
+        for s in Safeguard::ALL {
+            assert_eq!(Safeguard::parse(s.name()), Ok(s));
+        }
         let mut m = Mechanisms::default();
         m.disable("single-flight").unwrap();
         assert!(!m.single_flight && !m.get(Safeguard::SingleFlight));

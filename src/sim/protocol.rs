@@ -50,25 +50,13 @@ pub enum Projection {
     Revenue,
 }
 
-impl Projection {
-    pub const ALL: [Projection; 5] = [
-        Projection::AvailableFlights,
-        Projection::CustomerBookings,
-        Projection::BookingDetail,
-        Projection::VendorLedger,
-        Projection::Revenue,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Projection::AvailableFlights => "AvailableFlights",
-            Projection::CustomerBookings => "CustomerBookings",
-            Projection::BookingDetail => "BookingDetail",
-            Projection::VendorLedger => "VendorLedger",
-            Projection::Revenue => "Revenue",
-        }
-    }
-}
+crate::names!(Projection as "projection" {
+    AvailableFlights => "AvailableFlights",
+    CustomerBookings => "CustomerBookings",
+    BookingDetail => "BookingDetail",
+    VendorLedger => "VendorLedger",
+    Revenue => "Revenue",
+});
 
 /// A queue on the exchange: one per projector, one for the orchestrator.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -112,19 +100,12 @@ pub enum Outcome {
     Rejected,
 }
 
-impl Outcome {
-    pub fn name(self) -> &'static str {
-        match self {
-            Outcome::Inflight => "inflight",
-            Outcome::Ok => "ok",
-            Outcome::Conflict => "conflict",
-            Outcome::Rejected => "rejected",
-        }
-    }
-    pub fn from_name(s: &str) -> Option<Outcome> {
-        [Outcome::Inflight, Outcome::Ok, Outcome::Conflict, Outcome::Rejected].into_iter().find(|o| o.name() == s)
-    }
-}
+crate::names!(Outcome as "outcome" {
+    Ok => "ok",
+    Conflict => "conflict",
+    Rejected => "rejected",
+    Inflight => "inflight",
+});
 
 /// How a saga's step, a compensation, or the saga as a whole went: the
 /// outcome column of the saga log and of its signals.
@@ -149,22 +130,20 @@ pub enum StepOutcome {
     Compensated,
 }
 
-impl StepOutcome {
-    pub fn name(self) -> &'static str {
-        match self {
-            StepOutcome::Ok => "ok",
-            StepOutcome::Fail => "fail",
-            StepOutcome::Timeout => "timeout",
-            StepOutcome::CompensateOk => "compensate ok",
-            StepOutcome::CompensateRetry => "compensate retry",
-            StepOutcome::Stuck => "stuck",
-            StepOutcome::Wait => "wait",
-            StepOutcome::LateReplyCompensated => "late reply compensated",
-            StepOutcome::Completed => "completed",
-            StepOutcome::Compensated => "compensated",
-        }
-    }
+crate::names!(StepOutcome as "saga step outcome" {
+    Ok => "ok",
+    Fail => "fail",
+    Timeout => "timeout",
+    CompensateOk => "compensate ok",
+    CompensateRetry => "compensate retry",
+    Stuck => "stuck",
+    Wait => "wait",
+    LateReplyCompensated => "late reply compensated",
+    Completed => "completed",
+    Compensated => "compensated",
+});
 
+impl StepOutcome {
     /// A step that failed (and starts compensations).
     pub fn is_failure(self) -> bool {
         matches!(self, StepOutcome::Fail | StepOutcome::Timeout)
@@ -173,12 +152,6 @@ impl StepOutcome {
     /// Work that undid something: a compensation, or the saga it ended.
     pub fn is_compensation(self) -> bool {
         matches!(self, StepOutcome::CompensateOk | StepOutcome::Compensated)
-    }
-}
-
-impl std::fmt::Display for StepOutcome {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
     }
 }
 
@@ -192,20 +165,10 @@ pub enum VendorOpKind {
     Search,
 }
 
-impl VendorOpKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            VendorOpKind::Hold => "hold",
-            VendorOpKind::Release => "release",
-            VendorOpKind::Issue => "issue",
-            VendorOpKind::Void => "void",
-            VendorOpKind::Search => "search",
-        }
-    }
-}
-
-impl std::fmt::Display for VendorOpKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
+crate::names!(VendorOpKind as "vendor operation" {
+    Hold => "hold",
+    Release => "release",
+    Issue => "issue",
+    Void => "void",
+    Search => "search",
+});

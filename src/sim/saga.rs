@@ -112,21 +112,16 @@ pub enum SagaState {
     Stuck,
 }
 
+crate::names!(SagaState as "saga state" {
+    Running => "running",
+    Compensating => "compensating",
+    Completed => "completed",
+    Compensated => "compensated",
+    Aborted => "aborted",
+    Stuck => "stuck",
+});
+
 impl SagaState {
-    pub fn name(self) -> &'static str {
-        match self {
-            SagaState::Running => "running",
-            SagaState::Compensating => "compensating",
-            SagaState::Completed => "completed",
-            SagaState::Compensated => "compensated",
-            SagaState::Aborted => "aborted",
-            SagaState::Stuck => "stuck",
-        }
-    }
-    pub fn from_name(s: &str) -> Option<SagaState> {
-        use SagaState::*;
-        [Running, Compensating, Completed, Compensated, Aborted, Stuck].into_iter().find(|x| x.name() == s)
-    }
     pub fn is_terminal(self) -> bool {
         !matches!(self, SagaState::Running | SagaState::Compensating)
     }

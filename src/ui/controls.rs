@@ -181,32 +181,20 @@ pub enum ViewMode {
     Sequence,
 }
 
+// Window titles; links and `--view` spell them in any case.
+crate::names!(ViewMode as "view" {
+    System => "System",
+    Command => "Command",
+    Events => "Events",
+    Queries => "Queries",
+    Vendors => "Vendors",
+    Sequence => "Sequence",
+});
+
 impl ViewMode {
-    pub const ALL: [ViewMode; 6] = [
-        ViewMode::System,
-        ViewMode::Command,
-        ViewMode::Events,
-        ViewMode::Queries,
-        ViewMode::Vendors,
-        ViewMode::Sequence,
-    ];
-    pub fn name(self) -> &'static str {
-        match self {
-            ViewMode::System => "System",
-            ViewMode::Command => "Command",
-            ViewMode::Events => "Events",
-            ViewMode::Queries => "Queries",
-            ViewMode::Vendors => "Vendors",
-            ViewMode::Sequence => "Sequence",
-        }
-    }
     /// Every view's name, for error messages: "system, command, …".
     pub fn names() -> String {
-        let names: Vec<String> = Self::ALL.iter().map(|v| v.name().to_lowercase()).collect();
-        names.join(", ")
-    }
-    pub fn from_name(s: &str) -> Option<ViewMode> {
-        Self::ALL.into_iter().find(|v| v.name().eq_ignore_ascii_case(s))
+        Self::NAMES.map(str::to_lowercase).join(", ")
     }
     pub fn next(self) -> ViewMode {
         let i = Self::ALL.iter().position(|v| *v == self).unwrap_or(0);

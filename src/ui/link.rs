@@ -5,8 +5,9 @@
 //! app: it is reported and its default is used.
 
 use super::controls::{SPEEDS, ViewMode};
+use crate::domain::Named;
 use crate::scenario::bundled;
-use crate::sim::{Mechanisms, Safeguard};
+use crate::sim::Safeguard;
 
 /// The most ticks a link may ask to fast-forward to (about 83 simulated
 /// minutes): more would keep a browser tab busy for minutes.
@@ -23,7 +24,7 @@ pub struct Link {
     pub view: ViewMode,
     /// Fast-forward to this tick and pause there.
     pub tick: Option<u64>,
-    /// Safeguards switched off (names of `Mechanisms::NAMES`), in that order.
+    /// Safeguards switched off (names of `Safeguard::NAMES`), in that order.
     pub disable: Vec<String>,
     /// Guided mode; `None`: the scenario's default.
     pub guided: Option<bool>,
@@ -109,7 +110,7 @@ pub fn parse(query: &str) -> (Link, Vec<String>) {
                 Some(i) => link.speed_index = i,
                 None => errors.push(format!("speed={value}: expected 0.25, 0.5, 1, 2, 4, 8, 16 or max; using 1")),
             },
-            "view" => match ViewMode::from_name(&value) {
+            "view" => match ViewMode::from_name_ignore_case(&value) {
                 Some(v) => link.view = v,
                 None => errors.push(format!("view={value}: expected {}; showing system", ViewMode::names())),
             },
@@ -122,18 +123,18 @@ pub fn parse(query: &str) -> (Link, Vec<String>) {
             },
             "disable" => {
                 for name in value.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-                    match Safeguard::from_name(name) {
+                    match Safeguard::parse(name) {
                         Ok(s) if !link.disable.contains(&s.name().to_string()) => {
                             link.disable.push(s.name().to_string())
                         }
                         Ok(_) => {}
                         Err(_) => errors.push(format!(
                             "disable={name}: no such safeguard (known: {}); keeping it on",
-                            Mechanisms::NAMES.join(", ")
+                            Safeguard::NAMES.join(", ")
                         )),
                     }
                 }
-                link.disable.sort_by_key(|d| Mechanisms::NAMES.iter().position(|n| n == d));
+                link.disable.sort_by_key(|d| Safeguard::NAMES.iter().position(|n| n == d));
             }
             "guided" => match value.as_str() {
                 "on" | "1" | "true" => link.guided = Some(true),

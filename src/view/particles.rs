@@ -58,21 +58,22 @@ pub enum Kind {
     CacheMiss,
 }
 
-impl Kind {
-    pub const ALL: [Kind; 11] = [
-        Kind::Command,
-        Kind::Append,
-        Kind::Publish,
-        Kind::Delivery,
-        Kind::Duplicate,
-        Kind::Apply,
-        Kind::VendorCall,
-        Kind::VendorReply,
-        Kind::Query,
-        Kind::CacheHit,
-        Kind::CacheMiss,
-    ];
+// The legend's words.
+crate::names!(Kind as "message kind" {
+    Command => "command",
+    Append => "event appended",
+    Publish => "published",
+    Delivery => "delivery",
+    Duplicate => "duplicate",
+    Apply => "applied",
+    VendorCall => "vendor call",
+    VendorReply => "vendor reply",
+    Query => "answer",
+    CacheHit => "cache hit",
+    CacheMiss => "cache miss",
+});
 
+impl Kind {
     pub fn sprite(self) -> &'static str {
         match self {
             Kind::Command => "icons/p_command.png",
@@ -100,23 +101,6 @@ impl Kind {
             Kind::Query => palette::READ,
             Kind::CacheHit => Color::srgb(0.35, 0.90, 0.95),
             Kind::CacheMiss => Color::srgb(0.40, 0.52, 0.98),
-        }
-    }
-
-    /// The legend's words.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Command => "command",
-            Kind::Append => "event appended",
-            Kind::Publish => "published",
-            Kind::Delivery => "delivery",
-            Kind::Duplicate => "duplicate",
-            Kind::Apply => "applied",
-            Kind::VendorCall => "vendor call",
-            Kind::VendorReply => "vendor reply",
-            Kind::Query => "answer",
-            Kind::CacheHit => "cache hit",
-            Kind::CacheMiss => "cache miss",
         }
     }
 }

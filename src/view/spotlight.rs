@@ -131,7 +131,7 @@ fn check_nodes(check: &Check, map: &MapLayout) -> Vec<NodeId> {
         | Check::QueryHit { .. }
         | Check::QueryOffers { .. }
         | Check::QueryContains { .. } => vec![Redis],
-        Check::VendorSeat { vendor, .. } => map.vendor_node(&vendor.as_str().into()).into_iter().collect(),
+        Check::VendorSeat { vendor, .. } => map.vendor_node(vendor).into_iter().collect(),
         Check::NoPii(_) => vec![ReadDb],
         Check::Topology { .. } | Check::QueuesEmpty | Check::EventsAtLeast(_) | Check::InvariantsHold => vec![],
     }

@@ -200,6 +200,11 @@ fn malformed_files_exit_2_with_a_location() {
             "unknown vendor `V9`",
         ),
         (
+            "outcome.ron",
+            text.replacen("is: \"ok\"", "is: \"won\"", 1),
+            "unknown outcome `won` (ok, conflict, rejected, inflight)",
+        ),
+        (
             "seats.ron",
             text.replacen(
                 "world: (),",
