@@ -70,8 +70,8 @@ fn time(rng: &mut ChaCha8Rng, past: &Past, w: &WorldConfig, customer: &str) -> u
         3 => past
             .writes
             .iter()
-            .filter(|(_, c)| c == customer)
-            .last()
+            .rev()
+            .find(|(_, c)| c == customer)
             .map(|(t, _)| (t + w.timing.cache_ttl_ms + jitter(rng)).saturating_sub(200))
             .unwrap_or_else(|| rng.random_range(0..WINDOW_MS)),
         4 if !past.times.is_empty() => past.times[rng.random_range(0..past.times.len())],
@@ -102,8 +102,8 @@ fn action(rng: &mut ChaCha8Rng, past: &Past, w: &WorldConfig, customer: &str, la
             let (f, s) = past
                 .holds
                 .iter()
-                .filter(|h| h.1 == c)
-                .last()
+                .rev()
+                .find(|h| h.1 == c)
                 .map(|h| (h.2.clone(), h.3.clone()))
                 .filter(|_| rng.random_bool(0.8))
                 .unwrap_or((f, s));
