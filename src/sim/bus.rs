@@ -242,90 +242,101 @@ struct PumpOutboxParams<'w, 's> {
 
 /// The pumper: publish up to `outbox_batch` rows in seq order. A failed
 /// publish leaves the row (and the rows behind it) for the next tick.
-fn pump_outbox(params: PumpOutboxParams) {
-    let PumpOutboxParams {
-        mut commands,
-        mut rows,
-        mut messages,
-        mut store,
-        mut bus,
-        knobs,
-        mut rng,
-        mut ids,
-        setup,
-        clock,
-        mut signals,
-    } = params;
-    let now = clock.tick;
-    let batch = setup.world.timing.outbox_batch.max(1) as usize;
-    let (tmin, tmax) = setup.world.timing.bus_transit_ms;
-    let (tmin, tmax) = (ticks(tmin), ticks(tmax.max(tmin)));
+fn pump_outbox(mut params: PumpOutboxParams) {
+    let timing = &params.setup.world.timing;
+    let batch = timing.outbox_batch.max(1) as usize;
+    let (tmin, tmax) = timing.bus_transit_ms;
+    let transit = (ticks(tmin), ticks(tmax.max(tmin)));
     for _ in 0..batch {
-        if bus.depth.values().any(|d| *d >= MAX_QUEUE_DEPTH) {
+        if params.bus.depth.values().any(|d| *d >= MAX_QUEUE_DEPTH) || !publish_next(&mut params, transit) {
             break;
         }
-        // Rows are pending in seq order: the oldest first. A row not
-        // readable yet stays first in line for the next tick: skipping it
-        // would lose its event for good.
-        let Some((seq, entity)) = store.outbox_front() else { break };
-        let Ok(mut row) = rows.get_mut(entity) else { break };
-        let correlation = row.correlation;
-        if knobs.publish_fail_pct > 0 && rng.0.random_range(0..100u8) < knobs.publish_fail_pct {
-            row.attempts += 1;
-            bus.publish_failures += 1;
-            signals.send(SimSignal::OutboxPublished { seq, ok: false, correlation });
-            break;
-        }
-        let Some((env, stream)) = store.event_shared(seq).zip(store.stream_of(seq)) else { break };
-        // Told before its copies go out, so a sequence diagram reads
-        // publish, then fan-out (signals are write-only: order is theirs).
-        signals.send(SimSignal::OutboxPublished { seq, ok: true, correlation });
-        for &consumer in bus.route(env.kind()).iter() {
-            let copies =
-                if knobs.duplicate_pct > 0 && rng.0.random_range(0..100u8) < knobs.duplicate_pct { 2 } else { 1 };
-            // Reorder knob: the broker holds back every copy of this event
-            // for this queue (one copy let through would deliver the event
-            // in order after all), each for its own random window.
-            let hold = knobs.reorder && bus.held_back.get(&consumer).is_none_or(Vec::is_empty);
-            for copy in 0..copies {
-                let mut arrive = now + rng.0.random_range(tmin..=tmax);
-                if copy == 1 {
-                    arrive += rng.0.random_range(1..=4);
-                    bus.duplicates_sent += 1;
-                }
-                let last = bus.last_arrival.entry(consumer).or_default();
-                arrive = arrive.max(*last);
-                *last = arrive;
-                let msg = BusMessage {
-                    id: ids.next_id(),
-                    seq,
-                    event: env.clone(),
-                    stream,
-                    consumer,
-                    arrive_tick: arrive,
-                    duplicate: copy == 1,
-                    correlation,
-                };
-                *bus.depth.entry(consumer).or_default() += 1;
-                if hold {
-                    // Whatever is published meanwhile passes it (not just
-                    // the next message: a pairwise swap mostly swapped a
-                    // message with its own duplicate and rarely reordered
-                    // one booking); a duplicate may pass its original.
-                    let (lo, hi) = REORDER_WINDOW_TICKS;
-                    let release = now + rng.0.random_range(lo..=hi);
-                    bus.held_back.entry(consumer).or_default().push((msg, release));
-                    continue;
-                }
-                let mut wire = Wire { commands: &mut commands, messages: &mut messages, signals: &mut signals, now };
-                bus.send(&mut wire, msg);
-            }
-        }
-        bus.published += 1;
-        store.outbox_pop();
     }
-    let mut wire = Wire { commands: &mut commands, messages: &mut messages, signals: &mut signals, now };
-    release_held_back(&mut wire, &mut bus, knobs.reorder);
+    let PumpOutboxParams { commands, messages, signals, bus, knobs, clock, .. } = &mut params;
+    let mut wire = Wire { commands, messages, signals, now: clock.tick };
+    release_held_back(&mut wire, bus, knobs.reorder);
+}
+
+/// An event as published: what each of its copies carries.
+struct Published {
+    seq: u64,
+    event: Arc<EventEnvelope>,
+    stream: u32,
+    correlation: u64,
+}
+
+/// Publishes the oldest outbox row to every queue its routing key
+/// reaches, each message in transit for a time drawn from `transit`
+/// (ticks). False when the pumper stops for this tick: the row is not
+/// readable yet (it stays first in line: skipping it would lose its event
+/// for good), or the publish failed.
+fn publish_next(params: &mut PumpOutboxParams, transit: (Tick, Tick)) -> bool {
+    let PumpOutboxParams { rows, store, bus, knobs, rng, signals, .. } = params;
+    let Some((seq, entity)) = store.outbox_front() else { return false };
+    let Ok(mut row) = rows.get_mut(entity) else { return false };
+    let correlation = row.correlation;
+    if knobs.publish_fail_pct > 0 && rng.0.random_range(0..100u8) < knobs.publish_fail_pct {
+        row.attempts += 1;
+        bus.publish_failures += 1;
+        signals.send(SimSignal::OutboxPublished { seq, ok: false, correlation });
+        return false;
+    }
+    let Some((event, stream)) = store.event_shared(seq).zip(store.stream_of(seq)) else { return false };
+    // Told before its copies go out, so a sequence diagram reads
+    // publish, then fan-out (signals are write-only: order is theirs).
+    signals.send(SimSignal::OutboxPublished { seq, ok: true, correlation });
+    let published = Published { seq, event, stream, correlation };
+    for &consumer in bus.route(published.event.kind()).iter() {
+        send_copies(params, &published, consumer, transit);
+    }
+    params.bus.published += 1;
+    params.store.outbox_pop();
+    true
+}
+
+/// Sends `published` to `consumer`'s queue: once, or twice with the
+/// duplicate knob; held back for a while with the reorder knob.
+fn send_copies(params: &mut PumpOutboxParams, published: &Published, consumer: ConsumerId, transit: (Tick, Tick)) {
+    let PumpOutboxParams { commands, messages, bus, knobs, rng, ids, clock, signals, .. } = params;
+    let now = clock.tick;
+    let copies = if knobs.duplicate_pct > 0 && rng.0.random_range(0..100u8) < knobs.duplicate_pct { 2 } else { 1 };
+    // Reorder knob: the broker holds back every copy of this event
+    // for this queue (one copy let through would deliver the event
+    // in order after all), each for its own random window.
+    let hold = knobs.reorder && bus.held_back.get(&consumer).is_none_or(Vec::is_empty);
+    for copy in 0..copies {
+        let mut arrive = now + rng.0.random_range(transit.0..=transit.1);
+        if copy == 1 {
+            arrive += rng.0.random_range(1..=4);
+            bus.duplicates_sent += 1;
+        }
+        let last = bus.last_arrival.entry(consumer).or_default();
+        arrive = arrive.max(*last);
+        *last = arrive;
+        let msg = BusMessage {
+            id: ids.next_id(),
+            seq: published.seq,
+            event: published.event.clone(),
+            stream: published.stream,
+            consumer,
+            arrive_tick: arrive,
+            duplicate: copy == 1,
+            correlation: published.correlation,
+        };
+        *bus.depth.entry(consumer).or_default() += 1;
+        if hold {
+            // Whatever is published meanwhile passes it (not just
+            // the next message: a pairwise swap mostly swapped a
+            // message with its own duplicate and rarely reordered
+            // one booking); a duplicate may pass its original.
+            let (lo, hi) = REORDER_WINDOW_TICKS;
+            let release = now + rng.0.random_range(lo..=hi);
+            bus.held_back.entry(consumer).or_default().push((msg, release));
+            continue;
+        }
+        let mut wire = Wire { commands, messages, signals, now };
+        bus.send(&mut wire, msg);
+    }
 }
 
 /// Lets go of a held-back message when its window ends (or at once when

@@ -24,7 +24,7 @@ use super::saga::{self, Leg};
 use super::signals::{Signals, SimSignal};
 use super::store::{AggregateRow, Aggregates, CustomerStreams, EventStore, Forgotten, NewEvent, OutboxRow};
 use super::timers::{self, TimerKind, TimerWheel};
-use crate::domain::{self, AggregateId, Command, CustomerId, Event, FlightId, SeatNo, Tick};
+use crate::domain::{self, AggregateId, Command, CustomerId, Event, EventEnvelope, FlightId, SeatNo, Tick};
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
@@ -45,44 +45,74 @@ struct CommitParams<'w, 's> {
     inflight: Query<'w, 's, (Entity, &'static mut CommandInFlight)>,
     store: ResMut<'w, EventStore>,
     outbox_rows: Query<'w, 's, &'static mut OutboxRow>,
-    timers: Query<'w, 's, &'static mut timers::Timer>,
     rows: Query<'w, 's, &'static mut AggregateRow>,
     aggregates: ResMut<'w, Aggregates>,
-    customer_streams: ResMut<'w, CustomerStreams>,
-    forgotten: ResMut<'w, Forgotten>,
     log: ResMut<'w, CommandLog>,
-    wheel: ResMut<'w, TimerWheel>,
-    cache: ResMut<'w, CacheWrites>,
     ids: ResMut<'w, IdGen>,
     mechanisms: Res<'w, Mechanisms>,
     clock: Res<'w, SimClock>,
     signals: Signals<'w>,
+    effects: AppendEffects<'w, 's>,
+}
+
+/// What an appended event changes besides its stream and its snapshot
+/// row: a hold's expiry timer and the customer's streams, an erasure, the
+/// Redis write-through.
+#[derive(SystemParam)]
+struct AppendEffects<'w, 's> {
+    timers: Query<'w, 's, &'static mut timers::Timer>,
+    customer_streams: ResMut<'w, CustomerStreams>,
+    forgotten: ResMut<'w, Forgotten>,
+    wheel: ResMut<'w, TimerWheel>,
+    cache: ResMut<'w, CacheWrites>,
+}
+
+impl AppendEffects<'_, '_> {
+    /// `env` was just appended; `row` is its booking as it now stands (when
+    /// the stream has a snapshot row), upserted into the customer's cached
+    /// bookings when `write_through` is on.
+    fn after_append(
+        &mut self,
+        commands: &mut Commands,
+        env: &EventEnvelope,
+        row: Option<&AggregateRow>,
+        write_through: bool,
+    ) {
+        let customer = env.event.customer().clone();
+        let aggregate = &env.aggregate_id;
+        match &env.event {
+            Event::SeatHeld { expires_tick, .. } => {
+                self.customer_streams.by_customer.entry(customer.clone()).or_default().get_or_default(aggregate);
+                timers::schedule(
+                    commands,
+                    &mut self.wheel,
+                    &mut self.timers,
+                    *expires_tick,
+                    TimerKind::HoldExpiry { aggregate: aggregate.clone(), correlation: env.correlation_id },
+                );
+            }
+            Event::GdprTombstone { .. } => {
+                self.forgotten.customers.insert(customer.clone());
+                self.cache.evictions.push(query_api::CustomerQuery::MyBookings { customer: customer.clone() }.key());
+                self.cache.erased.push(customer.clone());
+            }
+            _ => {}
+        }
+        if write_through
+            && !self.forgotten.customers.contains(&customer)
+            && let Some(row) = row
+        {
+            self.cache.upserts.push((customer, BookingSummary::of(&row.0)));
+        }
+    }
 }
 
 /// Commit stage: INSERT the decided events; a version someone else took
 /// meanwhile is a unique-key violation → `conflict`.
-fn commit(params: CommitParams) {
-    let CommitParams {
-        mut commands,
-        mut inflight,
-        mut store,
-        mut outbox_rows,
-        mut timers,
-        mut rows,
-        mut aggregates,
-        mut customer_streams,
-        mut forgotten,
-        mut log,
-        mut wheel,
-        mut cache,
-        mut ids,
-        mechanisms,
-        clock,
-        mut signals,
-    } = params;
-    let now = clock.tick;
-    for (id, entity) in log.committing.take_due(now) {
-        let Ok((_, mut cmd)) = inflight.get_mut(entity) else {
+fn commit(mut params: CommitParams) {
+    let now = params.clock.tick;
+    for (id, entity) in params.log.committing.take_due(now) {
+        let Ok((_, mut cmd)) = params.inflight.get_mut(entity) else {
             debug_assert!(false, "command {id} due to commit has no entity");
             continue;
         };
@@ -91,108 +121,106 @@ fn commit(params: CommitParams) {
             continue;
         };
         let correlation = cmd.correlation;
-        commands.entity(entity).despawn();
-        let clash = writes.iter().find(|w| current_version(&store, w) != w.expected_version);
+        params.commands.entity(entity).despawn();
+        let clash = writes.iter().find(|w| current_version(&params.store, w) != w.expected_version);
         if let Some(w) = clash
-            && mechanisms.optimistic_concurrency
+            && params.mechanisms.optimistic_concurrency
         {
             let reason = format!(
                 "unique key ({}, v{}) taken: expected v{}, stream is at v{}",
                 w.aggregate,
                 w.expected_version + 1,
                 w.expected_version,
-                current_version(&store, w)
+                current_version(&params.store, w)
             );
             // A timer is no customer to tell: like a real scheduler's job it
             // re-reads the stream and decides again (an expiry that lost
             // the race to another write on the seat must still land).
-            let retry = (log.records.get(&id).map(|r| r.origin) == Some(Origin::Timer)).then(|| cmd.request.clone());
-            log.close(id, now, Outcome::Conflict, Some(reason), vec![]);
-            signals.send(done(&log, id, correlation, Outcome::Conflict));
-            if let Some(request) = retry {
-                submit(
-                    &mut commands,
-                    &mut log,
-                    &mut ids,
-                    Outgoing {
-                        now,
-                        delay_ticks: 0,
-                        request,
-                        origin: Origin::Timer,
-                        correlation: Some(correlation),
-                        label: None,
-                    },
-                );
-            }
+            let timer = params.log.records.get(&id).map(|r| r.origin) == Some(Origin::Timer);
+            let retry = timer.then(|| cmd.request.clone());
+            refuse_conflict(&mut params, id, correlation, reason, retry);
             continue;
         }
         let mut seqs = vec![];
         let first_version = writes.first().map(|w| w.expected_version + 1);
         for w in writes {
-            // The snapshot row: by stream number once the stream has one;
-            // on a stream's first write, by id, linked to its new number.
-            let linked = w.stream.and_then(|n| aggregates.by_stream(n));
-            let entity = linked.or_else(|| aggregates.by_id.get(&w.aggregate).copied());
-            let mut snapshot = entity.and_then(|e| rows.get_mut(e).ok());
-            for (i, event) in w.events.into_iter().enumerate() {
-                let version = w.expected_version + 1 + i as u32;
-                let env = store.append(
-                    &mut commands,
-                    &mut outbox_rows,
-                    NewEvent {
-                        aggregate_id: w.aggregate.clone(),
-                        version,
-                        tick: now,
-                        causation_id: id,
-                        correlation_id: correlation,
-                        event,
-                    },
-                );
-                seqs.push(env.seq);
-                if linked.is_none()
-                    && let Some((e, no)) = entity.zip(store.stream_of(env.seq))
-                {
-                    aggregates.link(no, e);
-                }
-                signals.send(SimSignal::EventAppended {
-                    seq: env.seq,
-                    kind: env.kind(),
-                    version: env.version,
-                    correlation,
-                });
-                if let Some(row) = snapshot.as_mut() {
-                    let state = std::mem::replace(&mut row.0, domain::Booking::new(w.aggregate.clone()));
-                    row.0 = domain::booking_apply(state, &env.event);
-                }
-                let customer = env.event.customer().clone();
-                match &env.event {
-                    Event::SeatHeld { expires_tick, .. } => {
-                        customer_streams.by_customer.entry(customer.clone()).or_default().get_or_default(&w.aggregate);
-                        timers::schedule(
-                            &mut commands,
-                            &mut wheel,
-                            &mut timers,
-                            *expires_tick,
-                            TimerKind::HoldExpiry { aggregate: w.aggregate.clone(), correlation },
-                        );
-                    }
-                    Event::GdprTombstone { .. } => {
-                        forgotten.customers.insert(customer.clone());
-                        cache.evictions.push(query_api::CustomerQuery::MyBookings { customer: customer.clone() }.key());
-                        cache.erased.push(customer.clone());
-                    }
-                    _ => {}
-                }
-                if mechanisms.write_through
-                    && !forgotten.customers.contains(&customer)
-                    && let Some(row) = snapshot.as_ref()
-                {
-                    cache.upserts.push((customer, BookingSummary::of(&row.0)));
-                }
-            }
+            append_write(&mut params, id, correlation, w, &mut seqs);
         }
-        log.close_at(id, now, Outcome::Ok, None, seqs, first_version);
-        signals.send(done(&log, id, correlation, Outcome::Ok));
+        params.log.close_at(id, now, Outcome::Ok, None, seqs, first_version);
+        params.signals.send(done(&params.log, id, correlation, Outcome::Ok));
+    }
+}
+
+/// Command `id` lost the race: answer `conflict`, and send a timer's
+/// command (`retry`) again.
+fn refuse_conflict(
+    params: &mut CommitParams,
+    id: u64,
+    correlation: u64,
+    reason: String,
+    retry: Option<CommandRequest>,
+) {
+    let now = params.clock.tick;
+    params.log.close(id, now, Outcome::Conflict, Some(reason), vec![]);
+    params.signals.send(done(&params.log, id, correlation, Outcome::Conflict));
+    if let Some(request) = retry {
+        submit(
+            &mut params.commands,
+            &mut params.log,
+            &mut params.ids,
+            Outgoing {
+                now,
+                delay_ticks: 0,
+                request,
+                origin: Origin::Timer,
+                correlation: Some(correlation),
+                label: None,
+            },
+        );
+    }
+}
+
+/// Appends write `w` of command `id`, event by event (their seqs go to
+/// `seqs`), keeping the stream's snapshot row up to date.
+fn append_write(params: &mut CommitParams, id: u64, correlation: u64, w: Write, seqs: &mut Vec<u64>) {
+    let now = params.clock.tick;
+    // The snapshot row: by stream number once the stream has one;
+    // on a stream's first write, by id, linked to its new number.
+    let linked = w.stream.and_then(|n| params.aggregates.by_stream(n));
+    let entity = linked.or_else(|| params.aggregates.by_id.get(&w.aggregate).copied());
+    let mut snapshot = entity.and_then(|e| params.rows.get_mut(e).ok());
+    for (i, event) in w.events.into_iter().enumerate() {
+        let version = w.expected_version + 1 + i as u32;
+        let env = params.store.append(
+            &mut params.commands,
+            &mut params.outbox_rows,
+            NewEvent {
+                aggregate_id: w.aggregate.clone(),
+                version,
+                tick: now,
+                causation_id: id,
+                correlation_id: correlation,
+                event,
+            },
+        );
+        seqs.push(env.seq);
+        if linked.is_none()
+            && let Some((e, no)) = entity.zip(params.store.stream_of(env.seq))
+        {
+            params.aggregates.link(no, e);
+        }
+        params.signals.send(SimSignal::EventAppended {
+            seq: env.seq,
+            kind: env.kind(),
+            version: env.version,
+            correlation,
+        });
+        if let Some(row) = snapshot.as_mut() {
+            let state = std::mem::replace(&mut row.0, domain::Booking::new(w.aggregate.clone()));
+            row.0 = domain::booking_apply(state, &env.event);
+        }
+        let write_through = params.mechanisms.write_through;
+        params.effects.after_append(&mut params.commands, &env, snapshot.as_deref(), write_through);
     }
 }
 

@@ -11,16 +11,18 @@ use super::bus::Bus;
 use super::config::WorldConfig;
 use super::consumer::Consumer;
 use super::projectors::ProjectorView;
+use super::query_api::CacheEntry;
 use super::runtime::{ResetOrder, add_reset};
 use super::saga::{Saga, SagaState};
 use super::store::{AggregateRow, EventStore, Forgotten, StoredEvent};
+use super::vendors::Vendor;
 use super::views::View;
 use super::{knobs::Knobs, protocol::SimSet};
 use super::{
     runtime::SimClock,
     world::{Inbox, Scheduled},
 };
-use crate::domain::{HashChain, Status, Tick};
+use crate::domain::{AggregateId, Booking, EventEnvelope, HashChain, Status, Tick};
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use std::collections::BTreeMap;
@@ -395,19 +397,34 @@ fn drain_findings(world: &mut World) -> Vec<Finding> {
     let mut consumers_q = world.query::<(&Consumer, Option<&ProjectorView>)>();
     let mut sagas_q = world.query::<&Saga>();
     let mut rows_q = world.query::<&AggregateRow>();
-    let mut vendors_q = world.query::<&super::vendors::Vendor>();
+    let mut vendors_q = world.query::<&Vendor>();
     let mut views_q = world.query::<&ProjectorView>();
-    let mut entries_q = world.query::<&super::query_api::CacheEntry>();
+    let mut entries_q = world.query::<&CacheEntry>();
     let world: &World = world;
     let mut found: Vec<Finding> = vec![];
     let head = world.resource::<EventStore>().head_seq();
     let rows: Vec<Entity> = world.resource::<EventStore>().rows().to_vec();
-    let envs: Vec<&crate::domain::EventEnvelope> =
-        rows.iter().filter_map(|e| events_q.get(world, *e).ok()).map(|r| &*r.0).collect();
+    let envs: Vec<&EventEnvelope> = rows.iter().filter_map(|e| events_q.get(world, *e).ok()).map(|r| &*r.0).collect();
+    chain_findings(&envs, head, &mut found);
+    let forgotten = world.resource::<Forgotten>().clone();
+    for (c, pv) in consumers_q.iter(world) {
+        consumer_findings(c, pv, Delivered { envs: &envs, head, forgotten: &forgotten }, &mut found);
+    }
+    saga_findings(sagas_q.iter(world), &mut found);
+    let bookings: BTreeMap<_, _> = rows_q.iter(world).map(|r| (r.0.id.clone(), r.0.clone())).collect();
+    let vendors: Vec<&Vendor> = vendors_q.iter(world).collect();
+    vendor_findings(&vendors, &bookings, &mut found);
+    issued_findings(&vendors, &bookings, &mut found);
+    let now = world.resource::<SimClock>().tick;
+    timer_findings(entries_q.iter(world), now, &mut found);
+    money_findings(views_q.iter(world), &bookings, &mut found);
+    found
+}
 
-    // Chain, from the first row.
+/// The chain, verified from the first row, and every row readable.
+fn chain_findings(envs: &[&EventEnvelope], head: u64, found: &mut Vec<Finding>) {
     let mut chain = HashChain::default();
-    for env in &envs {
+    for env in envs {
         if let Err(e) = chain.push(env) {
             let culprit = Culprit::Event { seq: env.seq, correlation: env.correlation_id, consumer: None };
             found.push((CHAIN, e, Some(culprit)));
@@ -417,58 +434,68 @@ fn drain_findings(world: &mut World) -> Vec<Finding> {
     if envs.len() as u64 != head {
         found.push((CHAIN, format!("{} rows readable of {head}", envs.len()), None));
     }
+}
 
-    // Delivery and rebuild.
-    let forgotten = world.resource::<Forgotten>().clone();
-    for (c, pv) in consumers_q.iter(world) {
-        let culprit = Some(Culprit::Consumer(c.id));
-        if c.applied() != head {
-            found.push((
-                EXACTLY_ONCE,
-                format!("{} applied {} of {head} events", c.id.name(), c.applied()),
-                culprit.clone(),
-            ));
-        }
-        if c.buffered > 0 {
-            found.push((
-                EXACTLY_ONCE,
-                format!("{} still buffers {} event(s)", c.id.name(), c.buffered),
-                culprit.clone(),
-            ));
-        }
-        if let Some(pv) = pv {
-            let mut rebuilt: View = pv.view.emptied();
-            for env in &envs {
-                rebuilt.apply(env, &forgotten);
-            }
-            if rebuilt.hash() != pv.view.hash() {
-                let detail = format!("{} differs from its rebuild from seq 0", pv.projection.name());
-                found.push((REBUILD_EQUAL, detail, culprit.clone()));
-            }
-            for customer in &forgotten.customers {
-                let n = pv.view.pii_rows(customer);
-                if n > 0 {
-                    let detail = format!("{} holds {n} row(s) of {customer}'s PII", pv.projection.name());
-                    found.push((GDPR, detail, culprit.clone()));
-                }
-            }
+/// What every consumer should have got: the store's events up to `head`,
+/// and which customers are forgotten.
+#[derive(Clone, Copy)]
+struct Delivered<'a> {
+    envs: &'a [&'a EventEnvelope],
+    head: u64,
+    forgotten: &'a Forgotten,
+}
+
+/// Delivery (every event applied once, none left buffered) and, for a
+/// projector, its view against its rebuild from seq 0 and against GDPR.
+fn consumer_findings(c: &Consumer, pv: Option<&ProjectorView>, all: Delivered, found: &mut Vec<Finding>) {
+    let Delivered { envs, head, forgotten } = all;
+    let culprit = Some(Culprit::Consumer(c.id));
+    if c.applied() != head {
+        found.push((
+            EXACTLY_ONCE,
+            format!("{} applied {} of {head} events", c.id.name(), c.applied()),
+            culprit.clone(),
+        ));
+    }
+    if c.buffered > 0 {
+        found.push((EXACTLY_ONCE, format!("{} still buffers {} event(s)", c.id.name(), c.buffered), culprit.clone()));
+    }
+    let Some(pv) = pv else { return };
+    let mut rebuilt: View = pv.view.emptied();
+    for env in envs {
+        rebuilt.apply(env, forgotten);
+    }
+    if rebuilt.hash() != pv.view.hash() {
+        let detail = format!("{} differs from its rebuild from seq 0", pv.projection.name());
+        found.push((REBUILD_EQUAL, detail, culprit.clone()));
+    }
+    for customer in &forgotten.customers {
+        let n = pv.view.pii_rows(customer);
+        if n > 0 {
+            let detail = format!("{} holds {n} row(s) of {customer}'s PII", pv.projection.name());
+            found.push((GDPR, detail, culprit.clone()));
         }
     }
+}
 
-    // Sagas and vendor holds.
-    for s in sagas_q.iter(world) {
+/// Every saga ended completed or fully compensated.
+fn saga_findings<'a>(sagas: impl Iterator<Item = &'a Saga>, found: &mut Vec<Finding>) {
+    for s in sagas {
         if !matches!(s.state, SagaState::Completed | SagaState::Compensated) {
             let culprit = Culprit::Saga { id: s.id, correlation: s.correlation };
             let detail = format!("saga #{} ended {} at {}", s.id, s.state.name(), s.current());
             found.push((SAGAS_SETTLE, detail, Some(culprit)));
         }
     }
-    let bookings: BTreeMap<_, _> = rows_q.iter(world).map(|r| (r.0.id.clone(), r.0.clone())).collect();
-    let vendors: Vec<&super::vendors::Vendor> = vendors_q.iter(world).collect();
-    for v in &vendors {
+}
+
+/// Each vendor's seats against the bookings: a hold only on a held
+/// booking (none leaks), a sale only of an issued one, never both.
+fn vendor_findings(vendors: &[&Vendor], bookings: &BTreeMap<AggregateId, Booking>, found: &mut Vec<Finding>) {
+    for v in vendors {
         for (flight, inv) in &v.inventory {
             for seat in inv.held.keys() {
-                let id = crate::domain::AggregateId::seat(flight, seat);
+                let id = AggregateId::seat(flight, seat);
                 let status = bookings.get(&id).map(|b| b.status);
                 if !status.is_some_and(Status::is_hold) {
                     let detail = format!("{} still holds {id} (booking is {:?})", v.id, status.map(Status::name));
@@ -476,7 +503,7 @@ fn drain_findings(world: &mut World) -> Vec<Finding> {
                 }
             }
             for seat in inv.sold.keys() {
-                let id = crate::domain::AggregateId::seat(flight, seat);
+                let id = AggregateId::seat(flight, seat);
                 let status = bookings.get(&id).map(|b| b.status);
                 if status != Some(Status::Issued) {
                     let detail = format!("{} sold {id} but the booking is {:?}", v.id, status.map(Status::name));
@@ -489,6 +516,10 @@ fn drain_findings(world: &mut World) -> Vec<Finding> {
             }
         }
     }
+}
+
+/// Every issued booking was sold by a vendor.
+fn issued_findings(vendors: &[&Vendor], bookings: &BTreeMap<AggregateId, Booking>, found: &mut Vec<Finding>) {
     for b in bookings.values() {
         if b.status == Status::Issued {
             let sold =
@@ -499,12 +530,13 @@ fn drain_findings(world: &mut World) -> Vec<Finding> {
             }
         }
     }
+}
 
-    // Timers: no cache entry outlives its TTL (one being filled waits for
-    // its populator, which sets a new TTL).
-    let now = world.resource::<SimClock>().tick;
-    let mut stale: Vec<&super::query_api::CacheEntry> = vec![];
-    for e in entries_q.iter(world) {
+/// Timers: no cache entry outlives its TTL (one being filled waits for
+/// its populator, which sets a new TTL).
+fn timer_findings<'a>(entries: impl Iterator<Item = &'a CacheEntry>, now: Tick, found: &mut Vec<Finding>) {
+    let mut stale: Vec<&CacheEntry> = vec![];
+    for e in entries {
         if !e.populating && e.expires_tick < now {
             stale.push(e);
         }
@@ -513,14 +545,21 @@ fn drain_findings(world: &mut World) -> Vec<Finding> {
         let detail = format!("cache entry {} outlived its TTL (expired at t{}, now t{now})", e.key, e.expires_tick);
         found.push((TIMERS, detail, None));
     }
+}
 
-    // Money.
+/// Money: what was captured and not refunded is the price of the issued
+/// tickets, and the Revenue projection nets the same.
+fn money_findings<'a>(
+    views: impl Iterator<Item = &'a ProjectorView>,
+    bookings: &BTreeMap<AggregateId, Booking>,
+    found: &mut Vec<Finding>,
+) {
     let net: i64 = bookings.values().map(|b| b.captured_cents as i64 - b.refunded_cents as i64).sum();
     let issued: i64 = bookings.values().filter(|b| b.status == Status::Issued).map(|b| b.price_cents as i64).sum();
     if net != issued {
         found.push((MONEY, format!("captured - refunded = {net} cents, issued tickets = {issued} cents"), None));
     }
-    for pv in views_q.iter(world) {
+    for pv in views {
         if let View::Revenue(r) = &pv.view
             && r.net_cents() != net
         {
@@ -528,6 +567,4 @@ fn drain_findings(world: &mut World) -> Vec<Finding> {
             found.push((MONEY, format!("Revenue projection nets {} cents, the store {net}", r.net_cents()), culprit));
         }
     }
-
-    found
 }

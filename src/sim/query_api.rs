@@ -435,148 +435,161 @@ struct GetsParams<'w, 's> {
 }
 
 /// Gets: hits are served now; misses start (or join) a populator.
-fn gets(params: GetsParams) {
-    let GetsParams {
-        mut serve,
-        mut queries,
-        mut entries,
-        mut populators,
-        mut redis,
-        mut ids,
-        mut vendors,
-        mut rng,
-        knobs,
-        mech,
-        setup,
-        own,
-    } = params;
-    let now = serve.clock.tick;
-    let mut arrived: Vec<(String, u64, Entity)> = queries
+fn gets(mut params: GetsParams) {
+    let now = params.serve.clock.tick;
+    let mut arrived: Vec<(String, u64, Entity)> = params
+        .queries
         .iter()
         .filter(|(_, q)| !q.waiting && q.arrive_tick <= now)
         .map(|(e, q)| (q.query.key(), q.id, e))
         .collect();
-    serve.log.in_flight = queries.iter().count() as u64;
-    if arrived.is_empty() {
-        return;
-    }
+    params.serve.log.in_flight = params.queries.iter().count() as u64;
     arrived.sort_unstable();
-    let read_db = ticks(setup.world.timing.read_db_ms);
     // Group by key: the entry (and a populator) created for the first miss
     // of a key this tick is the one the rest of the group joins.
-    let mut i = 0;
-    while i < arrived.len() {
-        let key = arrived[i].0.clone();
-        let mut j = i;
-        while j < arrived.len() && arrived[j].0 == key {
-            j += 1;
+    for group in arrived.chunk_by(|a, b| a.0 == b.0) {
+        let key = group[0].0.clone();
+        let existing = params.redis.entries.get(&key).copied();
+        let mut gets = KeyGets { key, existing, new_entry: None, new_pops: vec![] };
+        for (_, _, qe) in group {
+            get(&mut params, &mut gets, *qe);
         }
-        let existing = redis.entries.get(&key).copied();
-        let mut new_entry: Option<CacheEntry> = None;
-        let mut new_pops: Vec<Populator> = vec![];
-        for (_, _, qe) in &arrived[i..j] {
-            let Ok((_, mut q)) = queries.get_mut(*qe) else { continue };
-            let mut entry_mut = existing.and_then(|e| entries.get_mut(e).ok());
-            let entry: &mut CacheEntry = match entry_mut.as_mut() {
-                Some(e) => e,
-                None => new_entry.get_or_insert_with(|| CacheEntry {
-                    key: key.clone(),
-                    value: None,
-                    expires_tick: 0,
-                    populating: false,
-                    overlay: false,
-                    populator: None,
-                    waiters: 0,
-                    hits: 0,
-                    misses: 0,
-                }),
-            };
-            let fresh = entry.expires_tick > now && !entry.overlay && !entry.populating;
-            if let (true, Some(mut value)) = (fresh, entry.value.clone()) {
-                if let (CustomerQuery::MyBookings { customer }, CacheValue::Bookings(rows)) = (&q.query, &mut value) {
-                    own.merge_into(customer, rows);
-                }
-                entry.hits += 1;
-                redis.hits += 1;
-                q.hit = true;
-                serve.signals.send(SimSignal::CacheGet { hit: true, correlation: q.id });
-                let q = q.clone();
-                serve.serve(*qe, &q, value);
-                continue;
-            }
-            entry.misses += 1;
-            redis.misses += 1;
-            serve.signals.send(SimSignal::CacheGet { hit: false, correlation: q.id });
-            q.waiting = true;
-            entry.waiters += 1;
-            // Single-flight: join the running populator of this key.
-            if mech.single_flight && entry.populating {
-                let pid = entry.populator;
-                if let Some(p) = new_pops.iter_mut().find(|p| Some(p.id) == pid) {
-                    p.waiters.push(*qe);
-                    continue;
-                }
-                if let Some(mut p) =
-                    pid.and_then(|id| redis.populators.get(&id)).and_then(|e| populators.get_mut(*e).ok())
-                {
-                    p.waiters.push(*qe);
-                    continue;
-                }
-            }
-            let pid = ids.next_id();
-            redis.populator_calls += 1;
-            entry.populating = true;
-            entry.populator = Some(pid);
-            let mut p = Populator {
-                id: pid,
-                key: key.clone(),
-                query: q.query.clone(),
-                correlation: q.id,
-                ready_tick: None,
-                pending_calls: 0,
-                offers: vec![],
-                waiters: vec![*qe],
-            };
-            match &q.query {
-                CustomerQuery::Search { route } => {
-                    let vendor_ids: Vec<_> = vendors.by_id.keys().cloned().collect();
-                    for v in vendor_ids {
-                        vendors::call(
-                            &mut serve.commands,
-                            &mut vendors,
-                            &mut ids,
-                            &mut rng,
-                            &knobs,
-                            &mut serve.signals,
-                            VendorRequest {
-                                now,
-                                vendor: &v,
-                                op: VendorOp::Search { route: route.clone() },
-                                caller: Caller::Populator { id: pid },
-                                correlation: q.id,
-                            },
-                        );
-                        p.pending_calls += 1;
-                    }
-                    if p.pending_calls == 0 {
-                        p.ready_tick = Some(now);
-                    }
-                }
-                _ => p.ready_tick = Some(now + read_db),
-            }
-            new_pops.push(p);
-        }
-        if let Some(entry) = new_entry {
-            let e = serve.commands.spawn((SimEntity, entry)).id();
-            redis.entries.insert(key.clone(), e);
-        }
-        for p in new_pops {
-            let id = p.id;
-            let e = serve.commands.spawn((SimEntity, p)).id();
-            redis.populators.insert(id, e);
-        }
-        i = j;
+        gets.spawn(&mut params);
     }
+}
+
+/// This tick's gets of one key: the entry and populators the first miss
+/// creates (when Redis has none), spawned once the whole group is seen.
+struct KeyGets {
+    key: String,
+    existing: Option<Entity>,
+    new_entry: Option<CacheEntry>,
+    new_pops: Vec<Populator>,
+}
+
+impl KeyGets {
+    fn spawn(self, params: &mut GetsParams) {
+        if let Some(entry) = self.new_entry {
+            let e = params.serve.commands.spawn((SimEntity, entry)).id();
+            params.redis.entries.insert(self.key, e);
+        }
+        for p in self.new_pops {
+            let id = p.id;
+            let e = params.serve.commands.spawn((SimEntity, p)).id();
+            params.redis.populators.insert(id, e);
+        }
+    }
+}
+
+impl CacheEntry {
+    /// An entry for `key` with nothing in it yet.
+    fn empty(key: String) -> Self {
+        CacheEntry {
+            key,
+            value: None,
+            expires_tick: 0,
+            populating: false,
+            overlay: false,
+            populator: None,
+            waiters: 0,
+            hits: 0,
+            misses: 0,
+        }
+    }
+}
+
+/// One get (query entity `qe`): a hit is served now; a miss waits, on the
+/// key's running populator (single-flight) or on one it starts.
+fn get(params: &mut GetsParams, gets: &mut KeyGets, qe: Entity) {
+    let GetsParams { serve, queries, entries, populators, redis, ids, mech, own, .. } = params;
+    let Ok((_, mut q)) = queries.get_mut(qe) else { return };
+    let mut entry_mut = gets.existing.and_then(|e| entries.get_mut(e).ok());
+    let entry: &mut CacheEntry = match entry_mut.as_mut() {
+        Some(e) => e,
+        None => gets.new_entry.get_or_insert_with(|| CacheEntry::empty(gets.key.clone())),
+    };
+    let fresh = entry.expires_tick > serve.clock.tick && !entry.overlay && !entry.populating;
+    if let (true, Some(mut value)) = (fresh, entry.value.clone()) {
+        if let (CustomerQuery::MyBookings { customer }, CacheValue::Bookings(rows)) = (&q.query, &mut value) {
+            own.merge_into(customer, rows);
+        }
+        entry.hits += 1;
+        redis.hits += 1;
+        q.hit = true;
+        serve.signals.send(SimSignal::CacheGet { hit: true, correlation: q.id });
+        let q = q.clone();
+        serve.serve(qe, &q, value);
+        return;
+    }
+    entry.misses += 1;
+    redis.misses += 1;
+    serve.signals.send(SimSignal::CacheGet { hit: false, correlation: q.id });
+    q.waiting = true;
+    entry.waiters += 1;
+    // Single-flight: join the running populator of this key.
+    if mech.single_flight && entry.populating {
+        let pid = entry.populator;
+        if let Some(p) = gets.new_pops.iter_mut().find(|p| Some(p.id) == pid) {
+            p.waiters.push(qe);
+            return;
+        }
+        if let Some(mut p) = pid.and_then(|id| redis.populators.get(&id)).and_then(|e| populators.get_mut(*e).ok()) {
+            p.waiters.push(qe);
+            return;
+        }
+    }
+    let pid = ids.next_id();
+    redis.populator_calls += 1;
+    entry.populating = true;
+    entry.populator = Some(pid);
+    let p = Populator {
+        id: pid,
+        key: gets.key.clone(),
+        query: q.query.clone(),
+        correlation: q.id,
+        ready_tick: None,
+        pending_calls: 0,
+        offers: vec![],
+        waiters: vec![qe],
+    };
+    let p = start_populator(params, p);
+    gets.new_pops.push(p);
+}
+
+/// Sets a new populator going: a search fans out to every vendor (ready
+/// when all have replied); the other queries read the Read DB, ready one
+/// round-trip later.
+fn start_populator(params: &mut GetsParams, mut p: Populator) -> Populator {
+    let GetsParams { serve, ids, vendors, rng, knobs, setup, .. } = params;
+    let now = serve.clock.tick;
+    match &p.query {
+        CustomerQuery::Search { route } => {
+            let vendor_ids: Vec<_> = vendors.by_id.keys().cloned().collect();
+            for v in vendor_ids {
+                vendors::call(
+                    &mut serve.commands,
+                    vendors,
+                    ids,
+                    rng,
+                    knobs,
+                    &mut serve.signals,
+                    VendorRequest {
+                        now,
+                        vendor: &v,
+                        op: VendorOp::Search { route: route.clone() },
+                        caller: Caller::Populator { id: p.id },
+                        correlation: p.correlation,
+                    },
+                );
+                p.pending_calls += 1;
+            }
+            if p.pending_calls == 0 {
+                p.ready_tick = Some(now);
+            }
+        }
+        _ => p.ready_tick = Some(now + ticks(setup.world.timing.read_db_ms)),
+    }
+    p
 }
 
 /// The system params of [`populate`]: what the populators read and write.
@@ -597,20 +610,21 @@ struct PopulateParams<'w, 's> {
 
 /// Populators finish: fill the entry (merging write-through rows by
 /// version), set its TTL, serve every waiter.
-fn populate(params: PopulateParams) {
-    let PopulateParams {
-        mut serve,
-        mut pops,
-        queries,
-        mut entries,
-        views,
-        replies,
-        mut redis,
-        mut wheel,
-        mut timers,
-        setup,
-        own,
-    } = params;
+fn populate(mut params: PopulateParams) {
+    count_search_replies(&mut params);
+    let now = params.serve.clock.tick;
+    let mut done: Vec<(u64, Entity)> =
+        params.pops.iter().filter(|(_, p)| p.ready_tick.is_some_and(|t| t <= now)).map(|(e, p)| (p.id, e)).collect();
+    done.sort_unstable();
+    for (pid, pe) in done {
+        finish_populator(&mut params, pid, pe);
+    }
+}
+
+/// Vendors' search replies: their offers join their fan-out's, which is
+/// ready once every vendor has replied.
+fn count_search_replies(params: &mut PopulateParams) {
+    let PopulateParams { serve, pops, replies, redis, .. } = params;
     let now = serve.clock.tick;
     for r in &replies.0 {
         let Caller::Populator { id } = r.caller else { continue };
@@ -630,78 +644,86 @@ fn populate(params: PopulateParams) {
             p.ready_tick = Some(now);
         }
     }
-    let mut done: Vec<(u64, Entity)> =
-        pops.iter().filter(|(_, p)| p.ready_tick.is_some_and(|t| t <= now)).map(|(e, p)| (p.id, e)).collect();
-    done.sort_unstable();
-    let view = |proj: Projection| views.iter().find(|v| v.projection == proj).map(ProjectorView::serving);
+}
+
+/// Populator `pid` (entity `pe`) is done: its value fills the entry (if
+/// the entry still waits for this populator), then goes to every waiter.
+fn finish_populator(params: &mut PopulateParams, pid: u64, pe: Entity) {
+    let PopulateParams { serve, pops, queries, entries, views, redis, wheel, timers, setup, own, .. } = params;
+    let now = serve.clock.tick;
     let ttl = ticks(setup.world.timing.cache_ttl_ms);
-    for (pid, pe) in done {
-        let Ok((_, p)) = pops.get(pe) else { continue };
-        let mut value = match &p.query {
-            CustomerQuery::Search { .. } => {
-                let mut offers = p.offers.clone();
-                offers.sort_by(|a, b| a.flight.cmp(&b.flight));
-                CacheValue::Offers(offers)
+    let Ok((_, p)) = pops.get(pe) else { return };
+    let mut value = populated_value(views, own, p);
+    if let Some(mut entry) = redis.entries.get(&p.key).and_then(|e| entries.get_mut(*e).ok()) {
+        if let (CacheValue::Bookings(base), Some(CacheValue::Bookings(written))) = (&mut value, &entry.value) {
+            for row in written.values() {
+                upsert(base, row.clone());
             }
-            CustomerQuery::SeatsLeft { flight } => CacheValue::SeatsLeft(match view(Projection::AvailableFlights) {
-                Some(View::AvailableFlights(v)) => v.seats_left(flight),
-                _ => 0,
-            }),
-            CustomerQuery::MyBookings { customer } => {
-                let mut rows = BTreeMap::new();
-                if let Some(View::CustomerBookings(v)) = view(Projection::CustomerBookings)
-                    && let Some(mine) = v.rows.get(customer)
-                {
-                    for (agg, r) in mine.iter() {
-                        if let Some(status) = r.status {
-                            rows.insert(
-                                agg.clone(),
-                                BookingSummary {
-                                    aggregate: agg.clone(),
-                                    status,
-                                    version: r.status_version,
-                                    price_cents: r.price_cents,
-                                },
-                            );
-                        }
+        }
+        if entry.populator == Some(pid) {
+            entry.value = Some(value.clone());
+            entry.overlay = false;
+            entry.populating = false;
+            entry.populator = None;
+            entry.waiters = 0;
+            entry.expires_tick = now + ttl;
+            timers::schedule(
+                &mut serve.commands,
+                wheel,
+                timers,
+                now + ttl,
+                TimerKind::CacheTtl { key: p.key.clone(), expires_tick: now + ttl },
+            );
+        }
+    }
+    serve.signals.send(SimSignal::CachePopulated { correlation: p.correlation });
+    let waiters = p.waiters.clone();
+    for w in waiters {
+        if let Ok(q) = queries.get(w) {
+            let q = q.clone();
+            serve.serve(w, &q, value.clone());
+        }
+    }
+    serve.commands.entity(pe).despawn();
+    redis.populators.remove(&pid);
+}
+
+/// What populator `p` found: its offers (by flight), the seats left on a
+/// flight, or the customer's bookings with her own writes merged in.
+fn populated_value(views: &Query<&ProjectorView>, own: &OwnWrites, p: &Populator) -> CacheValue {
+    let view = |proj: Projection| views.iter().find(|v| v.projection == proj).map(ProjectorView::serving);
+    match &p.query {
+        CustomerQuery::Search { .. } => {
+            let mut offers = p.offers.clone();
+            offers.sort_by(|a, b| a.flight.cmp(&b.flight));
+            CacheValue::Offers(offers)
+        }
+        CustomerQuery::SeatsLeft { flight } => CacheValue::SeatsLeft(match view(Projection::AvailableFlights) {
+            Some(View::AvailableFlights(v)) => v.seats_left(flight),
+            _ => 0,
+        }),
+        CustomerQuery::MyBookings { customer } => {
+            let mut rows = BTreeMap::new();
+            if let Some(View::CustomerBookings(v)) = view(Projection::CustomerBookings)
+                && let Some(mine) = v.rows.get(customer)
+            {
+                for (agg, r) in mine.iter() {
+                    if let Some(status) = r.status {
+                        rows.insert(
+                            agg.clone(),
+                            BookingSummary {
+                                aggregate: agg.clone(),
+                                status,
+                                version: r.status_version,
+                                price_cents: r.price_cents,
+                            },
+                        );
                     }
                 }
-                own.merge_into(customer, &mut rows);
-                CacheValue::Bookings(rows)
             }
-        };
-        if let Some(mut entry) = redis.entries.get(&p.key).and_then(|e| entries.get_mut(*e).ok()) {
-            if let (CacheValue::Bookings(base), Some(CacheValue::Bookings(written))) = (&mut value, &entry.value) {
-                for row in written.values() {
-                    upsert(base, row.clone());
-                }
-            }
-            if entry.populator == Some(pid) {
-                entry.value = Some(value.clone());
-                entry.overlay = false;
-                entry.populating = false;
-                entry.populator = None;
-                entry.waiters = 0;
-                entry.expires_tick = now + ttl;
-                timers::schedule(
-                    &mut serve.commands,
-                    &mut wheel,
-                    &mut timers,
-                    now + ttl,
-                    TimerKind::CacheTtl { key: p.key.clone(), expires_tick: now + ttl },
-                );
-            }
+            own.merge_into(customer, &mut rows);
+            CacheValue::Bookings(rows)
         }
-        serve.signals.send(SimSignal::CachePopulated { correlation: p.correlation });
-        let waiters = p.waiters.clone();
-        for w in waiters {
-            if let Ok(q) = queries.get(w) {
-                let q = q.clone();
-                serve.serve(w, &q, value.clone());
-            }
-        }
-        serve.commands.entity(pe).despawn();
-        redis.populators.remove(&pid);
     }
 }
 

@@ -43,6 +43,7 @@ use smallvec::SmallVec;
 use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
+use std::ops::ControlFlow;
 
 /// Most legs one itinerary may have.
 pub const MAX_LEGS: usize = 6;
@@ -521,40 +522,46 @@ struct OrchestrateParams<'w, 's> {
     fired: ResMut<'w, FiredTimers>,
 }
 
-fn orchestrate(params: OrchestrateParams) {
-    let OrchestrateParams {
-        mut ctx,
-        mut sagas,
-        mut saga_q,
-        mut done_q,
-        mut queue_q,
-        messages,
-        store,
-        mut bus,
-        replies,
-        mut fired,
-    } = params;
+/// One tick of the orchestrator, in phases: its queue's events, vendor
+/// replies, step timeouts and backoffs, answered commands (each wakes the
+/// sagas it concerns), then every awake saga steps.
+fn orchestrate(mut params: OrchestrateParams) {
     // Sagas started this tick live here until they are spawned at the end.
     let mut fresh: Vec<Saga> = vec![];
-    // 1. The orchestrator's queue.
+    take_queue(&mut params, &mut fresh);
+    take_vendor_replies(&mut params);
+    take_fired_timers(&mut params);
+    wake_on_answers(&mut params);
+    step_awake(&mut params);
+    step_fresh(&mut params.ctx, &mut params.sagas, fresh);
+}
+
+/// The orchestrator's queue: up to its budget of messages, each event
+/// routed to the sagas it concerns (or starting one).
+fn take_queue(params: &mut OrchestrateParams, fresh: &mut Vec<Saga>) {
+    let OrchestrateParams { ctx, sagas, saga_q, queue_q, messages, store, bus, .. } = params;
     let event = |seq: u64| store.event(seq);
-    if let Ok((mut consumer, mut queue)) = queue_q.single_mut() {
-        let budget = consumer.budget(queue.queue.len(), 1);
-        for _ in 0..budget {
-            let Some(m) = queue.queue.pop_front() else { break };
-            bus.taken(ConsumerId::Orchestrator, m);
-            let Ok(msg) = messages.get(m) else { continue };
-            let env = &*msg.event;
-            debug_assert_eq!(store.stream_of(env.seq), Some(msg.stream), "a message names its event's stream");
-            if let Receive::Apply(applies) = consumer.receive(env, msg.stream, &ctx.mech) {
-                for env in applies.events(env, event) {
-                    consumer.mark_applied(env, msg.stream);
-                    on_event(&mut ctx, &mut sagas, &mut saga_q, &mut fresh, env);
-                }
+    let Ok((mut consumer, mut queue)) = queue_q.single_mut() else { return };
+    let budget = consumer.budget(queue.queue.len(), 1);
+    for _ in 0..budget {
+        let Some(m) = queue.queue.pop_front() else { break };
+        bus.taken(ConsumerId::Orchestrator, m);
+        let Ok(msg) = messages.get(m) else { continue };
+        let env = &*msg.event;
+        debug_assert_eq!(store.stream_of(env.seq), Some(msg.stream), "a message names its event's stream");
+        if let Receive::Apply(applies) = consumer.receive(env, msg.stream, &ctx.mech) {
+            for env in applies.events(env, event) {
+                consumer.mark_applied(env, msg.stream);
+                on_event(ctx, sagas, saga_q, fresh, env);
             }
         }
     }
-    // 2. Vendor replies (current or late).
+}
+
+/// Vendor replies: the one a saga waits for wakes it; a late one (its
+/// step gave up, or its saga ended) is compensated.
+fn take_vendor_replies(params: &mut OrchestrateParams) {
+    let OrchestrateParams { ctx, sagas, saga_q, done_q, replies, .. } = params;
     for r in &replies.0 {
         let Caller::Saga { saga, token } = r.caller else { continue };
         if token == 0 {
@@ -563,7 +570,7 @@ fn orchestrate(params: OrchestrateParams) {
         }
         let Some(mut s) = sagas.by_id.get(&saga).and_then(|e| saga_q.get_mut(*e).ok()) else {
             let mut done = sagas.by_id.get(&saga).and_then(|e| done_q.get_mut(*e).ok());
-            compensate_late(&mut ctx, &mut sagas, done.as_deref_mut(), r);
+            compensate_late(ctx, sagas, done.as_deref_mut(), r);
             continue;
         };
         if s.wait == Some(Wait::Vendor { token }) {
@@ -576,10 +583,15 @@ fn orchestrate(params: OrchestrateParams) {
             s.reply = Some(r.result.clone());
             sagas.awake.insert(saga);
         } else {
-            compensate_late(&mut ctx, &mut sagas, Some(&mut s), r);
+            compensate_late(ctx, sagas, Some(&mut s), r);
         }
     }
-    // 3. Step timeouts, and backoffs ending.
+}
+
+/// Step timeouts, and backoffs ending: each wakes its saga if it still
+/// waits for that very token.
+fn take_fired_timers(params: &mut OrchestrateParams) {
+    let OrchestrateParams { sagas, saga_q, fired, .. } = params;
     for (saga, token) in std::mem::take(&mut fired.saga_timeouts) {
         let Some(mut s) = sagas.by_id.get(&saga).and_then(|e| saga_q.get_mut(*e).ok()) else { continue };
         if s.wait == Some(Wait::Vendor { token }) && s.reply.is_none() {
@@ -590,34 +602,47 @@ fn orchestrate(params: OrchestrateParams) {
             sagas.awake.insert(saga);
         }
     }
-    // 4. Commands answered since last tick wake the sagas that sent them.
+}
+
+/// Commands answered since last tick wake the sagas that sent them.
+fn wake_on_answers(params: &mut OrchestrateParams) {
+    let OrchestrateParams { ctx, sagas, .. } = params;
     for id in std::mem::take(&mut ctx.log.closed_recently) {
         if let Some((saga, _)) = sagas.commands.get(&id).copied() {
             sagas.awake.insert(saga);
         }
     }
-    // 5. Step every awake saga, in id order.
+}
+
+/// Steps every awake saga, in id order; one that can go on at once stays
+/// awake for the next tick.
+fn step_awake(params: &mut OrchestrateParams) {
+    let OrchestrateParams { ctx, sagas, saga_q, .. } = params;
     let awake: Vec<u64> = std::mem::take(&mut sagas.awake).into_iter().collect();
     for id in awake {
         let Some(e) = sagas.by_id.get(&id).copied() else { continue };
         let Ok(mut s) = saga_q.get_mut(e) else { continue };
-        advance(&mut ctx, &mut sagas, &mut s);
+        advance(ctx, sagas, &mut s);
         if s.state.is_terminal() {
-            finish(&mut ctx, &mut sagas, &mut s, Some(e));
+            finish(ctx, sagas, &mut s, Some(e));
         } else if !s.blocked() {
             sagas.awake.insert(id);
         }
     }
+}
+
+/// Steps the sagas started this tick, then spawns them.
+fn step_fresh(ctx: &mut SagaCtx, sagas: &mut Sagas, fresh: Vec<Saga>) {
     for mut s in fresh {
         sagas.awake.remove(&s.id);
-        advance(&mut ctx, &mut sagas, &mut s);
+        advance(ctx, sagas, &mut s);
         let (id, terminal) = (s.id, s.state.is_terminal());
         if terminal {
-            finish(&mut ctx, &mut sagas, &mut s, None);
+            finish(ctx, sagas, &mut s, None);
         } else if !s.blocked() {
             sagas.awake.insert(id);
         }
-        spawn(&mut ctx.commands, &mut sagas, s);
+        spawn(&mut ctx.commands, sagas, s);
         if terminal {
             sagas.finished.push_back(id);
         }
@@ -779,97 +804,98 @@ enum Poll {
 
 /// Runs the saga's state machine as far as it can go this tick.
 fn advance(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga) {
-    let now = ctx.clock.tick;
     for _ in 0..32 {
-        match s.state {
-            SagaState::Running => {
-                let Some(step) = s.step_at(s.step) else {
-                    s.state = SagaState::Completed;
-                    let pnrs: Vec<&str> = s.progress.iter().filter_map(|p| p.pnr.as_deref()).collect();
-                    s.line(now, LogStep::Saga, StepOutcome::Ok, format!("completed, PNR {}", pnrs.join(" ")));
-                    ctx.signals.send(SimSignal::SagaStep {
-                        saga: s.id,
-                        outcome: StepOutcome::Completed,
-                        correlation: s.correlation,
-                    });
-                    return;
-                };
-                let Some(op) = s.forward_op(step, s.op) else {
-                    s.line(now, LogStep::Step(step), StepOutcome::Ok, "");
-                    ctx.signals.send(SimSignal::SagaStep {
-                        saga: s.id,
-                        outcome: StepOutcome::Ok,
-                        correlation: s.correlation,
-                    });
-                    s.step += 1;
-                    s.op = 0;
-                    continue;
-                };
-                match poll(ctx, sagas, s, op, true) {
-                    Poll::Pending => return,
-                    Poll::Done(Ok(pnr)) => {
-                        if let Some(pnr) = pnr {
-                            s.progress[step.leg()].pnr = Some(pnr);
-                        }
-                        s.op += 1;
-                    }
-                    Poll::Done(Err((reason, timeout))) => fail(ctx, s, step, reason, timeout),
-                }
-            }
-            SagaState::Compensating => {
-                let Some(item) = s.comp.first().cloned() else {
-                    s.state = SagaState::Compensated;
-                    s.line(now, LogStep::Saga, StepOutcome::CompensateOk, "fully compensated");
-                    ctx.signals.send(SimSignal::SagaStep {
-                        saga: s.id,
-                        outcome: StepOutcome::Compensated,
-                        correlation: s.correlation,
-                    });
-                    return;
-                };
-                let Some(op) = item.ops.get(s.op).cloned() else {
-                    s.line(now, item.label.clone(), StepOutcome::CompensateOk, "");
-                    ctx.signals.send(SimSignal::SagaStep {
-                        saga: s.id,
-                        outcome: StepOutcome::CompensateOk,
-                        correlation: s.correlation,
-                    });
-                    s.comp.remove(0);
-                    s.op = 0;
-                    continue;
-                };
-                match poll(ctx, sagas, s, op, false) {
-                    Poll::Pending => return,
-                    Poll::Done(Ok(_)) => s.op += 1,
-                    Poll::Done(Err((reason, _))) => {
-                        s.attempts += 1;
-                        if s.attempts > MAX_ATTEMPTS {
-                            s.state = SagaState::Stuck;
-                            s.line(now, item.label, StepOutcome::Stuck, reason);
-                            return;
-                        }
-                        // Compensations are idempotent: run the whole item
-                        // again (a payment may have landed meanwhile).
-                        s.op = 0;
-                        s.line(now, item.label, StepOutcome::CompensateRetry, reason);
-                    }
-                }
-            }
+        let flow = match s.state {
+            SagaState::Running => advance_forward(ctx, sagas, s),
+            SagaState::Compensating => advance_compensation(ctx, sagas, s),
             _ => return,
+        };
+        if flow.is_break() {
+            return;
         }
     }
+}
+
+/// Tells presentation that saga `s` reached `outcome`.
+fn step_signal(ctx: &mut SagaCtx, s: &Saga, outcome: StepOutcome) {
+    ctx.signals.send(SimSignal::SagaStep { saga: s.id, outcome, correlation: s.correlation });
+}
+
+/// One move of a running saga: complete it, close its step, or start or
+/// check the step's current op. `Break` when it must wait (or is done).
+fn advance_forward(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga) -> ControlFlow<()> {
+    let now = ctx.clock.tick;
+    let Some(step) = s.step_at(s.step) else {
+        s.state = SagaState::Completed;
+        let pnrs: Vec<&str> = s.progress.iter().filter_map(|p| p.pnr.as_deref()).collect();
+        s.line(now, LogStep::Saga, StepOutcome::Ok, format!("completed, PNR {}", pnrs.join(" ")));
+        step_signal(ctx, s, StepOutcome::Completed);
+        return ControlFlow::Break(());
+    };
+    let Some(op) = s.forward_op(step, s.op) else {
+        s.line(now, LogStep::Step(step), StepOutcome::Ok, "");
+        step_signal(ctx, s, StepOutcome::Ok);
+        s.step += 1;
+        s.op = 0;
+        return ControlFlow::Continue(());
+    };
+    match poll(ctx, sagas, s, op, true) {
+        Poll::Pending => return ControlFlow::Break(()),
+        Poll::Done(Ok(pnr)) => {
+            if let Some(pnr) = pnr {
+                s.progress[step.leg()].pnr = Some(pnr);
+            }
+            s.op += 1;
+        }
+        Poll::Done(Err((reason, timeout))) => fail(ctx, s, step, reason, timeout),
+    }
+    ControlFlow::Continue(())
+}
+
+/// One move of a compensating saga: finish it, close the current
+/// compensation, or start or check its current op (retrying the whole
+/// item on a failure, up to [`MAX_ATTEMPTS`], then stuck).
+fn advance_compensation(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga) -> ControlFlow<()> {
+    let now = ctx.clock.tick;
+    let Some(item) = s.comp.first().cloned() else {
+        s.state = SagaState::Compensated;
+        s.line(now, LogStep::Saga, StepOutcome::CompensateOk, "fully compensated");
+        step_signal(ctx, s, StepOutcome::Compensated);
+        return ControlFlow::Break(());
+    };
+    let Some(op) = item.ops.get(s.op).cloned() else {
+        s.line(now, item.label.clone(), StepOutcome::CompensateOk, "");
+        step_signal(ctx, s, StepOutcome::CompensateOk);
+        s.comp.remove(0);
+        s.op = 0;
+        return ControlFlow::Continue(());
+    };
+    match poll(ctx, sagas, s, op, false) {
+        Poll::Pending => return ControlFlow::Break(()),
+        Poll::Done(Ok(_)) => s.op += 1,
+        Poll::Done(Err((reason, _))) => {
+            s.attempts += 1;
+            if s.attempts > MAX_ATTEMPTS {
+                s.state = SagaState::Stuck;
+                s.line(now, item.label, StepOutcome::Stuck, reason);
+                return ControlFlow::Break(());
+            }
+            // Compensations are idempotent: run the whole item
+            // again (a payment may have landed meanwhile).
+            s.op = 0;
+            s.line(now, item.label, StepOutcome::CompensateRetry, reason);
+        }
+    }
+    ControlFlow::Continue(())
 }
 
 /// Step `step` failed: record it, then compensate the steps before it.
 fn fail(ctx: &mut SagaCtx, s: &mut Saga, step: StepAction, reason: String, timeout: bool) {
     let now = ctx.clock.tick;
-    s.line(now, LogStep::Step(step), if timeout { StepOutcome::Timeout } else { StepOutcome::Fail }, reason.clone());
+    let outcome = if timeout { StepOutcome::Timeout } else { StepOutcome::Fail };
+    s.line(now, LogStep::Step(step), outcome, reason.clone());
     s.op_progress = s.op;
-    ctx.signals.send(SimSignal::SagaStep {
-        saga: s.id,
-        outcome: if timeout { StepOutcome::Timeout } else { StepOutcome::Fail },
-        correlation: s.correlation,
-    });
+    step_signal(ctx, s, outcome);
     s.op = 0;
     s.attempts = 0;
     s.wait = None;
@@ -900,110 +926,14 @@ fn fail(ctx: &mut SagaCtx, s: &mut Saga, step: StepAction, reason: String, timeo
 
 /// Starts or checks one op. `Ok(Some(pnr))` when an issue returned a PNR.
 fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: bool) -> Poll {
-    let now = ctx.clock.tick;
     match (&s.wait, op) {
-        (_, Op::AwaitPayment(l)) => {
-            let leg = &s.progress[l];
-            if leg.saw(EventKind::PaymentCaptured) {
-                Poll::Done(Ok(None))
-            } else if leg.saw(EventKind::SeatHoldExpired) {
-                Poll::Done(Err(("hold expired before payment".into(), false)))
-            } else if leg.saw(EventKind::SeatReleased) {
-                Poll::Done(Err(("seat released before payment".into(), false)))
-            } else {
-                Poll::Pending
-            }
-        }
-        (None, Op::Cmd(l, mut cmd)) => {
-            if let Command::IssueTicket { pnr } = &mut cmd {
-                *pnr = s.progress[l].pnr.clone().unwrap_or_default();
-            }
-            let mut fence = s.progress[l].hold_version;
-            if let Command::HoldSeat { hold_ttl_ticks, .. } = &mut cmd {
-                *hold_ttl_ticks = ticks(ctx.setup.world.timing.hold_ttl_ms);
-                fence = None;
-            }
-            let id = command_intake::submit(
-                &mut ctx.commands,
-                &mut ctx.log,
-                &mut ctx.ids,
-                Outgoing {
-                    now,
-                    delay_ticks: 0,
-                    request: CommandRequest::Internal { aggregate: s.legs[l].aggregate.clone(), command: cmd, fence },
-                    origin: Origin::Saga(s.id),
-                    correlation: Some(s.correlation),
-                    label: None,
-                },
-            );
-            sagas.commands.insert(id, (s.id, l));
-            sagas.commands_of.entry(s.id).or_default().push(id);
-            s.wait = Some(Wait::Command(id));
-            Poll::Pending
-        }
+        (_, Op::AwaitPayment(l)) => poll_payment(&s.progress[l]),
+        (None, Op::Cmd(l, cmd)) => send_command(ctx, sagas, s, l, cmd),
         (Some(Wait::Command(id)), Op::Cmd(..)) => {
             let id = *id;
-            let Some(rec) = ctx.log.get(id) else {
-                s.wait = None;
-                return Poll::Pending;
-            };
-            match rec.outcome {
-                Outcome::Inflight => Poll::Pending,
-                Outcome::Ok => {
-                    s.wait = None;
-                    s.attempts = 0;
-                    if let (Some(v), Some(leg)) = (rec.first_version, sagas.commands.get(&id).map(|c| c.1))
-                        && rec.name == "HoldSeat"
-                    {
-                        // The hold cycle this saga opened: its fence.
-                        s.progress[leg].hold_version = Some(v);
-                    }
-                    Poll::Done(Ok(None))
-                }
-                Outcome::Conflict if s.attempts < MAX_ATTEMPTS => {
-                    // Someone appended first: reload and try again.
-                    s.attempts += 1;
-                    s.wait = None;
-                    Poll::Pending
-                }
-                _ => {
-                    s.wait = None;
-                    Poll::Done(Err((rec.reason.clone().unwrap_or_else(|| rec.outcome.name().into()), false)))
-                }
-            }
+            check_command(ctx, sagas, s, id)
         }
-        (None, Op::Vendor(l, vop)) => {
-            let token = ctx.ids.next_id();
-            vendors::call(
-                &mut ctx.commands,
-                &mut ctx.vendors,
-                &mut ctx.ids,
-                &mut ctx.rng,
-                &ctx.knobs,
-                &mut ctx.signals,
-                VendorRequest {
-                    now,
-                    vendor: &s.legs[l].vendor.clone(),
-                    op: vop,
-                    caller: Caller::Saga { saga: s.id, token },
-                    correlation: s.correlation,
-                },
-            );
-            if forward {
-                let timeout = ticks(ctx.setup.world.timing.saga_step_timeout_ms);
-                s.timeout_timer = Some(super::timers::schedule(
-                    &mut ctx.commands,
-                    &mut ctx.wheel,
-                    &mut ctx.timers,
-                    now + timeout,
-                    TimerKind::SagaTimeout { saga: s.id, token },
-                ));
-            }
-            s.wait = Some(Wait::Vendor { token });
-            s.reply = None;
-            s.timed_out = false;
-            Poll::Pending
-        }
+        (None, Op::Vendor(l, vop)) => call_vendor(ctx, s, l, vop, forward),
         (Some(Wait::Backoff { .. }), Op::Vendor(..)) => Poll::Pending,
         (Some(Wait::Blocker { saga }), Op::Vendor(l, _)) => {
             let blocker = *saga;
@@ -1015,50 +945,170 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
             Poll::Pending
         }
         (Some(Wait::Vendor { .. }), Op::Vendor(l, vop)) => {
-            if let Some(result) = s.reply.take() {
-                s.wait = None;
-                if let Some(key) = s.timeout_timer.take() {
-                    ctx.wheel.cancel(key);
-                }
-                if result.is_ok() {
-                    // Refusals of this op waited their turn: the next op
-                    // starts with its full budget of retries.
-                    s.attempts = 0;
-                }
-                match result {
-                    Ok(Reply::Pnr(pnr)) => Poll::Done(Ok(Some(pnr))),
-                    Ok(_) => Poll::Done(Ok(None)),
-                    Err(e) => {
-                        let refused =
-                            forward && matches!(vop, VendorOp::Hold { .. }) && e.contains(vendors::NOT_AVAILABLE);
-                        if refused {
-                            match on_refusal(s.attempts, earlier_saga_on(sagas, s, l)) {
-                                Refusal::GiveUp => s.revoked = Some(e.clone()),
-                                wait => {
-                                    s.attempts += 1;
-                                    refused_hold(ctx, s, l, e, wait);
-                                    return Poll::Pending;
-                                }
-                            }
-                        }
-                        Poll::Done(Err((e, false)))
-                    }
-                }
-            } else if s.timed_out {
-                s.wait = None;
-                s.timed_out = false;
-                s.timeout_timer = None;
-                let ms = ctx.setup.world.timing.saga_step_timeout_ms;
-                Poll::Done(Err((format!("no vendor reply within {ms} ms"), true)))
-            } else {
-                Poll::Pending
-            }
+            // Only a forward hold refused for want of the seat waits and
+            // tries again (see `on_refusal`).
+            let refusable = forward && matches!(vop, VendorOp::Hold { .. });
+            check_vendor(ctx, sagas, s, l, refusable)
         }
         // A wait of the wrong kind cannot outlive its op; start over.
         (Some(_), _) => {
             s.wait = None;
             Poll::Pending
         }
+    }
+}
+
+/// Awaiting the customer's payment on a leg: what the queue has shown of it.
+fn poll_payment(leg: &LegProgress) -> Poll {
+    if leg.saw(EventKind::PaymentCaptured) {
+        Poll::Done(Ok(None))
+    } else if leg.saw(EventKind::SeatHoldExpired) {
+        Poll::Done(Err(("hold expired before payment".into(), false)))
+    } else if leg.saw(EventKind::SeatReleased) {
+        Poll::Done(Err(("seat released before payment".into(), false)))
+    } else {
+        Poll::Pending
+    }
+}
+
+/// Sends leg `l`'s command through the Command API (fenced at the leg's
+/// hold version, except the hold itself) and waits for its answer.
+fn send_command(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, l: usize, mut cmd: Command) -> Poll {
+    if let Command::IssueTicket { pnr } = &mut cmd {
+        *pnr = s.progress[l].pnr.clone().unwrap_or_default();
+    }
+    let mut fence = s.progress[l].hold_version;
+    if let Command::HoldSeat { hold_ttl_ticks, .. } = &mut cmd {
+        *hold_ttl_ticks = ticks(ctx.setup.world.timing.hold_ttl_ms);
+        fence = None;
+    }
+    let id = command_intake::submit(
+        &mut ctx.commands,
+        &mut ctx.log,
+        &mut ctx.ids,
+        Outgoing {
+            now: ctx.clock.tick,
+            delay_ticks: 0,
+            request: CommandRequest::Internal { aggregate: s.legs[l].aggregate.clone(), command: cmd, fence },
+            origin: Origin::Saga(s.id),
+            correlation: Some(s.correlation),
+            label: None,
+        },
+    );
+    sagas.commands.insert(id, (s.id, l));
+    sagas.commands_of.entry(s.id).or_default().push(id);
+    s.wait = Some(Wait::Command(id));
+    Poll::Pending
+}
+
+/// The answer to command `id`, if in: a conflict is sent again (up to
+/// [`MAX_ATTEMPTS`]); an ok hold records the version it opened at.
+fn check_command(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, id: u64) -> Poll {
+    let Some(rec) = ctx.log.get(id) else {
+        s.wait = None;
+        return Poll::Pending;
+    };
+    match rec.outcome {
+        Outcome::Inflight => Poll::Pending,
+        Outcome::Ok => {
+            s.wait = None;
+            s.attempts = 0;
+            if let (Some(v), Some(leg)) = (rec.first_version, sagas.commands.get(&id).map(|c| c.1))
+                && rec.name == "HoldSeat"
+            {
+                // The hold cycle this saga opened: its fence.
+                s.progress[leg].hold_version = Some(v);
+            }
+            Poll::Done(Ok(None))
+        }
+        Outcome::Conflict if s.attempts < MAX_ATTEMPTS => {
+            // Someone appended first: reload and try again.
+            s.attempts += 1;
+            s.wait = None;
+            Poll::Pending
+        }
+        _ => {
+            s.wait = None;
+            Poll::Done(Err((rec.reason.clone().unwrap_or_else(|| rec.outcome.name().into()), false)))
+        }
+    }
+}
+
+/// Calls leg `l`'s vendor (with a step timeout when `forward`) and waits
+/// for the reply.
+fn call_vendor(ctx: &mut SagaCtx, s: &mut Saga, l: usize, vop: VendorOp, forward: bool) -> Poll {
+    let now = ctx.clock.tick;
+    let token = ctx.ids.next_id();
+    vendors::call(
+        &mut ctx.commands,
+        &mut ctx.vendors,
+        &mut ctx.ids,
+        &mut ctx.rng,
+        &ctx.knobs,
+        &mut ctx.signals,
+        VendorRequest {
+            now,
+            vendor: &s.legs[l].vendor.clone(),
+            op: vop,
+            caller: Caller::Saga { saga: s.id, token },
+            correlation: s.correlation,
+        },
+    );
+    if forward {
+        let timeout = ticks(ctx.setup.world.timing.saga_step_timeout_ms);
+        s.timeout_timer = Some(super::timers::schedule(
+            &mut ctx.commands,
+            &mut ctx.wheel,
+            &mut ctx.timers,
+            now + timeout,
+            TimerKind::SagaTimeout { saga: s.id, token },
+        ));
+    }
+    s.wait = Some(Wait::Vendor { token });
+    s.reply = None;
+    s.timed_out = false;
+    Poll::Pending
+}
+
+/// The vendor's reply (or the step's timeout), if in. A `refusable` op
+/// (a forward hold) that the vendor refused for want of the seat waits
+/// and goes again instead of failing (see [`on_refusal`]).
+fn check_vendor(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, l: usize, refusable: bool) -> Poll {
+    if let Some(result) = s.reply.take() {
+        s.wait = None;
+        if let Some(key) = s.timeout_timer.take() {
+            ctx.wheel.cancel(key);
+        }
+        if result.is_ok() {
+            // Refusals of this op waited their turn: the next op
+            // starts with its full budget of retries.
+            s.attempts = 0;
+        }
+        match result {
+            Ok(Reply::Pnr(pnr)) => Poll::Done(Ok(Some(pnr))),
+            Ok(_) => Poll::Done(Ok(None)),
+            Err(e) => {
+                if refusable && e.contains(vendors::NOT_AVAILABLE) {
+                    match on_refusal(s.attempts, earlier_saga_on(sagas, s, l)) {
+                        Refusal::GiveUp => s.revoked = Some(e.clone()),
+                        wait => {
+                            s.attempts += 1;
+                            refused_hold(ctx, s, l, e, wait);
+                            return Poll::Pending;
+                        }
+                    }
+                }
+                Poll::Done(Err((e, false)))
+            }
+        }
+    } else if s.timed_out {
+        s.wait = None;
+        s.timed_out = false;
+        s.timeout_timer = None;
+        let ms = ctx.setup.world.timing.saga_step_timeout_ms;
+        Poll::Done(Err((format!("no vendor reply within {ms} ms"), true)))
+    } else {
+        Poll::Pending
     }
 }
 
