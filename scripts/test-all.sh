@@ -41,7 +41,7 @@ build_log=$(mktemp)
 cargo build --locked --bins --tests --benches 2>&1 | tee "$build_log"
 # CI tests the wasm build without link-time optimisation (see Cargo.toml's
 # wasm-ci profile); a plain `web/build.sh` makes the shipped wasm-release.
-WASM_PROFILE=${WASM_PROFILE:-wasm-ci} ./web/build.sh 2>&1 | tee -a "$build_log"
+WASM_PROFILE=${WASM_PROFILE:-wasm-ci} ./web/build.sh
 (cd web/test && npm install --no-audit --no-fund --loglevel=error)
 
 passed=0; failed=0
@@ -54,7 +54,7 @@ stage() { # name command...
 lints() {
   local ok=0
   cargo fmt --all -- --check || { echo "rustfmt: the layout differs (run cargo fmt --all)"; ok=1; }
-  if grep -E '^(warning|error)(\[|:)' "$build_log"; then
+  if grep -E '^(warning|error)(\[|:)' "$build_log"; then # the native build's, every target
     echo "the build above printed warnings (clippy's or rustc's): CI treats them as errors"; ok=1
   fi
   return $ok
