@@ -117,7 +117,7 @@ fn toolbar(
             ui.horizontal_wrapped(|ui| {
                 knobs(ui, sim, &mut targets, &mut out);
                 ui.separator();
-                safeguards(ui, &sim, &mut out);
+                safeguards(ui, sim, &mut out);
                 let guided = sim.guided.as_ref().is_some_and(|g| g.on);
                 if ui
                     .selectable_label(guided, "guided")
@@ -128,7 +128,7 @@ fn toolbar(
                 }
             });
             ui.horizontal(|ui| {
-                status(ui, &sim, &controls, &mut scrub, &mut edit, &mut out);
+                status(ui, sim, &controls, &mut scrub, &mut edit, &mut out);
             });
             if let Some(err) = sim.errors.as_ref().and_then(|e| e.latest.back()) {
                 ui.colored_label(RED, format!("error: {err}"));
@@ -156,7 +156,7 @@ fn transport(ui: &mut egui::Ui, sim: &SimRead, controls: &Controls, out: &mut Me
     if ui.small_button("−").on_hover_text(",: slower").clicked() {
         out.write(UiAction::Slower);
     }
-    ui.label(format!("{}", controls.speed_label()));
+    ui.label(controls.speed_label());
     if ui.small_button("+").on_hover_text(".: faster").clicked() {
         out.write(UiAction::Faster);
     }
@@ -389,10 +389,10 @@ fn caption(
                     // The invariant's name is on the toolbar; here, what it means.
                     ui.colored_label(RED, "✘ broken:").on_hover_text(*name);
                     ui.label(super::safeguards::explain(name));
-                    if let Some((detail, corr)) = culprit_pin(status) {
-                        if ui.small_button("show where").on_hover_text(&status.detail).clicked() {
-                            pinned.toggle(detail, corr);
-                        }
+                    if let Some((detail, corr)) = culprit_pin(status)
+                        && ui.small_button("show where").on_hover_text(&status.detail).clicked()
+                    {
+                        pinned.toggle(detail, corr);
                     }
                 });
             } else if let Some(e) = step.expectations.iter().find(|e| e.ok == Some(false)) {

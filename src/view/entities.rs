@@ -630,12 +630,16 @@ fn saga_item(s: &Saga) -> Item {
     }
 }
 
+/// The "+k" labels are neither a slot nor a slot's text: `show_board`'s
+/// three queries of `Text2d` and `Visibility` are disjoint.
+type NotASlot = (Without<SlotText>, Without<Slot>);
+
 fn show_board(
     board: Res<Board>,
     layout: Res<MapLayoutRes>,
     mut slots: Query<(&Slot, &mut Visibility, &mut Sprite), Without<SlotText>>,
     mut texts: Query<(&SlotText, &mut Text2d, &mut TextColor, &mut Visibility), Without<Slot>>,
-    mut more: Query<(&More, &mut Text2d), (Without<SlotText>, Without<Slot>)>,
+    mut more: Query<(&More, &mut Text2d), NotASlot>,
 ) {
     if !board.is_changed() {
         return;

@@ -344,9 +344,11 @@ fn node_states(
     s.put(NodeId::Aggregate, [plain(format!("{streams} stream{}", if streams == 1 { "" } else { "s" }))]);
     let chain = crate::domain::hex(&store.head_hash());
     s.put(NodeId::EventStore, [plain(format!("{head} events")), plain(format!("chain {}", &chain[..8]))]);
-    let failing = (knobs.publish_fail_pct > 0)
-        .then(|| (format!("publish fails {}%", knobs.publish_fail_pct), Tone::Alert))
-        .unwrap_or_else(|| plain(format!("{} published", bus.published)));
+    let failing = if knobs.publish_fail_pct > 0 {
+        (format!("publish fails {}%", knobs.publish_fail_pct), Tone::Alert)
+    } else {
+        plain(format!("{} published", bus.published))
+    };
     s.put(NodeId::Outbox, [plain(format!("{} waiting", store.outbox_pending())), failing]);
     let second = if knobs.reorder {
         ("REORDERING".to_string(), Tone::Alert)
