@@ -50,8 +50,10 @@ impl EventEnvelope {
         self.event.kind()
     }
 
-    /// Seals an event into the chain after `prev_hash`.
-    #[allow(clippy::too_many_arguments)]
+    /// The positional form of [`SealArgs::seal`], kept only because
+    /// `src/sim/store.rs` still calls it; once that call names its fields
+    /// (`SealArgs { .. }.seal()`), this goes, and its allow with it.
+    #[allow(clippy::too_many_arguments)] // transitional: see above
     pub fn seal(
         seq: u64,
         aggregate_id: AggregateId,
@@ -62,19 +64,7 @@ impl EventEnvelope {
         event: Event,
         prev_hash: Hash,
     ) -> Self {
-        let mut env = EventEnvelope {
-            seq,
-            aggregate_id,
-            version,
-            tick,
-            causation_id,
-            correlation_id,
-            event,
-            prev_hash,
-            hash: ZERO_HASH,
-        };
-        env.hash = env.compute_hash();
-        env
+        SealArgs { seq, aggregate_id, version, tick, causation_id, correlation_id, event, prev_hash }.seal()
     }
 
     /// The hash this envelope should carry given its content and `prev_hash`.
@@ -121,6 +111,46 @@ impl EventEnvelope {
             Event::TicketIssueFailed { reason, .. } | Event::SeatReleased { reason, .. } => w.str(reason),
             Event::TicketVoided { .. } | Event::SeatHoldExpired { .. } | Event::GdprTombstone { .. } => {}
         }
+    }
+}
+
+/// Everything an envelope holds but its own hash, by name: besides the seq,
+/// four integers sit side by side (version, tick, causation, correlation),
+/// which a positional list would let a caller swap unnoticed.
+#[derive(Clone, Debug)]
+pub struct SealArgs {
+    /// Global sequence number, 1-based, gap-free.
+    pub seq: u64,
+    pub aggregate_id: AggregateId,
+    /// Position in its stream, 1-based.
+    pub version: u32,
+    pub tick: Tick,
+    /// The command (or timer, or saga step) that produced this event.
+    pub causation_id: u64,
+    /// The root of the chain of cause.
+    pub correlation_id: u64,
+    pub event: Event,
+    /// The hash of the event before it ([`ZERO_HASH`] for the first).
+    pub prev_hash: Hash,
+}
+
+impl SealArgs {
+    /// Seals the event into the chain after `prev_hash`.
+    pub fn seal(self) -> EventEnvelope {
+        let SealArgs { seq, aggregate_id, version, tick, causation_id, correlation_id, event, prev_hash } = self;
+        let mut env = EventEnvelope {
+            seq,
+            aggregate_id,
+            version,
+            tick,
+            causation_id,
+            correlation_id,
+            event,
+            prev_hash,
+            hash: ZERO_HASH,
+        };
+        env.hash = env.compute_hash();
+        env
     }
 }
 
@@ -174,16 +204,17 @@ mod tests {
     use crate::domain::CustomerId;
 
     fn ev(seq: u64, prev: Hash, name: &str) -> EventEnvelope {
-        EventEnvelope::seal(
+        SealArgs {
             seq,
-            AggregateId::new("IB1/1A"),
-            seq as u32,
-            seq,
-            7,
-            7,
-            Event::SeatReleased { customer: CustomerId::new("c"), reason: name.into() },
-            prev,
-        )
+            aggregate_id: AggregateId::new("IB1/1A"),
+            version: seq as u32,
+            tick: seq,
+            causation_id: 7,
+            correlation_id: 7,
+            event: Event::SeatReleased { customer: CustomerId::new("c"), reason: name.into() },
+            prev_hash: prev,
+        }
+        .seal()
     }
 
     #[test]
