@@ -504,7 +504,6 @@ pub fn events_table<'a>(
 
 pub fn queries_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
     let head = world.get_resource::<EventStore>().map_or(0, |s| s.head_seq());
-    let now = tick(world);
     egui::ScrollArea::vertical().id_salt("queries").show(ui, |ui| {
         ui.heading("Consumers");
         egui::Grid::new("proj").striped(true).show(ui, |ui| {
@@ -559,27 +558,34 @@ pub fn queries_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
             ui.heading("Over time");
             plots::show(ui, m);
         }
-        let mut es: Vec<&CacheEntry> = all::<CacheEntry>(world);
-        es.sort_by(|a, b| a.key.cmp(&b.key));
-        ui.heading(format!("Redis ({} keys)", es.len()));
-        let widths = [170.0, 60.0, 150.0, 60.0, 60.0, 60.0];
-        header(ui, &["key", "TTL", "populating", "waiters", "hits", "misses"], &widths);
-        egui::ScrollArea::vertical().id_salt("redis").max_height(220.0).show_rows(ui, ROW_H, es.len(), |ui, range| {
-            for e in &es[range] {
-                let cells = [
-                    e.key.clone(),
-                    format!("{:.1} s", e.expires_tick.saturating_sub(now) as f64 * 0.05),
-                    if e.populating { "yes (single-flight)".into() } else { String::new() },
-                    e.waiters.to_string(),
-                    e.hits.to_string(),
-                    e.misses.to_string(),
-                ];
-                let detail = Detail::Cache(e.key.clone());
-                if row(ui, cells, &widths, false, state.pinned.detail == Some(detail.clone())) {
-                    state.pinned.toggle(detail, None);
-                }
+        redis_table(ui, world, &mut state.pinned);
+    });
+}
+
+/// The Queries view's table of Redis keys, in key order, only the rows on
+/// screen built; a click pins a key.
+fn redis_table(ui: &mut egui::Ui, world: &World, pinned: &mut Pinned) {
+    let now = tick(world);
+    let mut es: Vec<&CacheEntry> = all::<CacheEntry>(world);
+    es.sort_by(|a, b| a.key.cmp(&b.key));
+    ui.heading(format!("Redis ({} keys)", es.len()));
+    let widths = [170.0, 60.0, 150.0, 60.0, 60.0, 60.0];
+    header(ui, &["key", "TTL", "populating", "waiters", "hits", "misses"], &widths);
+    egui::ScrollArea::vertical().id_salt("redis").max_height(220.0).show_rows(ui, ROW_H, es.len(), |ui, range| {
+        for e in &es[range] {
+            let cells = [
+                e.key.clone(),
+                format!("{:.1} s", e.expires_tick.saturating_sub(now) as f64 * 0.05),
+                if e.populating { "yes (single-flight)".into() } else { String::new() },
+                e.waiters.to_string(),
+                e.hits.to_string(),
+                e.misses.to_string(),
+            ];
+            let detail = Detail::Cache(e.key.clone());
+            if row(ui, cells, &widths, false, pinned.detail == Some(detail.clone())) {
+                pinned.toggle(detail, None);
             }
-        });
+        }
     });
 }
 
