@@ -8,7 +8,7 @@ mod workbench;
 use crate::domain::Named;
 use crate::scenario::Scenario;
 use crate::scenario::report::{self, Report, RunOptions};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -26,101 +26,13 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Open the window and play a scenario (the default).
-    Play {
-        /// The scenario file to play (default: scenarios/default.ron).
-        #[arg(long)]
-        scenario: Option<PathBuf>,
-        /// The seed of the run (default: the scenario's own).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Start with a safeguard off (repeatable); see `run --disable`.
-        #[arg(long, value_name = "SAFEGUARD")]
-        disable: Vec<String>,
-    },
+    Play(PlayArgs),
     /// Play a scenario to a tick in a window, save a PNG of that frame, exit.
-    Shot {
-        /// The scenario file to play.
-        #[arg(long)]
-        scenario: PathBuf,
-        /// The seed of the run (default: the scenario's own).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// The tick to take the picture at (1 tick = 50 ms simulated).
-        #[arg(long)]
-        tick: u64,
-        /// system, command, events, queries, vendors or sequence.
-        #[arg(long, default_value = "system")]
-        view: String,
-        /// Where to write the PNG.
-        #[arg(long)]
-        out: PathBuf,
-        /// Window size, e.g. 1280x720.
-        #[arg(long, default_value = "1280x720")]
-        size: String,
-        /// Play with a safeguard off (repeatable); see `run --disable`.
-        #[arg(long, value_name = "SAFEGUARD")]
-        disable: Vec<String>,
-    },
+    Shot(ShotArgs),
     /// Run a scenario headless to completion and print a report.
-    Run {
-        /// The scenario file to run.
-        #[arg(long)]
-        scenario: PathBuf,
-        /// The seed of the run (default: the scenario's own).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// One JSON object instead of the human report.
-        #[arg(long)]
-        json: bool,
-        /// Stop at this tick (1 tick = 50 ms simulated).
-        #[arg(long)]
-        until_tick: Option<u64>,
-        /// Turn a safeguard off to see what breaks (repeatable):
-        /// optimistic-concurrency, idempotency, ordering-buffer,
-        /// single-flight, write-through, compensation.
-        #[arg(long, value_name = "SAFEGUARD")]
-        disable: Vec<String>,
-        /// Lay random faults drawn from the seed over the script.
-        #[arg(long)]
-        chaos: bool,
-    },
+    Run(RunArgs),
     /// Run many seeds of a scenario and report every violation.
-    Check {
-        /// How many seeds to run.
-        #[arg(long)]
-        seeds: u64,
-        /// The first seed.
-        #[arg(long, default_value_t = 1)]
-        from: u64,
-        /// Defaults to scenarios/default.ron.
-        #[arg(long)]
-        scenario: Option<PathBuf>,
-        /// One JSON object instead of the human report.
-        #[arg(long)]
-        json: bool,
-        /// Turn a safeguard off in every run (repeatable).
-        #[arg(long, value_name = "SAFEGUARD")]
-        disable: Vec<String>,
-        /// Swarm testing: each seed generates its own small world, a random
-        /// workload aimed at timing edges and a random subset of faults
-        /// (instead of playing a scenario file).
-        #[arg(long)]
-        swarm: bool,
-        /// With --swarm: shrink each failing seed to a small scenario file
-        /// in this folder (it fails the same invariant with `run`).
-        #[arg(long, value_name = "DIR")]
-        shrink_to: Option<PathBuf>,
-        /// Each seed also draws random faults and their timings.
-        #[arg(long)]
-        chaos: bool,
-        /// Stop at the first failing seed.
-        #[arg(long)]
-        fail_fast: bool,
-        /// Seeds run at once, each on its own thread (default: one per
-        /// core). The report is the same for any number.
-        #[arg(long)]
-        jobs: Option<usize>,
-    },
+    Check(CheckArgs),
     /// Run a scenario twice, differing in one thing (seed, safeguards,
     /// chaos or scenario), and print where the two event logs first part.
     /// Exit 0 when the logs are identical, 1 when they differ.
@@ -131,6 +43,106 @@ pub enum Command {
     /// Combine `check --json` reports of shards of one sweep (each run with
     /// its own --from and --seeds) into the report of the whole range.
     Merge(workbench::MergeArgs),
+}
+
+#[derive(Args, Debug, Default)]
+pub struct PlayArgs {
+    /// The scenario file to play (default: scenarios/default.ron).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// The seed of the run (default: the scenario's own).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Start with a safeguard off (repeatable); see `run --disable`.
+    #[arg(long, value_name = "SAFEGUARD")]
+    pub disable: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ShotArgs {
+    /// The scenario file to play.
+    #[arg(long)]
+    pub scenario: PathBuf,
+    /// The seed of the run (default: the scenario's own).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// The tick to take the picture at (1 tick = 50 ms simulated).
+    #[arg(long)]
+    pub tick: u64,
+    /// system, command, events, queries, vendors or sequence.
+    #[arg(long, default_value = "system")]
+    pub view: String,
+    /// Where to write the PNG.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Window size, e.g. 1280x720.
+    #[arg(long, default_value = "1280x720")]
+    pub size: String,
+    /// Play with a safeguard off (repeatable); see `run --disable`.
+    #[arg(long, value_name = "SAFEGUARD")]
+    pub disable: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// The scenario file to run.
+    #[arg(long)]
+    pub scenario: PathBuf,
+    /// The seed of the run (default: the scenario's own).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// One JSON object instead of the human report.
+    #[arg(long)]
+    pub json: bool,
+    /// Stop at this tick (1 tick = 50 ms simulated).
+    #[arg(long)]
+    pub until_tick: Option<u64>,
+    /// Turn a safeguard off to see what breaks (repeatable):
+    /// optimistic-concurrency, idempotency, ordering-buffer,
+    /// single-flight, write-through, compensation.
+    #[arg(long, value_name = "SAFEGUARD")]
+    pub disable: Vec<String>,
+    /// Lay random faults drawn from the seed over the script.
+    #[arg(long)]
+    pub chaos: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// How many seeds to run.
+    #[arg(long)]
+    pub seeds: u64,
+    /// The first seed.
+    #[arg(long, default_value_t = 1)]
+    pub from: u64,
+    /// Defaults to scenarios/default.ron.
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// One JSON object instead of the human report.
+    #[arg(long)]
+    pub json: bool,
+    /// Turn a safeguard off in every run (repeatable).
+    #[arg(long, value_name = "SAFEGUARD")]
+    pub disable: Vec<String>,
+    /// Swarm testing: each seed generates its own small world, a random
+    /// workload aimed at timing edges and a random subset of faults
+    /// (instead of playing a scenario file).
+    #[arg(long)]
+    pub swarm: bool,
+    /// With --swarm: shrink each failing seed to a small scenario file
+    /// in this folder (it fails the same invariant with `run`).
+    #[arg(long, value_name = "DIR")]
+    pub shrink_to: Option<PathBuf>,
+    /// Each seed also draws random faults and their timings.
+    #[arg(long)]
+    pub chaos: bool,
+    /// Stop at the first failing seed.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// Seeds run at once, each on its own thread (default: one per
+    /// core). The report is the same for any number.
+    #[arg(long)]
+    pub jobs: Option<usize>,
 }
 
 /// Bad input: message on stderr, exit 2.
@@ -148,103 +160,116 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match cli.command.unwrap_or(Command::Play { scenario: None, seed: None, disable: vec![] }) {
-        Command::Play { scenario, seed, disable } => {
-            if let Some(e) = unknown_safeguard(&disable) {
-                return bad(e);
-            }
-            // No file named: the checkout's scenarios/default.ron, or the
-            // copy compiled in when run from elsewhere.
-            let (sc, name, source) = match scenario {
-                None => match crate::scenario::bundled::load("default") {
-                    Ok((sc, path)) => (sc, "default".to_string(), path),
-                    Err(e) => return bad(e),
-                },
-                Some(path) => match Scenario::load(&path) {
-                    Ok(sc) => {
-                        let name = path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
-                        (sc, name, Some(path))
-                    }
-                    Err(e) => return bad(e),
-                },
-            };
-            let seed = seed.unwrap_or(sc.seed);
-            let launch = crate::session::Launch {
-                source,
-                disabled: sc.disable.iter().chain(&disable).cloned().collect(),
-                ..crate::session::Launch::new(sc, name, seed)
-            };
-            exit_code(crate::session::run(launch))
-        }
-        Command::Shot { scenario, seed, tick, view, out, size, disable } => {
-            if let Some(e) = unknown_safeguard(&disable) {
-                return bad(e);
-            }
-            let sc = match Scenario::load(&scenario) {
-                Ok(s) => s,
-                Err(e) => return bad(e),
-            };
-            let Some(view) = crate::ui::controls::ViewMode::from_name_ignore_case(&view) else {
-                return bad(format!("--view {view}: expected {}", crate::ui::controls::ViewMode::names()));
-            };
-            let Some(size) = parse_size(&size) else {
-                return bad(format!("--size {size}: expected WIDTHxHEIGHT, e.g. 1280x720"));
-            };
-            let seed = seed.unwrap_or(sc.seed);
-            let name = scenario.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
-            let launch = crate::session::Launch {
-                size: Some(size),
-                view,
-                disabled: sc.disable.iter().chain(&disable).cloned().collect(),
-                guided: Some(false),
-                // Slow motion: the last ticks' particles are still in
-                // flight when the frame is taken.
-                speed_index: 0,
-                shot: Some(crate::session::ShotOptions { tick, out, view }),
-                ..crate::session::Launch::new(sc, name, seed)
-            };
-            exit_code(crate::session::run(launch))
-        }
-        Command::Run { scenario, seed, json, until_tick, disable, chaos } => {
-            let sc = match Scenario::load(&scenario) {
-                Ok(s) => s,
-                Err(e) => return bad(e),
-            };
-            let opts = RunOptions { seed, until_tick, disable, chaos };
-            match report::run(&sc, &opts) {
-                Ok(r) => print_report(&r, json),
-                Err(e) => bad(e),
-            }
-        }
-        Command::Check { seeds, from, scenario, json, disable, chaos, fail_fast, jobs, swarm, shrink_to } => {
-            if jobs == Some(0) {
-                return bad("--jobs 0: expected at least 1");
-            }
-            if let Some(e) = unknown_safeguard(&disable) {
-                return bad(e);
-            }
-            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-            let sweep = Sweep { seeds, from, json, chaos, fail_fast, jobs };
-            if swarm {
-                if chaos || scenario.is_some() {
-                    return bad("--swarm generates each seed's workload and faults: drop --chaos and --scenario");
-                }
-                return check_swarm(sweep, &disable, shrink_to.as_deref());
-            }
-            if shrink_to.is_some() {
-                return bad("--shrink-to works with --swarm");
-            }
-            let path = scenario.unwrap_or_else(|| PathBuf::from("scenarios/default.ron"));
-            let sc = match Scenario::load(&path) {
-                Ok(s) => s,
-                Err(e) => return bad(e),
-            };
-            check(&sc, &path, sweep, &disable)
-        }
+    match cli.command.unwrap_or(Command::Play(PlayArgs::default())) {
+        Command::Play(args) => play(args),
+        Command::Shot(args) => shot(args),
+        Command::Run(args) => run(args),
+        Command::Check(args) => check_command(args),
         Command::Diff(args) => workbench::diff(args),
         Command::Export(args) => workbench::export(args),
         Command::Merge(args) => workbench::merge(args),
     }
+}
+
+/// `play`: the window.
+fn play(PlayArgs { scenario, seed, disable }: PlayArgs) -> ExitCode {
+    if let Some(e) = unknown_safeguard(&disable) {
+        return bad(e);
+    }
+    // No file named: the checkout's scenarios/default.ron, or the
+    // copy compiled in when run from elsewhere.
+    let (sc, name, source) = match scenario {
+        None => match crate::scenario::bundled::load("default") {
+            Ok((sc, path)) => (sc, "default".to_string(), path),
+            Err(e) => return bad(e),
+        },
+        Some(path) => match Scenario::load(&path) {
+            Ok(sc) => {
+                let name = path.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+                (sc, name, Some(path))
+            }
+            Err(e) => return bad(e),
+        },
+    };
+    let seed = seed.unwrap_or(sc.seed);
+    let launch = crate::session::Launch {
+        source,
+        disabled: sc.disable.iter().chain(&disable).cloned().collect(),
+        ..crate::session::Launch::new(sc, name, seed)
+    };
+    exit_code(crate::session::run(launch))
+}
+
+/// `shot`: the window played to a tick, and a PNG of it.
+fn shot(ShotArgs { scenario, seed, tick, view, out, size, disable }: ShotArgs) -> ExitCode {
+    if let Some(e) = unknown_safeguard(&disable) {
+        return bad(e);
+    }
+    let sc = match Scenario::load(&scenario) {
+        Ok(s) => s,
+        Err(e) => return bad(e),
+    };
+    let Some(view) = crate::ui::controls::ViewMode::from_name_ignore_case(&view) else {
+        return bad(format!("--view {view}: expected {}", crate::ui::controls::ViewMode::names()));
+    };
+    let Some(size) = parse_size(&size) else {
+        return bad(format!("--size {size}: expected WIDTHxHEIGHT, e.g. 1280x720"));
+    };
+    let seed = seed.unwrap_or(sc.seed);
+    let name = scenario.file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+    let launch = crate::session::Launch {
+        size: Some(size),
+        view,
+        disabled: sc.disable.iter().chain(&disable).cloned().collect(),
+        guided: Some(false),
+        // Slow motion: the last ticks' particles are still in
+        // flight when the frame is taken.
+        speed_index: 0,
+        shot: Some(crate::session::ShotOptions { tick, out, view }),
+        ..crate::session::Launch::new(sc, name, seed)
+    };
+    exit_code(crate::session::run(launch))
+}
+
+/// `run`: one scenario headless, and its report.
+fn run(RunArgs { scenario, seed, json, until_tick, disable, chaos }: RunArgs) -> ExitCode {
+    let sc = match Scenario::load(&scenario) {
+        Ok(s) => s,
+        Err(e) => return bad(e),
+    };
+    let opts = RunOptions { seed, until_tick, disable, chaos };
+    match report::run(&sc, &opts) {
+        Ok(r) => print_report(&r, json),
+        Err(e) => bad(e),
+    }
+}
+
+/// `check`: a sweep of seeds over a scenario, or of swarm seeds.
+fn check_command(args: CheckArgs) -> ExitCode {
+    let CheckArgs { seeds, from, scenario, json, disable, chaos, fail_fast, jobs, swarm, shrink_to } = args;
+    if jobs == Some(0) {
+        return bad("--jobs 0: expected at least 1");
+    }
+    if let Some(e) = unknown_safeguard(&disable) {
+        return bad(e);
+    }
+    let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let sweep = Sweep { seeds, from, json, chaos, fail_fast, jobs };
+    if swarm {
+        if chaos || scenario.is_some() {
+            return bad("--swarm generates each seed's workload and faults: drop --chaos and --scenario");
+        }
+        return check_swarm(sweep, &disable, shrink_to.as_deref());
+    }
+    if shrink_to.is_some() {
+        return bad("--shrink-to works with --swarm");
+    }
+    let path = scenario.unwrap_or_else(|| PathBuf::from("scenarios/default.ron"));
+    let sc = match Scenario::load(&path) {
+        Ok(s) => s,
+        Err(e) => return bad(e),
+    };
+    check(&sc, &path, sweep, &disable)
 }
 
 /// The error for the first name in `names` that is not a safeguard.
@@ -503,14 +528,11 @@ fn check_swarm(sweep: Sweep, disable: &[String], shrink_to: Option<&std::path::P
     }
     // Wall-clock time here only reports the sweep's speed; runs never see it.
     let start = std::time::Instant::now();
-    let opts = |seed| RunOptions { seed: Some(seed), until_tick: None, disable: disable.to_vec(), chaos: false };
-    let outcomes = run_seeds(&sweep, &|seed| run_seed(&swarm::generate(seed), &opts(seed)));
+    let outcomes = run_seeds(&sweep, &|seed| run_seed(&swarm::generate(seed), &swarm_options(seed, disable)));
     let Sweep { seeds, from, json, fail_fast, .. } = sweep;
     let mut ran = from.saturating_add(seeds) - from;
     let mut failures = vec![];
-    // One shrunk file per broken invariant: a sweep with a safeguard off
-    // fails thousands of seeds the same way.
-    let mut shrunk_for: std::collections::BTreeSet<String> = Default::default();
+    let mut shrinker = Shrinker { dir: shrink_to, disable, shrunk_for: Default::default() };
     let shrink_start = std::time::Instant::now();
     for (seed, outcome) in outcomes {
         let (class, detail) = match outcome {
@@ -523,32 +545,92 @@ fn check_swarm(sweep: Sweep, disable: &[String], shrink_to: Option<&std::path::P
             repro += &format!(" --disable {d}");
         }
         let mut shrunk = serde_json::Value::Null;
-        if let Some(dir) = shrink_to {
-            let sc = swarm::generate(seed);
-            let first = report::run(&sc, &opts(seed)).ok().and_then(|r| swarm::broken(&r).into_iter().next());
-            if let Some(invariant) = first.filter(|i| shrunk_for.insert(i.clone())) {
-                let (mut small, runs) = swarm::shrink(&sc, &opts(seed), &invariant);
-                small.disable = disable.to_vec();
-                let file = dir.join(format!("swarm-{seed}.ron"));
-                let text = format!(
-                    "// Shrunk by `check --swarm` from seed {seed} in {runs} runs: it breaks\n// \"{invariant}\".\n{}\n",
-                    swarm::to_ron(&small)
-                );
-                if let Err(e) = std::fs::write(&file, text) {
-                    return bad(format!("cannot write {}: {e}", file.display()));
-                }
-                repro = format!("cqrs-tickets run --scenario {}", file.display());
-                shrunk = serde_json::json!({"file": file.display().to_string(), "invariant": invariant, "actions": swarm::action_count(&small), "runs": runs});
-            }
+        match shrinker.shrink(seed) {
+            Ok(Some((file_repro, what))) => (repro, shrunk) = (file_repro, what),
+            Ok(None) => {}
+            Err(e) => return bad(e),
         }
-        failures.push((seed, class, detail, repro, shrunk));
+        failures.push(SwarmFailure { seed, class, detail, repro, shrunk });
         if fail_fast {
             ran = seed - from + 1;
             break;
         }
     }
-    let secs = shrink_start.duration_since(start).as_secs_f64();
-    let shrink_secs = shrink_start.elapsed().as_secs_f64();
+    let totals = SwarmTotals {
+        ran,
+        from,
+        secs: shrink_start.duration_since(start).as_secs_f64(),
+        shrink_secs: shrink_start.elapsed().as_secs_f64(),
+    };
+    print_swarm_report(&failures, &totals, disable, json);
+    if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
+}
+
+/// A swarm seed's run: its own scenario, no chaos on top.
+fn swarm_options(seed: u64, disable: &[String]) -> RunOptions {
+    RunOptions { seed: Some(seed), until_tick: None, disable: disable.to_vec(), chaos: false }
+}
+
+/// Shrinks failing swarm seeds into scenario files in `dir`: one file per
+/// broken invariant, as a sweep with a safeguard off fails thousands of
+/// seeds the same way.
+struct Shrinker<'a> {
+    dir: Option<&'a std::path::Path>,
+    disable: &'a [String],
+    /// The invariants shrunk so far.
+    shrunk_for: std::collections::BTreeSet<String>,
+}
+
+impl Shrinker<'_> {
+    /// The file's `run` command line and the report's `shrunk` object for
+    /// failing `seed`, or `None` (no folder given, or its invariant already
+    /// has a file); `Err` when the file cannot be written.
+    fn shrink(&mut self, seed: u64) -> Result<Option<(String, serde_json::Value)>, String> {
+        use crate::scenario::swarm;
+        let Some(dir) = self.dir else { return Ok(None) };
+        let sc = swarm::generate(seed);
+        let opts = swarm_options(seed, self.disable);
+        let first = report::run(&sc, &opts).ok().and_then(|r| swarm::broken(&r).into_iter().next());
+        let Some(invariant) = first.filter(|i| self.shrunk_for.insert(i.clone())) else { return Ok(None) };
+        let (mut small, runs) = swarm::shrink(&sc, &opts, &invariant);
+        small.disable = self.disable.to_vec();
+        let file = dir.join(format!("swarm-{seed}.ron"));
+        let text = format!(
+            "// Shrunk by `check --swarm` from seed {seed} in {runs} runs: it breaks\n// \"{invariant}\".\n{}\n",
+            swarm::to_ron(&small)
+        );
+        if let Err(e) = std::fs::write(&file, text) {
+            return Err(format!("cannot write {}: {e}", file.display()));
+        }
+        let repro = format!("cqrs-tickets run --scenario {}", file.display());
+        let shrunk = serde_json::json!({"file": file.display().to_string(), "invariant": invariant, "actions": swarm::action_count(&small), "runs": runs});
+        Ok(Some((repro, shrunk)))
+    }
+}
+
+/// How a swarm sweep went: seeds run from `from`, seconds running them and
+/// seconds shrinking.
+struct SwarmTotals {
+    ran: u64,
+    from: u64,
+    secs: f64,
+    shrink_secs: f64,
+}
+
+/// A failing swarm seed as the report shows it.
+struct SwarmFailure {
+    seed: u64,
+    class: &'static str,
+    detail: String,
+    /// The command line that fails the same way.
+    repro: String,
+    /// The shrunk file's report (`null` when none was written).
+    shrunk: serde_json::Value,
+}
+
+/// The swarm sweep's report, as one JSON object or as lines for people.
+fn print_swarm_report(failures: &[SwarmFailure], totals: &SwarmTotals, disable: &[String], json: bool) {
+    let SwarmTotals { ran, from, secs, shrink_secs } = *totals;
     if json {
         let v = serde_json::json!({
             "scenario": "swarm",
@@ -560,11 +642,11 @@ fn check_swarm(sweep: Sweep, disable: &[String], shrink_to: Option<&std::path::P
             "seconds": secs,
             "shrink_seconds": shrink_secs,
             "violations": failures.len(),
-            "failures": failures.iter().map(|(s, c, d, r, k)| serde_json::json!({"seed": s, "class": c, "detail": d, "reproduce": r, "shrunk": k})).collect::<Vec<_>>(),
+            "failures": failures.iter().map(|f| serde_json::json!({"seed": f.seed, "class": f.class, "detail": f.detail, "reproduce": f.repro, "shrunk": f.shrunk})).collect::<Vec<_>>(),
         });
         println!("{v}");
     } else {
-        for (seed, class, detail, repro, shrunk) in &failures {
+        for SwarmFailure { seed, class, detail, repro, shrunk } in failures {
             println!("seed {seed}: {class}: {detail}\n  reproduce: {repro}");
             if let Some(n) = shrunk.get("actions") {
                 println!("  shrunk to {n} action(s) in {} runs", shrunk["runs"]);
@@ -577,5 +659,4 @@ fn check_swarm(sweep: Sweep, disable: &[String], shrink_to: Option<&std::path::P
             failures.len()
         );
     }
-    if failures.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }

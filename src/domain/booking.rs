@@ -184,29 +184,9 @@ pub fn handle(state: &Booking, command: &Command) -> Result<Vec<Event>, DomainEr
             Status::Issued => Ok(vec![Event::TicketVoided { customer: customer() }]),
             _ => Ok(vec![]),
         },
-        Command::InitiateRefund => match state.status {
-            Status::Paid | Status::IssueFailed | Status::Voided if state.net_cents() > 0 => {
-                Ok(vec![Event::RefundInitiated { customer: customer(), amount_cents: state.net_cents() }])
-            }
-            Status::Issued => Err(DomainError::InvalidState { command: "InitiateRefund", status: Status::Issued }),
-            _ => Ok(vec![]),
-        },
-        Command::CompleteRefund => match state.status {
-            Status::Refunding => {
-                Ok(vec![Event::RefundCompleted { customer: customer(), amount_cents: state.net_cents() }])
-            }
-            _ => Ok(vec![]),
-        },
-        Command::ReleaseSeat { reason } => match state.status {
-            Status::Available | Status::Released | Status::Expired => Ok(vec![]),
-            Status::Paid | Status::Issued | Status::Refunding => {
-                Err(DomainError::InvalidState { command: "ReleaseSeat", status: state.status })
-            }
-            _ if state.net_cents() > 0 => {
-                Err(DomainError::InvalidState { command: "ReleaseSeat", status: state.status })
-            }
-            _ => Ok(vec![Event::SeatReleased { customer: customer(), reason: reason.clone() }]),
-        },
+        Command::InitiateRefund => initiate_refund(state),
+        Command::CompleteRefund => complete_refund(state),
+        Command::ReleaseSeat { reason } => release_seat(state, reason),
         Command::ExpireHold { now } => {
             if state.status.is_hold() && *now >= state.expires_tick {
                 Ok(vec![Event::SeatHoldExpired { customer: customer() }])
@@ -221,6 +201,41 @@ pub fn handle(state: &Booking, command: &Command) -> Result<Vec<Event>, DomainEr
                 Ok(vec![])
             }
         }
+    }
+}
+
+// The saga's compensations, undoing a booking backwards: refund the money
+// taken (initiate, then complete), then give the seat back. Each is a
+// no-op once its undoing is done, so a retried step changes nothing.
+
+fn initiate_refund(state: &Booking) -> Result<Vec<Event>, DomainError> {
+    match state.status {
+        Status::Paid | Status::IssueFailed | Status::Voided if state.net_cents() > 0 => {
+            Ok(vec![Event::RefundInitiated { customer: state.holder(), amount_cents: state.net_cents() }])
+        }
+        Status::Issued => Err(DomainError::InvalidState { command: "InitiateRefund", status: Status::Issued }),
+        _ => Ok(vec![]),
+    }
+}
+
+fn complete_refund(state: &Booking) -> Result<Vec<Event>, DomainError> {
+    match state.status {
+        Status::Refunding => {
+            Ok(vec![Event::RefundCompleted { customer: state.holder(), amount_cents: state.net_cents() }])
+        }
+        _ => Ok(vec![]),
+    }
+}
+
+/// Refused while money is still held (refund it first).
+fn release_seat(state: &Booking, reason: &str) -> Result<Vec<Event>, DomainError> {
+    match state.status {
+        Status::Available | Status::Released | Status::Expired => Ok(vec![]),
+        Status::Paid | Status::Issued | Status::Refunding => {
+            Err(DomainError::InvalidState { command: "ReleaseSeat", status: state.status })
+        }
+        _ if state.net_cents() > 0 => Err(DomainError::InvalidState { command: "ReleaseSeat", status: state.status }),
+        _ => Ok(vec![Event::SeatReleased { customer: state.holder(), reason: reason.into() }]),
     }
 }
 

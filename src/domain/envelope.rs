@@ -50,33 +50,6 @@ impl EventEnvelope {
         self.event.kind()
     }
 
-    /// Seals an event into the chain after `prev_hash`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn seal(
-        seq: u64,
-        aggregate_id: AggregateId,
-        version: u32,
-        tick: Tick,
-        causation_id: u64,
-        correlation_id: u64,
-        event: Event,
-        prev_hash: Hash,
-    ) -> Self {
-        let mut env = EventEnvelope {
-            seq,
-            aggregate_id,
-            version,
-            tick,
-            causation_id,
-            correlation_id,
-            event,
-            prev_hash,
-            hash: ZERO_HASH,
-        };
-        env.hash = env.compute_hash();
-        env
-    }
-
     /// The hash this envelope should carry given its content and `prev_hash`.
     pub fn compute_hash(&self) -> Hash {
         let mut bytes = Vec::with_capacity(192);
@@ -121,6 +94,46 @@ impl EventEnvelope {
             Event::TicketIssueFailed { reason, .. } | Event::SeatReleased { reason, .. } => w.str(reason),
             Event::TicketVoided { .. } | Event::SeatHoldExpired { .. } | Event::GdprTombstone { .. } => {}
         }
+    }
+}
+
+/// Everything an envelope holds but its own hash, by name: besides the seq,
+/// four integers sit side by side (version, tick, causation, correlation),
+/// which a positional list would let a caller swap unnoticed.
+#[derive(Clone, Debug)]
+pub struct SealArgs {
+    /// Global sequence number, 1-based, gap-free.
+    pub seq: u64,
+    pub aggregate_id: AggregateId,
+    /// Position in its stream, 1-based.
+    pub version: u32,
+    pub tick: Tick,
+    /// The command (or timer, or saga step) that produced this event.
+    pub causation_id: u64,
+    /// The root of the chain of cause.
+    pub correlation_id: u64,
+    pub event: Event,
+    /// The hash of the event before it ([`ZERO_HASH`] for the first).
+    pub prev_hash: Hash,
+}
+
+impl SealArgs {
+    /// Seals the event into the chain after `prev_hash`.
+    pub fn seal(self) -> EventEnvelope {
+        let SealArgs { seq, aggregate_id, version, tick, causation_id, correlation_id, event, prev_hash } = self;
+        let mut env = EventEnvelope {
+            seq,
+            aggregate_id,
+            version,
+            tick,
+            causation_id,
+            correlation_id,
+            event,
+            prev_hash,
+            hash: ZERO_HASH,
+        };
+        env.hash = env.compute_hash();
+        env
     }
 }
 
@@ -174,16 +187,17 @@ mod tests {
     use crate::domain::CustomerId;
 
     fn ev(seq: u64, prev: Hash, name: &str) -> EventEnvelope {
-        EventEnvelope::seal(
+        SealArgs {
             seq,
-            AggregateId::new("IB1/1A"),
-            seq as u32,
-            seq,
-            7,
-            7,
-            Event::SeatReleased { customer: CustomerId::new("c"), reason: name.into() },
-            prev,
-        )
+            aggregate_id: AggregateId::new("IB1/1A"),
+            version: seq as u32,
+            tick: seq,
+            causation_id: 7,
+            correlation_id: 7,
+            event: Event::SeatReleased { customer: CustomerId::new("c"), reason: name.into() },
+            prev_hash: prev,
+        }
+        .seal()
     }
 
     #[test]

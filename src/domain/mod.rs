@@ -17,7 +17,7 @@ pub mod names;
 
 pub use booking::{Booking, Status, apply as booking_apply, fold, handle};
 pub use command::Command;
-pub use envelope::{EventEnvelope, Hash, HashChain, ZERO_HASH, hex};
+pub use envelope::{EventEnvelope, Hash, HashChain, SealArgs, ZERO_HASH, hex};
 pub use error::DomainError;
 pub use event::{Event, EventKind, Passenger};
 pub use ids::{AggregateId, CustomerId, FlightId, IdError, SeatNo, TICK_MS, Tick, VendorId};

@@ -9,7 +9,7 @@
 use super::config::WorldConfig;
 use super::runtime::{ResetOrder, SimEntity, add_reset, reuse_or_spawn};
 use super::small_map::SmallMap;
-use crate::domain::{AggregateId, Booking, CustomerId, Event, EventEnvelope, Hash, Tick, ZERO_HASH};
+use crate::domain::{AggregateId, Booking, CustomerId, Event, EventEnvelope, Hash, SealArgs, Tick, ZERO_HASH};
 use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -167,7 +167,9 @@ impl EventStore {
             self.duplicate_keys.push((aggregate_id.clone(), version));
         }
         let seq = self.head_seq() + 1;
-        let env = EventEnvelope::seal(seq, aggregate_id, version, tick, causation_id, correlation_id, event, self.head);
+        let env =
+            SealArgs { seq, aggregate_id, version, tick, causation_id, correlation_id, event, prev_hash: self.head }
+                .seal();
         self.head = env.hash;
         let env = Arc::new(env);
         let row = commands.spawn((SimEntity, StoredEvent(env.clone()))).id();

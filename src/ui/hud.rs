@@ -12,9 +12,9 @@ use super::link::Link;
 use super::panels::{self, Detail, GREEN, PanelState, RED};
 use crate::domain::hex;
 use crate::scenario::bundled;
-use crate::scenario::runner::Script;
+use crate::scenario::runner::{Script, StepResult};
 use crate::sim::errors::SimErrors;
-use crate::sim::invariants::Invariants;
+use crate::sim::invariants::{InvariantStatus, Invariants};
 use crate::sim::runtime::{SimClock, SimControl};
 use crate::sim::store::EventStore;
 use crate::sim::{Knobs, Mechanisms, Safeguard, SimSetup};
@@ -117,7 +117,7 @@ fn toolbar(
             ui.horizontal_wrapped(|ui| {
                 knobs(ui, sim, &mut targets, &mut out);
                 ui.separator();
-                safeguards(ui, &sim, &mut out);
+                safeguards(ui, sim, &mut out);
                 let guided = sim.guided.as_ref().is_some_and(|g| g.on);
                 if ui
                     .selectable_label(guided, "guided")
@@ -128,7 +128,7 @@ fn toolbar(
                 }
             });
             ui.horizontal(|ui| {
-                status(ui, &sim, &controls, &mut scrub, &mut edit, &mut out);
+                status(ui, sim, &controls, &mut scrub, &mut edit, &mut out);
             });
             if let Some(err) = sim.errors.as_ref().and_then(|e| e.latest.back()) {
                 ui.colored_label(RED, format!("error: {err}"));
@@ -156,7 +156,7 @@ fn transport(ui: &mut egui::Ui, sim: &SimRead, controls: &Controls, out: &mut Me
     if ui.small_button("−").on_hover_text(",: slower").clicked() {
         out.write(UiAction::Slower);
     }
-    ui.label(format!("{}", controls.speed_label()));
+    ui.label(controls.speed_label());
     if ui.small_button("+").on_hover_text(".: faster").clicked() {
         out.write(UiAction::Faster);
     }
@@ -334,82 +334,113 @@ fn scenario_and_seed(ui: &mut egui::Ui, sim: &SimRead, edit: &mut ToolbarEdit, o
     resp.on_hover_text("type a seed and press enter: the run starts over with it");
 }
 
+/// What the caption strip reads: the script's progress, the invariants,
+/// the guided mode, whether the run waits, and where the step's actors are.
+#[derive(SystemParam)]
+struct CaptionRead<'w> {
+    script: Option<Res<'w, Script>>,
+    invariants: Option<Res<'w, Invariants>>,
+    guided: Option<Res<'w, Guided>>,
+    control: Option<Res<'w, SimControl>>,
+    action: Option<Res<'w, ActionAt>>,
+}
+
 /// The caption strip: the step, its expectations ticking off, the guided
 /// mode's buttons, the caption, and what broke (in plain words, with a
 /// button that pins the culprit).
 fn caption(
     mut ctx: EguiContexts,
-    script: Option<Res<Script>>,
-    invariants: Option<Res<Invariants>>,
-    guided: Option<Res<Guided>>,
-    control: Option<Res<SimControl>>,
-    action: Option<Res<ActionAt>>,
+    read: CaptionRead,
     mut pinned: ResMut<Pinned>,
     mut out: MessageWriter<UiAction>,
 ) -> Result {
     let ctx = ctx.ctx_mut()?;
-    let Some(script) = script else { return Ok(()) };
+    let Some(script) = &read.script else { return Ok(()) };
     let n = script.results.len();
     // The latest step started, or (at tick 0) the first one, coming up.
     let Some(i) = script.current_index().or((!script.results.is_empty()).then_some(0)) else { return Ok(()) };
     let step = &script.results[i];
     let screen = ctx.content_rect().width();
     let width = (screen - 32.0).min(1100.0);
-    let broken = invariants.as_ref().and_then(|inv| inv.violations().first().map(|(name, s)| (*name, (*s).clone())));
+    let broken =
+        read.invariants.as_ref().and_then(|inv| inv.violations().first().map(|(name, s)| (*name, (*s).clone())));
     // Under the step's actors, as far as the strip can go and stay whole.
     let room = ((screen - width) / 2.0 - 8.0).max(0.0);
-    let dx = action.and_then(|a| a.0).map_or(0.0, |x| (x * screen - screen / 2.0).clamp(-room, room));
+    let dx = read.action.as_ref().and_then(|a| a.0).map_or(0.0, |x| (x * screen - screen / 2.0).clamp(-room, room));
     egui::Area::new(egui::Id::new("caption")).anchor(egui::Align2::CENTER_BOTTOM, [dx, -6.0]).show(ctx, |ui| {
         egui::Frame::popup(ui.style()).inner_margin(egui::Margin::symmetric(10, 4)).show(ui, |ui| {
             ui.set_max_width(width);
             ui.spacing_mut().item_spacing.y = 2.0;
             ui.horizontal(|ui| {
                 ui.strong(format!("step {}/{n} · {}", i + 1, step.title));
-                for e in &step.expectations {
-                    match e.ok {
-                        Some(true) => ui.colored_label(GREEN, "✔").on_hover_text(format!("{} — {}", e.text, e.detail)),
-                        Some(false) => ui.colored_label(RED, "✘").on_hover_text(format!("{} — {}", e.text, e.detail)),
-                        None => ui.weak("○").on_hover_text(format!("{} (checked at tick {})", e.text, e.tick)),
-                    };
-                }
-                if guided.as_ref().is_some_and(|g| g.on) {
-                    ui.separator();
-                    let waiting = control.as_ref().is_some_and(|c| c.paused);
-                    let next = egui::Button::new(if waiting { "▶ Next step" } else { "▶ playing…" });
-                    if ui.add_enabled(waiting, next).on_hover_text("n").clicked() {
-                        out.write(UiAction::NextStep);
-                    }
-                    if ui.button("↺ Replay step").on_hover_text("p: this step again, from its start").clicked() {
-                        out.write(UiAction::ReplayStep);
-                    }
+                expectation_marks(ui, step);
+                if read.guided.as_ref().is_some_and(|g| g.on) {
+                    let waiting = read.control.as_ref().is_some_and(|c| c.paused);
+                    guided_buttons(ui, waiting, &mut out);
                 }
             });
-            if let Some((name, status)) = &broken {
-                ui.horizontal_wrapped(|ui| {
-                    // The invariant's name is on the toolbar; here, what it means.
-                    ui.colored_label(RED, "✘ broken:").on_hover_text(*name);
-                    ui.label(super::safeguards::explain(name));
-                    if let Some((detail, corr)) = culprit_pin(status) {
-                        if ui.small_button("show where").on_hover_text(&status.detail).clicked() {
-                            pinned.toggle(detail, corr);
-                        }
-                    }
-                });
-            } else if let Some(e) = step.expectations.iter().find(|e| e.ok == Some(false)) {
-                ui.horizontal_wrapped(|ui| {
-                    ui.colored_label(RED, "✘ expected:");
-                    ui.label(format!("{} — but {}", e.text, e.detail));
-                });
-            } else {
-                ui.label(&step.caption);
-            }
+            caption_text(ui, step, broken.as_ref(), &mut pinned);
         });
     });
     Ok(())
 }
 
+/// A mark per expectation of the step: ✔ held, ✘ failed, ○ not checked yet.
+fn expectation_marks(ui: &mut egui::Ui, step: &StepResult) {
+    for e in &step.expectations {
+        match e.ok {
+            Some(true) => ui.colored_label(GREEN, "✔").on_hover_text(format!("{} — {}", e.text, e.detail)),
+            Some(false) => ui.colored_label(RED, "✘").on_hover_text(format!("{} — {}", e.text, e.detail)),
+            None => ui.weak("○").on_hover_text(format!("{} (checked at tick {})", e.text, e.tick)),
+        };
+    }
+}
+
+/// Guided mode's Next step (enabled while the run waits at a step's end)
+/// and Replay step.
+fn guided_buttons(ui: &mut egui::Ui, waiting: bool, out: &mut MessageWriter<UiAction>) {
+    ui.separator();
+    let next = egui::Button::new(if waiting { "▶ Next step" } else { "▶ playing…" });
+    if ui.add_enabled(waiting, next).on_hover_text("n").clicked() {
+        out.write(UiAction::NextStep);
+    }
+    if ui.button("↺ Replay step").on_hover_text("p: this step again, from its start").clicked() {
+        out.write(UiAction::ReplayStep);
+    }
+}
+
+/// The strip's second line: what broke (with "show where"), else the
+/// expectation that failed, else the step's caption.
+/// `pinned` stays a `ResMut`: it is marked changed only by a click.
+fn caption_text(
+    ui: &mut egui::Ui,
+    step: &StepResult,
+    broken: Option<&(&str, InvariantStatus)>,
+    pinned: &mut ResMut<Pinned>,
+) {
+    if let Some((name, status)) = broken {
+        ui.horizontal_wrapped(|ui| {
+            // The invariant's name is on the toolbar; here, what it means.
+            ui.colored_label(RED, "✘ broken:").on_hover_text(*name);
+            ui.label(super::safeguards::explain(name));
+            if let Some((detail, corr)) = culprit_pin(status)
+                && ui.small_button("show where").on_hover_text(&status.detail).clicked()
+            {
+                pinned.toggle(detail, corr);
+            }
+        });
+    } else if let Some(e) = step.expectations.iter().find(|e| e.ok == Some(false)) {
+        ui.horizontal_wrapped(|ui| {
+            ui.colored_label(RED, "✘ expected:");
+            ui.label(format!("{} — but {}", e.text, e.detail));
+        });
+    } else {
+        ui.label(&step.caption);
+    }
+}
+
 /// What "show where" pins for a broken invariant.
-fn culprit_pin(status: &crate::sim::invariants::InvariantStatus) -> Option<(Detail, Option<u64>)> {
+fn culprit_pin(status: &InvariantStatus) -> Option<(Detail, Option<u64>)> {
     use crate::sim::invariants::Culprit;
     match status.culprit.as_ref()? {
         Culprit::Event { seq, correlation, .. } => Some((Detail::Event(*seq), Some(*correlation))),

@@ -291,51 +291,15 @@ pub fn show(ctx: &egui::Context, world: &World, view: ViewMode, state: &mut Pane
     }
 }
 
+/// The Command view: the aggregates touched, the command log, the sagas.
 pub fn command_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
-    let pinned = &mut state.pinned;
-    let store = world.get_resource::<EventStore>();
-    if let Some(store) = store {
+    if let Some(store) = world.get_resource::<EventStore>() {
         state.touched.refresh(store);
     }
+    let pinned = &mut state.pinned;
     let touched = &state.touched.ids;
-    let aggregates = world.get_resource::<Aggregates>();
     egui::ScrollArea::vertical().id_salt("command").show(ui, |ui| {
-        egui::CollapsingHeader::new("Aggregates (seats touched so far)").default_open(true).show(ui, |ui| {
-            let widths = [110.0, 30.0, 80.0, 40.0, 60.0, 60.0, 90.0];
-            header(ui, &["aggregate", "v", "state", "vendor", "flight", "customer", "PNR"], &widths);
-            egui::ScrollArea::vertical().id_salt("aggs").max_height(160.0).show_rows(
-                ui,
-                ROW_H,
-                touched.len(),
-                |ui, range| {
-                    for (_, no) in &touched[range] {
-                        let Some(r) =
-                            aggregates.and_then(|a| a.by_stream(*no)).and_then(|e| world.get::<AggregateRow>(e))
-                        else {
-                            continue;
-                        };
-                        let b = &r.0;
-                        let last_corr = store
-                            .and_then(|s| s.stream(&b.id).next_back())
-                            .and_then(|e| world.get::<StoredEvent>(e))
-                            .map(|e| e.0.correlation_id);
-                        let hot = last_corr.is_some() && pinned.correlation == last_corr;
-                        let cells = [
-                            b.id.to_string(),
-                            b.version.to_string(),
-                            b.status.name().to_string(),
-                            b.vendor.as_ref().map(|v| v.to_string()).unwrap_or_default(),
-                            b.id.flight().to_string(),
-                            b.customer.as_ref().map(|c| c.to_string()).unwrap_or_default(),
-                            b.pnr.as_deref().unwrap_or_default().to_string(),
-                        ];
-                        if row(ui, cells, &widths, hot, pinned.detail == Some(Detail::Aggregate(b.id.clone()))) {
-                            pinned.toggle(Detail::Aggregate(b.id.clone()), last_corr);
-                        }
-                    }
-                },
-            );
-        });
+        aggregates_table(ui, world, touched, pinned);
         ui.heading("Command log (latest 40) — click a command to highlight its causal chain");
         egui::Grid::new("cmdlog").striped(true).show(ui, |ui| {
             for h in ["tick", "command", "target", "expected v", "outcome", "reason"] {
@@ -362,29 +326,77 @@ pub fn command_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
                 }
             }
         });
-        ui.heading("Sagas (latest 15)");
-        let sagas = latest_sagas(world, 15);
-        egui::Grid::new("sagas").striped(true).show(ui, |ui| {
-            for h in ["saga", "kind", "current step", "state", "last log line"] {
-                ui.strong(h);
-            }
-            ui.end_row();
-            for s in sagas {
-                let hot = pinned.correlation == Some(s.correlation);
-                let sel = pinned.detail == Some(Detail::Saga(s.id));
-                if ui.selectable_label(sel, cell(format!("#{}", s.id), hot)).clicked() {
-                    pinned.toggle(Detail::Saga(s.id), Some(s.correlation));
+        sagas_table(ui, world, pinned);
+    });
+}
+
+/// The Command view's collapsible table of the seats touched so far
+/// (`touched`, in id order), only the rows on screen built; a click pins
+/// the seat and lights its latest event's chain.
+fn aggregates_table(ui: &mut egui::Ui, world: &World, touched: &[(AggregateId, u32)], pinned: &mut Pinned) {
+    let store = world.get_resource::<EventStore>();
+    let aggregates = world.get_resource::<Aggregates>();
+    egui::CollapsingHeader::new("Aggregates (seats touched so far)").default_open(true).show(ui, |ui| {
+        let widths = [110.0, 30.0, 80.0, 40.0, 60.0, 60.0, 90.0];
+        header(ui, &["aggregate", "v", "state", "vendor", "flight", "customer", "PNR"], &widths);
+        egui::ScrollArea::vertical().id_salt("aggs").max_height(160.0).show_rows(
+            ui,
+            ROW_H,
+            touched.len(),
+            |ui, range| {
+                for (_, no) in &touched[range] {
+                    let Some(r) = aggregates.and_then(|a| a.by_stream(*no)).and_then(|e| world.get::<AggregateRow>(e))
+                    else {
+                        continue;
+                    };
+                    let b = &r.0;
+                    let last_corr = store
+                        .and_then(|s| s.stream(&b.id).next_back())
+                        .and_then(|e| world.get::<StoredEvent>(e))
+                        .map(|e| e.0.correlation_id);
+                    let hot = last_corr.is_some() && pinned.correlation == last_corr;
+                    let cells = [
+                        b.id.to_string(),
+                        b.version.to_string(),
+                        b.status.name().to_string(),
+                        b.vendor.as_ref().map(|v| v.to_string()).unwrap_or_default(),
+                        b.id.flight().to_string(),
+                        b.customer.as_ref().map(|c| c.to_string()).unwrap_or_default(),
+                        b.pnr.as_deref().unwrap_or_default().to_string(),
+                    ];
+                    if row(ui, cells, &widths, hot, pinned.detail == Some(Detail::Aggregate(b.id.clone()))) {
+                        pinned.toggle(Detail::Aggregate(b.id.clone()), last_corr);
+                    }
                 }
-                ui.label(cell(if s.itinerary { "itinerary" } else { "booking" }, hot));
-                ui.label(cell(s.current(), hot));
-                ui.label(cell(s.state.name(), hot));
-                ui.label(cell(
-                    s.log.last().map(|l| format!("t{} {} — {}", l.tick, l.step, l.outcome)).unwrap_or_default(),
-                    hot,
-                ));
-                ui.end_row();
+            },
+        );
+    });
+}
+
+/// The Command view's grid of the latest 15 sagas; a click pins one.
+fn sagas_table(ui: &mut egui::Ui, world: &World, pinned: &mut Pinned) {
+    ui.heading("Sagas (latest 15)");
+    let sagas = latest_sagas(world, 15);
+    egui::Grid::new("sagas").striped(true).show(ui, |ui| {
+        for h in ["saga", "kind", "current step", "state", "last log line"] {
+            ui.strong(h);
+        }
+        ui.end_row();
+        for s in sagas {
+            let hot = pinned.correlation == Some(s.correlation);
+            let sel = pinned.detail == Some(Detail::Saga(s.id));
+            if ui.selectable_label(sel, cell(format!("#{}", s.id), hot)).clicked() {
+                pinned.toggle(Detail::Saga(s.id), Some(s.correlation));
             }
-        });
+            ui.label(cell(if s.itinerary { "itinerary" } else { "booking" }, hot));
+            ui.label(cell(s.current(), hot));
+            ui.label(cell(s.state.name(), hot));
+            ui.label(cell(
+                s.log.last().map(|l| format!("t{} {} — {}", l.tick, l.step, l.outcome)).unwrap_or_default(),
+                hot,
+            ));
+            ui.end_row();
+        }
     });
 }
 
@@ -493,7 +505,6 @@ pub fn events_table<'a>(
 
 pub fn queries_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
     let head = world.get_resource::<EventStore>().map_or(0, |s| s.head_seq());
-    let now = tick(world);
     egui::ScrollArea::vertical().id_salt("queries").show(ui, |ui| {
         ui.heading("Consumers");
         egui::Grid::new("proj").striped(true).show(ui, |ui| {
@@ -548,27 +559,34 @@ pub fn queries_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
             ui.heading("Over time");
             plots::show(ui, m);
         }
-        let mut es: Vec<&CacheEntry> = all::<CacheEntry>(world);
-        es.sort_by(|a, b| a.key.cmp(&b.key));
-        ui.heading(format!("Redis ({} keys)", es.len()));
-        let widths = [170.0, 60.0, 150.0, 60.0, 60.0, 60.0];
-        header(ui, &["key", "TTL", "populating", "waiters", "hits", "misses"], &widths);
-        egui::ScrollArea::vertical().id_salt("redis").max_height(220.0).show_rows(ui, ROW_H, es.len(), |ui, range| {
-            for e in &es[range] {
-                let cells = [
-                    e.key.clone(),
-                    format!("{:.1} s", e.expires_tick.saturating_sub(now) as f64 * 0.05),
-                    if e.populating { "yes (single-flight)".into() } else { String::new() },
-                    e.waiters.to_string(),
-                    e.hits.to_string(),
-                    e.misses.to_string(),
-                ];
-                let detail = Detail::Cache(e.key.clone());
-                if row(ui, cells, &widths, false, state.pinned.detail == Some(detail.clone())) {
-                    state.pinned.toggle(detail, None);
-                }
+        redis_table(ui, world, &mut state.pinned);
+    });
+}
+
+/// The Queries view's table of Redis keys, in key order, only the rows on
+/// screen built; a click pins a key.
+fn redis_table(ui: &mut egui::Ui, world: &World, pinned: &mut Pinned) {
+    let now = tick(world);
+    let mut es: Vec<&CacheEntry> = all::<CacheEntry>(world);
+    es.sort_by(|a, b| a.key.cmp(&b.key));
+    ui.heading(format!("Redis ({} keys)", es.len()));
+    let widths = [170.0, 60.0, 150.0, 60.0, 60.0, 60.0];
+    header(ui, &["key", "TTL", "populating", "waiters", "hits", "misses"], &widths);
+    egui::ScrollArea::vertical().id_salt("redis").max_height(220.0).show_rows(ui, ROW_H, es.len(), |ui, range| {
+        for e in &es[range] {
+            let cells = [
+                e.key.clone(),
+                format!("{:.1} s", e.expires_tick.saturating_sub(now) as f64 * 0.05),
+                if e.populating { "yes (single-flight)".into() } else { String::new() },
+                e.waiters.to_string(),
+                e.hits.to_string(),
+                e.misses.to_string(),
+            ];
+            let detail = Detail::Cache(e.key.clone());
+            if row(ui, cells, &widths, false, pinned.detail == Some(detail.clone())) {
+                pinned.toggle(detail, None);
             }
-        });
+        }
     });
 }
 

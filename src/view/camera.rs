@@ -4,6 +4,7 @@
 
 use super::layout::fit_scale;
 use crate::viewstate::FitRequest;
+use bevy::ecs::system::SystemParam;
 use bevy::input::mouse::{AccumulatedMouseScroll, MouseScrollUnit};
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
@@ -44,25 +45,86 @@ fn fit_on_request(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What can move the camera this frame: the keys, the mouse buttons and
+/// wheel, the pointer's position, whether egui has the pointer or the
+/// keyboard, and the real frame time.
+#[derive(SystemParam)]
+struct CameraInput<'w, 's> {
+    keys: Res<'w, ButtonInput<KeyCode>>,
+    mouse: Res<'w, ButtonInput<MouseButton>>,
+    scroll: Res<'w, AccumulatedMouseScroll>,
+    egui: Option<Res<'w, EguiWantsInput>>,
+    window: Single<'w, 's, &'static Window, With<PrimaryWindow>>,
+    time: Res<'w, Time<Real>>,
+}
+
+impl CameraInput<'_, '_> {
+    /// Whether the pointer is the map's (not over an egui panel).
+    fn pointer_free(&self) -> bool {
+        self.egui.as_ref().is_none_or(|e| !e.wants_any_pointer_input())
+    }
+
+    /// Whether keys are the map's (no text field has focus).
+    fn keys_free(&self) -> bool {
+        self.egui.as_ref().is_none_or(|e| !e.wants_any_keyboard_input())
+    }
+
+    /// The arrow keys' direction (WASD is taken: `s` steps the sim).
+    fn arrows(&self) -> Vec2 {
+        let mut dir = Vec2::ZERO;
+        if self.keys.pressed(KeyCode::ArrowLeft) {
+            dir.x -= 1.0;
+        }
+        if self.keys.pressed(KeyCode::ArrowRight) {
+            dir.x += 1.0;
+        }
+        if self.keys.pressed(KeyCode::ArrowUp) {
+            dir.y += 1.0;
+        }
+        if self.keys.pressed(KeyCode::ArrowDown) {
+            dir.y -= 1.0;
+        }
+        dir
+    }
+
+    /// How far to zoom in this frame (negative: out), from the wheel and
+    /// the +/- keys.
+    fn zoom(&self, pointer_free: bool, keys_free: bool) -> f32 {
+        let mut zoom = 0.0;
+        let scroll = &self.scroll;
+        if pointer_free && scroll.delta.y != 0.0 {
+            let lines = match scroll.unit {
+                MouseScrollUnit::Line => scroll.delta.y,
+                MouseScrollUnit::Pixel => scroll.delta.y / 100.0,
+            };
+            zoom += lines;
+        }
+        if keys_free {
+            let keys = &self.keys;
+            if keys.pressed(KeyCode::Equal) || keys.pressed(KeyCode::NumpadAdd) {
+                zoom += 3.0 * self.time.delta_secs();
+            }
+            if keys.pressed(KeyCode::Minus) || keys.pressed(KeyCode::NumpadSubtract) {
+                zoom -= 3.0 * self.time.delta_secs();
+            }
+        }
+        zoom
+    }
+}
+
 fn pan_zoom(
-    keys: Res<ButtonInput<KeyCode>>,
-    mouse: Res<ButtonInput<MouseButton>>,
-    scroll: Res<AccumulatedMouseScroll>,
-    egui: Option<Res<EguiWantsInput>>,
-    window: Single<&Window, With<PrimaryWindow>>,
+    input: CameraInput,
     cam: Single<(&mut Transform, &mut Projection, &Camera, &GlobalTransform), With<Camera2d>>,
     mut last_cursor: Local<Option<Vec2>>,
-    time: Res<Time<Real>>,
 ) {
     let (mut tf, mut proj, camera, gtf) = cam.into_inner();
     let Projection::Orthographic(o) = &mut *proj else { return };
-    let pointer_free = egui.as_ref().is_none_or(|e| !e.wants_any_pointer_input());
-    let keys_free = egui.as_ref().is_none_or(|e| !e.wants_any_keyboard_input());
-    let cursor = window.cursor_position();
+    let pointer_free = input.pointer_free();
+    let keys_free = input.keys_free();
+    let cursor = input.window.cursor_position();
     // Drag to pan.
     if pointer_free
-        && mouse.pressed(MouseButton::Left)
+        && input.mouse.pressed(MouseButton::Left)
         && let (Some(now), Some(before)) = (cursor, *last_cursor)
     {
         let d = now - before;
@@ -70,41 +132,12 @@ fn pan_zoom(
         tf.translation.y += d.y * o.scale;
     }
     *last_cursor = cursor;
-    // Arrow keys pan (WASD is taken: `s` steps the sim).
     if keys_free {
-        let mut dir = Vec2::ZERO;
-        if keys.pressed(KeyCode::ArrowLeft) {
-            dir.x -= 1.0;
-        }
-        if keys.pressed(KeyCode::ArrowRight) {
-            dir.x += 1.0;
-        }
-        if keys.pressed(KeyCode::ArrowUp) {
-            dir.y += 1.0;
-        }
-        if keys.pressed(KeyCode::ArrowDown) {
-            dir.y -= 1.0;
-        }
-        let step = 600.0 * o.scale * time.delta_secs();
-        tf.translation += (dir * step).extend(0.0);
+        let step = 600.0 * o.scale * input.time.delta_secs();
+        tf.translation += (input.arrows() * step).extend(0.0);
     }
     // Zoom around the cursor.
-    let mut zoom = 0.0;
-    if pointer_free && scroll.delta.y != 0.0 {
-        let lines = match scroll.unit {
-            MouseScrollUnit::Line => scroll.delta.y,
-            MouseScrollUnit::Pixel => scroll.delta.y / 100.0,
-        };
-        zoom += lines;
-    }
-    if keys_free {
-        if keys.pressed(KeyCode::Equal) || keys.pressed(KeyCode::NumpadAdd) {
-            zoom += 3.0 * time.delta_secs();
-        }
-        if keys.pressed(KeyCode::Minus) || keys.pressed(KeyCode::NumpadSubtract) {
-            zoom -= 3.0 * time.delta_secs();
-        }
-    }
+    let zoom = input.zoom(pointer_free, keys_free);
     if zoom != 0.0 {
         let before = cursor.and_then(|c| camera.viewport_to_world_2d(gtf, c).ok());
         let new_scale = (o.scale * (1.0 - 0.12 * zoom)).clamp(0.2, 8.0);

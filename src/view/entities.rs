@@ -264,77 +264,31 @@ fn spawn_seat_grids(
     images: &mut Assets<Image>,
     fonts: &MapFonts,
 ) {
-    let mut rows_used: BTreeMap<NodeId, usize> = BTreeMap::new();
-    let mut left_out: BTreeMap<NodeId, usize> = BTreeMap::new();
     let mut flights_of: BTreeMap<NodeId, usize> = BTreeMap::new();
     for f in &world.flights {
         if let Some(node) = map.vendor_node(&f.vendor) {
             *flights_of.entry(node).or_default() += 1;
         }
     }
+    let mut rows_used: BTreeMap<NodeId, usize> = BTreeMap::new();
+    let mut left_out: BTreeMap<NodeId, usize> = BTreeMap::new();
     for f in &world.flights {
         let Some(node) = map.vendor_node(&f.vendor) else { continue };
         let Some(card) = map.node(node) else { continue };
         let Some(info) = catalog.flights.get(&f.id) else { continue };
-        let b = card.body;
+        let body = card.body;
         // Rows share the body, at least a 22 px strip each (then "+k").
         let n = flights_of.get(&node).copied().unwrap_or(1) as f32;
-        let row_h = (b.height() / n).clamp(22.0, 44.0);
+        let row_h = (body.height() / n).clamp(22.0, 44.0);
         let used = rows_used.entry(node).or_default();
-        let top = b.max.y - *used as f32 * row_h;
-        if top - row_h < b.min.y {
+        let top = body.max.y - *used as f32 * row_h;
+        if top - row_h < body.min.y {
             *left_out.entry(node).or_default() += 1;
             continue;
         }
         *used += 1;
-        let seats = info.seat_list.len().max(1) as u32;
-        let cols = seats.div_ceil(6);
-        let mut image = Image::new_fill(
-            Extent3d { width: cols, height: 6, depth_or_array_layers: 1 },
-            TextureDimension::D2,
-            &[0, 0, 0, 0],
-            TextureFormat::Rgba8UnormSrgb,
-            RenderAssetUsages::default(),
-        );
-        image.sampler = ImageSampler::nearest();
-        let handle = images.add(image);
-        let label_w = text::width("WWWWWW", BODY_PX, false).min(b.width() * 0.4);
-        let grid = Rect::new(b.min.x + label_w + 4.0, top - row_h + 2.0, b.max.x, top - 2.0);
-        let cell = (grid.width() / cols as f32).min(grid.height() / 6.0).min(7.0);
-        let size = Vec2::new(cell * cols as f32, cell * 6.0);
-        let (vendor, flight) = (f.vendor.clone(), f.id.clone());
-        commands
-            .spawn((
-                MapItem,
-                SeatGrid { vendor: f.vendor.clone(), flight: f.id.clone(), image: handle.clone(), cols },
-                Sprite { image: handle, custom_size: Some(size), ..default() },
-                Anchor::TOP_LEFT,
-                Transform::from_translation(Vec2::new(grid.min.x, grid.max.y).extend(2.0)),
-                Pickable::default(),
-            ))
-            .observe(move |_: On<Pointer<Over>>, vendors: Query<&Vendor>, mut h: ResMut<Hovered>| {
-                let inv = vendors.iter().find(|v| v.id == vendor).and_then(|v| v.inventory.get(&flight));
-                let body = inv.map_or_else(String::new, |i| {
-                    format!(
-                        "{} held, {} sold, {} free of {} seats ({}). The vendor's own inventory: the saga holds, issues and releases here.",
-                        i.held.len(),
-                        i.sold.len(),
-                        i.available(),
-                        i.total,
-                        i.route
-                    )
-                });
-                *h = Hovered::Thing { title: format!("{flight} at {vendor}: seats"), body };
-            })
-            .observe(super::map::hover_out);
-        commands.spawn(label_bundle(
-            text::fit(f.id.as_str(), BODY_PX, false, label_w),
-            BODY_PX,
-            fonts.regular.clone(),
-            palette::DIM,
-            Vec2::new(b.min.x, top - 2.0),
-            Anchor::TOP_LEFT,
-        ));
+        let row = SeatRow { flight: f, seats: info.seat_list.len(), body, top, row_h };
+        spawn_seat_row(commands, images, fonts, row);
     }
     // Flights a card has no room for are counted on it.
     for (node, k) in left_out {
@@ -348,6 +302,71 @@ fn spawn_seat_grids(
             Anchor::TOP_RIGHT,
         ));
     }
+}
+
+/// One flight's row on its vendor card: the strip from `top` down
+/// `row_h` in the card's `body`.
+struct SeatRow<'a> {
+    flight: &'a crate::sim::config::FlightConfig,
+    /// Seats on the flight (the grid has 6 rows, as many columns as needed).
+    seats: usize,
+    body: Rect,
+    top: f32,
+    row_h: f32,
+}
+
+/// Spawns a row's seat grid (a blank image, painted by `show_seats`, with
+/// a tooltip of the vendor's inventory) and the flight's label left of it.
+fn spawn_seat_row(commands: &mut Commands, images: &mut Assets<Image>, fonts: &MapFonts, row: SeatRow) {
+    let SeatRow { flight: f, seats, body: b, top, row_h } = row;
+    let seats = seats.max(1) as u32;
+    let cols = seats.div_ceil(6);
+    let mut image = Image::new_fill(
+        Extent3d { width: cols, height: 6, depth_or_array_layers: 1 },
+        TextureDimension::D2,
+        &[0, 0, 0, 0],
+        TextureFormat::Rgba8UnormSrgb,
+        RenderAssetUsages::default(),
+    );
+    image.sampler = ImageSampler::nearest();
+    let handle = images.add(image);
+    let label_w = text::width("WWWWWW", BODY_PX, false).min(b.width() * 0.4);
+    let grid = Rect::new(b.min.x + label_w + 4.0, top - row_h + 2.0, b.max.x, top - 2.0);
+    let cell = (grid.width() / cols as f32).min(grid.height() / 6.0).min(7.0);
+    let size = Vec2::new(cell * cols as f32, cell * 6.0);
+    let (vendor, flight) = (f.vendor.clone(), f.id.clone());
+    commands
+        .spawn((
+            MapItem,
+            SeatGrid { vendor: f.vendor.clone(), flight: f.id.clone(), image: handle.clone(), cols },
+            Sprite { image: handle, custom_size: Some(size), ..default() },
+            Anchor::TOP_LEFT,
+            Transform::from_translation(Vec2::new(grid.min.x, grid.max.y).extend(2.0)),
+            Pickable::default(),
+        ))
+        .observe(move |_: On<Pointer<Over>>, vendors: Query<&Vendor>, mut h: ResMut<Hovered>| {
+            let inv = vendors.iter().find(|v| v.id == vendor).and_then(|v| v.inventory.get(&flight));
+            let body = inv.map_or_else(String::new, |i| {
+                format!(
+                    "{} held, {} sold, {} free of {} seats ({}). The vendor's own inventory: the saga holds, issues and releases here.",
+                    i.held.len(),
+                    i.sold.len(),
+                    i.available(),
+                    i.total,
+                    i.route
+                )
+            });
+            *h = Hovered::Thing { title: format!("{flight} at {vendor}: seats"), body };
+        })
+        .observe(super::map::hover_out);
+    commands.spawn(label_bundle(
+        text::fit(f.id.as_str(), BODY_PX, false, label_w),
+        BODY_PX,
+        fonts.regular.clone(),
+        palette::DIM,
+        Vec2::new(b.min.x, top - 2.0),
+        Anchor::TOP_LEFT,
+    ));
 }
 
 /// The sim's state the board is filled from.
@@ -630,12 +649,16 @@ fn saga_item(s: &Saga) -> Item {
     }
 }
 
+/// The "+k" labels are neither a slot nor a slot's text: `show_board`'s
+/// three queries of `Text2d` and `Visibility` are disjoint.
+type NotASlot = (Without<SlotText>, Without<Slot>);
+
 fn show_board(
     board: Res<Board>,
     layout: Res<MapLayoutRes>,
     mut slots: Query<(&Slot, &mut Visibility, &mut Sprite), Without<SlotText>>,
     mut texts: Query<(&SlotText, &mut Text2d, &mut TextColor, &mut Visibility), Without<Slot>>,
-    mut more: Query<(&More, &mut Text2d), (Without<SlotText>, Without<Slot>)>,
+    mut more: Query<(&More, &mut Text2d), NotASlot>,
 ) {
     if !board.is_changed() {
         return;

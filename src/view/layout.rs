@@ -429,98 +429,21 @@ impl MapLayout {
     /// The map of `world`.
     pub fn new(world: &WorldConfig) -> MapLayout {
         let mut nodes = BTreeMap::new();
-        let mut add = |spec: CardSpec| {
-            nodes.insert(spec.id, card(spec));
-        };
-        let span = |left: f32, w: f32, top: f32, h: f32| Rect::new(left, top - h, left + w, top);
-        add(CardSpec {
-            id: NodeId::Customer,
-            rect: Rect::new(CONTENT_LEFT, -75.0, CUSTOMERS_RIGHT, CONTENT_TOP),
-            style: Style::Stacked,
-            title: "Customers",
-            subtitle: "",
-            lines: 1,
-        });
-        let pipeline = [
-            (NodeId::CommandApi, "Command API", "Rails", PIPE_W, 2),
-            (NodeId::Aggregate, "Aggregates", "a stream per seat", PIPE_W, 1),
-            (NodeId::EventStore, "Event store", "PostgreSQL", PIPE_W, 2),
-            (NodeId::Outbox, "Outbox", "+ pumper", PIPE_NARROW_W, 2),
-            (NodeId::RabbitMq, "RabbitMQ", "topic exchange", PIPE_NARROW_W, 2),
-        ];
-        let mut x = CUSTOMERS_RIGHT;
-        for (id, title, subtitle, w, lines) in pipeline {
-            x += LANE_GAP;
-            add(CardSpec { id, rect: span(x, w, CONTENT_TOP, WRITE_H), style: Style::Stacked, title, subtitle, lines });
-            x += w;
-        }
-        for (i, p) in Projection::ALL.into_iter().enumerate() {
-            add(CardSpec {
-                id: NodeId::Projector(p),
-                rect: span(PROJ_LEFT, PROJ_W, CONTENT_TOP - i as f32 * PROJ_STEP, PROJ_H),
-                style: Style::Compact,
-                title: p.name(),
-                subtitle: "",
-                lines: 1,
-            });
-        }
-        let proj_bottom = CONTENT_TOP - 4.0 * PROJ_STEP - PROJ_H;
-        add(CardSpec {
-            id: NodeId::ReadDb,
-            rect: Rect::new(READDB_LEFT, proj_bottom, CONTENT_RIGHT, CONTENT_TOP),
-            style: Style::Stacked,
-            title: "Read DB",
-            subtitle: "PostgreSQL",
-            lines: 0,
-        });
-        add(CardSpec {
-            id: NodeId::Timers,
-            rect: Rect::from_center_size(Vec2::new(-440.0, 111.0), Vec2::new(112.0, 58.0)),
-            style: Style::IconLeft,
-            title: "Timers",
-            subtitle: "timeouts",
-            lines: 1,
-        });
-        let below = |id: NodeId, nodes: &BTreeMap<NodeId, NodeBox>| nodes[&id].rect;
-        let agg = below(NodeId::Aggregate, &nodes);
-        let store = below(NodeId::EventStore, &nodes);
-        let outbox = below(NodeId::Outbox, &nodes);
-        for (id, col, title, subtitle) in
-            [(NodeId::QueryApi, agg, "Query API", "Rails"), (NodeId::Redis, store, "Redis", "cache")]
-        {
-            nodes.insert(
-                id,
-                card(CardSpec {
-                    id,
-                    rect: span(col.min.x, col.width(), READ_TOP, READ_H),
-                    style: Style::Stacked,
-                    title,
-                    subtitle,
-                    lines: 1,
-                }),
-            );
-        }
-        nodes.insert(
-            NodeId::Saga,
-            card(CardSpec {
+        write_path_cards(&mut nodes);
+        read_path_cards(&mut nodes);
+        add(
+            &mut nodes,
+            CardSpec {
                 id: NodeId::Saga,
                 rect: Rect::new(CONTENT_LEFT, CONTENT_BOTTOM, SAGA_RIGHT, BOTTOM_TOP),
                 style: Style::IconLeft,
                 title: "Saga orchestrator",
                 subtitle: "",
                 lines: 1,
-            }),
+            },
         );
         let vendors = vendor_cards(world, &mut nodes);
-        let strip = |r: Rect| Rect::new(r.min.x, 66.0, r.max.x, r.min.y - 6.0);
-        let redis = nodes[&NodeId::Redis].rect;
-        let zones = Zones {
-            aggregates: strip(agg),
-            store: strip(store),
-            outbox: strip(outbox),
-            cache: Rect::new(redis.max.x + 24.0, -104.0, SAGA_QUEUE_X - 16.0, -22.0),
-            legend: Rect::new(SAGA_QUEUE_X + 20.0, -100.0, CONTENT_RIGHT, -22.0),
-        };
+        let zones = zones(&nodes);
         let wires = route_wires(&nodes, &vendors);
         MapLayout { nodes, wires, vendors, zones }
     }
@@ -564,6 +487,116 @@ impl MapLayout {
 /// window of `window` logical pixels.
 pub fn fit_scale(window: Vec2) -> f32 {
     (DESIGN.x / window.x.max(1.0)).max(DESIGN.y / window.y.max(1.0))
+}
+
+/// The rectangle `w` wide and `h` high whose top-left corner is
+/// (`left`, `top`).
+fn span(left: f32, w: f32, top: f32, h: f32) -> Rect {
+    Rect::new(left, top - h, left + w, top)
+}
+
+/// Lays out the card `spec` and puts it on the map.
+fn add(nodes: &mut BTreeMap<NodeId, NodeBox>, spec: CardSpec) {
+    nodes.insert(spec.id, card(spec));
+}
+
+/// The top row, left to right: Customers, then the pipeline of the write
+/// path (Command API, Aggregates, Event store, Outbox, RabbitMQ).
+fn write_path_cards(nodes: &mut BTreeMap<NodeId, NodeBox>) {
+    add(
+        nodes,
+        CardSpec {
+            id: NodeId::Customer,
+            rect: Rect::new(CONTENT_LEFT, -75.0, CUSTOMERS_RIGHT, CONTENT_TOP),
+            style: Style::Stacked,
+            title: "Customers",
+            subtitle: "",
+            lines: 1,
+        },
+    );
+    let pipeline = [
+        (NodeId::CommandApi, "Command API", "Rails", PIPE_W, 2),
+        (NodeId::Aggregate, "Aggregates", "a stream per seat", PIPE_W, 1),
+        (NodeId::EventStore, "Event store", "PostgreSQL", PIPE_W, 2),
+        (NodeId::Outbox, "Outbox", "+ pumper", PIPE_NARROW_W, 2),
+        (NodeId::RabbitMq, "RabbitMQ", "topic exchange", PIPE_NARROW_W, 2),
+    ];
+    let mut x = CUSTOMERS_RIGHT;
+    for (id, title, subtitle, w, lines) in pipeline {
+        x += LANE_GAP;
+        add(
+            nodes,
+            CardSpec { id, rect: span(x, w, CONTENT_TOP, WRITE_H), style: Style::Stacked, title, subtitle, lines },
+        );
+        x += w;
+    }
+}
+
+/// The projectors and the Read DB on the right, the Timers under the
+/// Command API, and the Query API and Redis under the Aggregates and the
+/// Event store (so after [`write_path_cards`]).
+fn read_path_cards(nodes: &mut BTreeMap<NodeId, NodeBox>) {
+    for (i, p) in Projection::ALL.into_iter().enumerate() {
+        add(
+            nodes,
+            CardSpec {
+                id: NodeId::Projector(p),
+                rect: span(PROJ_LEFT, PROJ_W, CONTENT_TOP - i as f32 * PROJ_STEP, PROJ_H),
+                style: Style::Compact,
+                title: p.name(),
+                subtitle: "",
+                lines: 1,
+            },
+        );
+    }
+    let proj_bottom = CONTENT_TOP - 4.0 * PROJ_STEP - PROJ_H;
+    add(
+        nodes,
+        CardSpec {
+            id: NodeId::ReadDb,
+            rect: Rect::new(READDB_LEFT, proj_bottom, CONTENT_RIGHT, CONTENT_TOP),
+            style: Style::Stacked,
+            title: "Read DB",
+            subtitle: "PostgreSQL",
+            lines: 0,
+        },
+    );
+    add(
+        nodes,
+        CardSpec {
+            id: NodeId::Timers,
+            rect: Rect::from_center_size(Vec2::new(-440.0, 111.0), Vec2::new(112.0, 58.0)),
+            style: Style::IconLeft,
+            title: "Timers",
+            subtitle: "timeouts",
+            lines: 1,
+        },
+    );
+    let agg = nodes[&NodeId::Aggregate].rect;
+    let store = nodes[&NodeId::EventStore].rect;
+    for (id, col, title, subtitle) in
+        [(NodeId::QueryApi, agg, "Query API", "Rails"), (NodeId::Redis, store, "Redis", "cache")]
+    {
+        let rect = span(col.min.x, col.width(), READ_TOP, READ_H);
+        add(nodes, CardSpec { id, rect, style: Style::Stacked, title, subtitle, lines: 1 });
+    }
+}
+
+/// The strips under the write path's cards, the Redis chips' zone and
+/// the legend's.
+fn zones(nodes: &BTreeMap<NodeId, NodeBox>) -> Zones {
+    let strip = |id: NodeId| {
+        let r = nodes[&id].rect;
+        Rect::new(r.min.x, 66.0, r.max.x, r.min.y - 6.0)
+    };
+    let redis = nodes[&NodeId::Redis].rect;
+    Zones {
+        aggregates: strip(NodeId::Aggregate),
+        store: strip(NodeId::EventStore),
+        outbox: strip(NodeId::Outbox),
+        cache: Rect::new(redis.max.x + 24.0, -104.0, SAGA_QUEUE_X - 16.0, -22.0),
+        legend: Rect::new(SAGA_QUEUE_X + 20.0, -100.0, CONTENT_RIGHT, -22.0),
+    }
 }
 
 /// The vendor row: a card per vendor while they fit, then a group card.

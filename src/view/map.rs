@@ -305,106 +305,154 @@ pub struct SimCounters<'w> {
     knobs: Option<Res<'w, Knobs>>,
 }
 
+/// The sim's entities the counters count: consumers with their queues,
+/// vendors, commands and queries in flight, and Redis's entries.
+#[derive(SystemParam)]
+pub struct SimEntities<'w, 's> {
+    consumers: Query<'w, 's, (&'static Consumer, &'static ConsumerQueue, Option<&'static ProjectorView>)>,
+    vendors: Query<'w, 's, &'static Vendor>,
+    cmds: Query<'w, 's, &'static CommandInFlight>,
+    queries: Query<'w, 's, &'static QueryInFlight>,
+    entries: Query<'w, 's, &'static CacheEntry>,
+}
+
+/// [`SimCounters`] once the engine has run: every resource there.
+struct Counters<'a> {
+    store: &'a EventStore,
+    log: &'a CommandLog,
+    bus: &'a Bus,
+    redis: &'a Redis,
+    qlog: &'a QueryLog,
+    sagas: &'a Sagas,
+    wheel: &'a TimerWheel,
+    knobs: &'a Knobs,
+}
+
+impl SimCounters<'_> {
+    /// All the counters' resources, or `None` before the engine's first tick.
+    fn get(&self) -> Option<Counters<'_>> {
+        Some(Counters {
+            store: self.store.as_deref()?,
+            log: self.log.as_deref()?,
+            bus: self.bus.as_deref()?,
+            redis: self.redis.as_deref()?,
+            qlog: self.qlog.as_deref()?,
+            sagas: self.sagas.as_deref()?,
+            wheel: self.wheel.as_deref()?,
+            knobs: self.knobs.as_deref()?,
+        })
+    }
+}
+
 /// Computes every card's live lines from the sim.
-fn node_states(
-    mut states: ResMut<NodeStates>,
-    sim: SimCounters,
-    layout: Res<MapLayoutRes>,
-    consumers: Query<(&Consumer, &ConsumerQueue, Option<&ProjectorView>)>,
-    vendors: Query<&Vendor>,
-    cmds: Query<&CommandInFlight>,
-    queries: Query<&QueryInFlight>,
-    entries: Query<&CacheEntry>,
-) {
-    let SimCounters {
-        store: Some(store),
-        log: Some(log),
-        bus: Some(bus),
-        redis: Some(redis),
-        qlog: Some(qlog),
-        sagas: Some(sagas),
-        wheel: Some(wheel),
-        knobs: Some(knobs),
-    } = sim
-    else {
-        return;
-    };
-    let head = store.head_seq();
+fn node_states(mut states: ResMut<NodeStates>, sim: SimCounters, rows: SimEntities, layout: Res<MapLayoutRes>) {
+    let Some(c) = sim.get() else { return };
     let mut s = NodeStates::default();
-    let in_flight = cmds.iter().count() + queries.iter().count();
-    s.put(NodeId::Customer, [plain(format!("{in_flight} in flight"))]);
-    s.put(
-        NodeId::CommandApi,
-        [
-            plain(format!("ok {}", log.count(Outcome::Ok))),
-            plain(format!("conflict {} · rej {}", log.count(Outcome::Conflict), log.count(Outcome::Rejected))),
-        ],
-    );
-    let streams = store.streams();
-    s.put(NodeId::Aggregate, [plain(format!("{streams} stream{}", if streams == 1 { "" } else { "s" }))]);
-    let chain = crate::domain::hex(&store.head_hash());
-    s.put(NodeId::EventStore, [plain(format!("{head} events")), plain(format!("chain {}", &chain[..8]))]);
-    let failing = (knobs.publish_fail_pct > 0)
-        .then(|| (format!("publish fails {}%", knobs.publish_fail_pct), Tone::Alert))
-        .unwrap_or_else(|| plain(format!("{} published", bus.published)));
-    s.put(NodeId::Outbox, [plain(format!("{} waiting", store.outbox_pending())), failing]);
-    let second = if knobs.reorder {
-        ("REORDERING".to_string(), Tone::Alert)
-    } else if knobs.duplicate_pct > 0 {
-        (format!("duplicating {}%", knobs.duplicate_pct), Tone::Alert)
-    } else {
-        plain(format!("{} dups sent", bus.duplicates_sent))
-    };
-    s.put(NodeId::RabbitMq, [plain(format!("{} in flight", bus.in_flight_total())), second]);
-    for (c, _, pv) in &consumers {
-        let ConsumerId::Projector(p) = c.id else {
-            s.put(NodeId::Saga, [plain(format!("{} live · {} started", sagas.active(), sagas.started))]);
-            continue;
-        };
-        let line = if knobs.stalled.contains(&p) {
-            ("DOWN".to_string(), Tone::Alert)
-        } else if pv.is_some_and(|v| v.replay.is_some()) {
-            ("replaying".to_string(), Tone::Alert)
-        } else {
-            plain(format!("lag {}", c.lag(head)))
-        };
-        s.put(NodeId::Projector(p), [line]);
-    }
-    s.put(NodeId::QueryApi, [plain(format!("{} served · {} hit", qlog.served, qlog.served_hit))]);
-    let populating = entries.iter().filter(|e| e.populating).count();
-    let redis_line = if populating > 0 {
-        format!("{} keys · {populating} filling", redis.entries.len())
-    } else {
-        format!("{} keys · {} miss", redis.entries.len(), redis.misses)
-    };
-    s.put(NodeId::Redis, [plain(redis_line)]);
-    s.put(NodeId::Timers, [plain(format!("{} pending", wheel.len()))]);
-    let mut per_card: BTreeMap<NodeId, (usize, usize, Vec<String>)> = BTreeMap::new();
-    for v in &vendors {
-        let Some(node) = layout.map.vendor_node(&v.id) else { continue };
-        let e = per_card.entry(node).or_default();
-        e.0 += v.inventory.values().map(|i| i.held.len()).sum::<usize>();
-        e.1 += v.inventory.values().map(|i| i.sold.len()).sum::<usize>();
-        if let Some(ms) = knobs.slow_vendor_ms.get(&v.id) {
-            e.2.push(format!("SLOW +{:.1} s", *ms as f64 / 1000.0));
-        }
-        if knobs.fail_issue.contains(&v.id) {
-            e.2.push("ISSUE 5xx".into());
-        }
-        if knobs.fail_hold.contains(&v.id) {
-            e.2.push("HOLD 5xx".into());
-        }
-    }
-    for (node, (held, sold, alerts)) in per_card {
-        let line = if alerts.is_empty() {
-            plain(format!("{held} held · {sold} sold"))
-        } else {
-            (alerts.join(" · "), Tone::Alert)
-        };
-        s.put(node, [line]);
-    }
+    c.write_path(&mut s, rows.cmds.iter().count() + rows.queries.iter().count());
+    c.consumers(&mut s, &rows.consumers);
+    c.read_path(&mut s, rows.entries.iter().filter(|e| e.populating).count());
+    c.vendors(&mut s, &rows.vendors, &layout.map);
     if *states != s {
         *states = s;
+    }
+}
+
+impl Counters<'_> {
+    /// Customers, Command API, aggregates, event store, outbox, RabbitMQ.
+    fn write_path(&self, s: &mut NodeStates, in_flight: usize) {
+        let Counters { store, log, bus, knobs, .. } = self;
+        s.put(NodeId::Customer, [plain(format!("{in_flight} in flight"))]);
+        s.put(
+            NodeId::CommandApi,
+            [
+                plain(format!("ok {}", log.count(Outcome::Ok))),
+                plain(format!("conflict {} · rej {}", log.count(Outcome::Conflict), log.count(Outcome::Rejected))),
+            ],
+        );
+        let streams = store.streams();
+        s.put(NodeId::Aggregate, [plain(format!("{streams} stream{}", if streams == 1 { "" } else { "s" }))]);
+        let chain = crate::domain::hex(&store.head_hash());
+        s.put(
+            NodeId::EventStore,
+            [plain(format!("{} events", store.head_seq())), plain(format!("chain {}", &chain[..8]))],
+        );
+        let failing = if knobs.publish_fail_pct > 0 {
+            (format!("publish fails {}%", knobs.publish_fail_pct), Tone::Alert)
+        } else {
+            plain(format!("{} published", bus.published))
+        };
+        s.put(NodeId::Outbox, [plain(format!("{} waiting", store.outbox_pending())), failing]);
+        let second = if knobs.reorder {
+            ("REORDERING".to_string(), Tone::Alert)
+        } else if knobs.duplicate_pct > 0 {
+            (format!("duplicating {}%", knobs.duplicate_pct), Tone::Alert)
+        } else {
+            plain(format!("{} dups sent", bus.duplicates_sent))
+        };
+        s.put(NodeId::RabbitMq, [plain(format!("{} in flight", bus.in_flight_total())), second]);
+    }
+
+    /// The saga orchestrator's card and each projector's (its lag, or why
+    /// it has none).
+    fn consumers(&self, s: &mut NodeStates, consumers: &Query<(&Consumer, &ConsumerQueue, Option<&ProjectorView>)>) {
+        let Counters { store, sagas, knobs, .. } = self;
+        for (c, _, pv) in consumers {
+            let ConsumerId::Projector(p) = c.id else {
+                s.put(NodeId::Saga, [plain(format!("{} live · {} started", sagas.active(), sagas.started))]);
+                continue;
+            };
+            let line = if knobs.stalled.contains(&p) {
+                ("DOWN".to_string(), Tone::Alert)
+            } else if pv.is_some_and(|v| v.replay.is_some()) {
+                ("replaying".to_string(), Tone::Alert)
+            } else {
+                plain(format!("lag {}", c.lag(store.head_seq())))
+            };
+            s.put(NodeId::Projector(p), [line]);
+        }
+    }
+
+    /// Query API, Redis (`populating`: keys being filled now), timers.
+    fn read_path(&self, s: &mut NodeStates, populating: usize) {
+        let Counters { qlog, redis, wheel, .. } = self;
+        s.put(NodeId::QueryApi, [plain(format!("{} served · {} hit", qlog.served, qlog.served_hit))]);
+        let redis_line = if populating > 0 {
+            format!("{} keys · {populating} filling", redis.entries.len())
+        } else {
+            format!("{} keys · {} miss", redis.entries.len(), redis.misses)
+        };
+        s.put(NodeId::Redis, [plain(redis_line)]);
+        s.put(NodeId::Timers, [plain(format!("{} pending", wheel.len()))]);
+    }
+
+    /// Each vendor card: seats held and sold over its vendors, or the
+    /// faults injected there.
+    fn vendors(&self, s: &mut NodeStates, vendors: &Query<&Vendor>, map: &super::layout::MapLayout) {
+        let knobs = self.knobs;
+        let mut per_card: BTreeMap<NodeId, (usize, usize, Vec<String>)> = BTreeMap::new();
+        for v in vendors {
+            let Some(node) = map.vendor_node(&v.id) else { continue };
+            let e = per_card.entry(node).or_default();
+            e.0 += v.inventory.values().map(|i| i.held.len()).sum::<usize>();
+            e.1 += v.inventory.values().map(|i| i.sold.len()).sum::<usize>();
+            if let Some(ms) = knobs.slow_vendor_ms.get(&v.id) {
+                e.2.push(format!("SLOW +{:.1} s", *ms as f64 / 1000.0));
+            }
+            if knobs.fail_issue.contains(&v.id) {
+                e.2.push("ISSUE 5xx".into());
+            }
+            if knobs.fail_hold.contains(&v.id) {
+                e.2.push("HOLD 5xx".into());
+            }
+        }
+        for (node, (held, sold, alerts)) in per_card {
+            let line = if alerts.is_empty() {
+                plain(format!("{held} held · {sold} sold"))
+            } else {
+                (alerts.join(" · "), Tone::Alert)
+            };
+            s.put(node, [line]);
+        }
     }
 }
 

@@ -440,26 +440,38 @@ impl Spawner<'_> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a frame's [`Spawner`] is made of: the map, the sprites and fonts,
+/// the playback speed and the camera's zoom.
+#[derive(bevy::ecs::system::SystemParam)]
+struct SpawnerParams<'w, 's> {
+    assets: Res<'w, AssetServer>,
+    time: Res<'w, Time<Virtual>>,
+    layout: Res<'w, MapLayoutRes>,
+    fonts: Res<'w, super::fonts::MapFonts>,
+    cam: Single<'w, 's, &'static Projection, With<Camera2d>>,
+}
+
+impl SpawnerParams<'_, '_> {
+    fn spawner(&self) -> Spawner<'_> {
+        Spawner {
+            layout: &self.layout.map,
+            assets: &self.assets,
+            fonts: &self.fonts,
+            speed: self.time.relative_speed(),
+            zoomed_in: matches!(*self.cam, Projection::Orthographic(o) if o.scale < 0.7),
+        }
+    }
+}
+
 fn spawn_particles(
     mut commands: Commands,
     frame: Res<FrameEffects>,
     mut particles: ResMut<Particles>,
     mut stats: ResMut<MapStats>,
-    assets: Res<AssetServer>,
-    time: Res<Time<Virtual>>,
     pinned: Res<Pinned>,
-    layout: Res<MapLayoutRes>,
-    fonts: Res<super::fonts::MapFonts>,
-    cam: Single<&Projection, With<Camera2d>>,
+    params: SpawnerParams,
 ) {
-    let spawner = Spawner {
-        layout: &layout.map,
-        assets: &assets,
-        fonts: &fonts,
-        speed: time.relative_speed(),
-        zoomed_in: matches!(*cam, Projection::Orthographic(o) if o.scale < 0.7),
-    };
+    let spawner = params.spawner();
     for (correlation, fx) in &frame.0 {
         if particles.alive >= MAX_PARTICLES {
             particles.dropped += 1;

@@ -35,20 +35,21 @@ pub fn line(env: &EventEnvelope) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{AggregateId, CustomerId, Event, ZERO_HASH};
+    use crate::domain::{AggregateId, CustomerId, Event, SealArgs, ZERO_HASH};
 
     #[test]
     fn given_an_envelope_when_written_then_the_payload_is_untagged_and_hashes_are_hex() {
-        let env = EventEnvelope::seal(
-            1,
-            AggregateId::new("IB1/1A"),
-            1,
-            4,
-            2,
-            2,
-            Event::PaymentCaptured { customer: CustomerId::new("alice"), amount_cents: 1234 },
-            ZERO_HASH,
-        );
+        let env = SealArgs {
+            seq: 1,
+            aggregate_id: AggregateId::new("IB1/1A"),
+            version: 1,
+            tick: 4,
+            causation_id: 2,
+            correlation_id: 2,
+            event: Event::PaymentCaptured { customer: CustomerId::new("alice"), amount_cents: 1234 },
+            prev_hash: ZERO_HASH,
+        }
+        .seal();
         let v = line(&env);
         assert_eq!(v["type"], "PaymentCaptured");
         assert_eq!(v["payload"], json!({ "customer": "alice", "amount_cents": 1234 }));

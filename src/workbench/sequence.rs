@@ -135,12 +135,17 @@ fn arrow(tick: Tick, from: Participant, to: Participant, label: String, mark: Ma
     Arrow { tick, from, to, label, mark, target: None }
 }
 
-/// The arrows one signal draws (none for a message joining a queue: the
-/// arrow of its sending already shows it).
-pub fn arrows(signal: &SimSignal, tick: Tick) -> Vec<Arrow> {
+/// `a`, clicking which pins `t`.
+fn on(a: Arrow, t: ArrowTarget) -> Arrow {
+    Arrow { target: Some(t), ..a }
+}
+
+/// The arrows of the write path (see [`arrows`]): a command sent and
+/// answered, an event appended and published, a message delivered and
+/// applied.
+fn write_path_arrows(signal: &SimSignal, tick: Tick) -> Vec<Arrow> {
     use Participant as P;
     use SimSignal::*;
-    let on = |a: Arrow, t: ArrowTarget| Arrow { target: Some(t), ..a };
     match signal {
         CommandSent { id, name, origin, .. } => {
             let a = arrow(tick, P::sender(*origin), P::CommandApi, format!("command {id} {name}"), Mark::Normal);
@@ -190,6 +195,24 @@ pub fn arrows(signal: &SimSignal, tick: Tick) -> Vec<Arrow> {
             let p = P::Projector(*projection);
             vec![on(arrow(tick, p.clone(), p, label, mark), ArrowTarget::Event(*seq))]
         }
+        // The saga's, the vendors' and the read path's: see `arrows`.
+        _ => vec![],
+    }
+}
+
+/// The arrows one signal draws (none for a message joining a queue: the
+/// arrow of its sending already shows it).
+pub fn arrows(signal: &SimSignal, tick: Tick) -> Vec<Arrow> {
+    use Participant as P;
+    use SimSignal::*;
+    match signal {
+        CommandSent { .. }
+        | CommandDone { .. }
+        | EventAppended { .. }
+        | OutboxPublished { .. }
+        | MessageSent { .. }
+        | Delivered { .. }
+        | ProjectionApplied { .. } => write_path_arrows(signal, tick),
         VendorCalled { vendor, op, .. } => {
             let from = if *op == VendorOpKind::Search { P::Redis } else { P::Saga };
             vec![arrow(tick, from, P::Vendor(vendor.clone()), (*op).to_string(), Mark::Normal)]

@@ -109,14 +109,14 @@ fn pii_left_in_a_projection_breaks_gdpr() {
     for mut pv in q.iter_mut(h.world_mut()) {
         if pv.projection == cqrs_tickets::sim::protocol::Projection::BookingDetail {
             let forgotten = cqrs_tickets::sim::store::Forgotten::default();
-            let env = cqrs_tickets::domain::EventEnvelope::seal(
-                1,
-                "IB3166/1E".into(),
-                1,
-                1,
-                1,
-                1,
-                cqrs_tickets::domain::Event::SeatHeld {
+            let env = cqrs_tickets::domain::SealArgs {
+                seq: 1,
+                aggregate_id: "IB3166/1E".into(),
+                version: 1,
+                tick: 1,
+                causation_id: 1,
+                correlation_id: 1,
+                event: cqrs_tickets::domain::Event::SeatHeld {
                     customer: "ana".into(),
                     passenger: cqrs_tickets::domain::Passenger { name: "Ana García".into(), email: "a@x".into() },
                     vendor: "V1".into(),
@@ -125,8 +125,9 @@ fn pii_left_in_a_projection_breaks_gdpr() {
                     price_cents: 1,
                     expires_tick: 1,
                 },
-                cqrs_tickets::domain::ZERO_HASH,
-            );
+                prev_hash: cqrs_tickets::domain::ZERO_HASH,
+            }
+            .seal();
             pv.view.apply(&env, &forgotten);
         }
     }
