@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Every test of the project, from a clean clone: installs what it needs
 # (idempotently), builds the debug profile once (every native test, with
-# clippy's lints) and the wasm-ci profile once (the browser test), then runs
-# the stages: rustfmt's and clippy's verdict, the test binary, every
+# clippy's lints) and the wasm-release profile once (the browser test; it
+# builds while the native stages run), then runs the stages: rustfmt's and clippy's verdict, the test binary, every
 # shipped scenario through the real CLI, a chaos seed sweep, a swarm sweep,
 # the render test under Xvfb, and the browser test in chromium.
 set -euo pipefail
@@ -39,10 +39,13 @@ RUSTC_WORKSPACE_WRAPPER=$(rustup which clippy-driver 2>/dev/null || command -v c
 export RUSTC_WORKSPACE_WRAPPER
 build_log=$(mktemp)
 cargo build --locked --bins --tests --benches 2>&1 | tee "$build_log"
-# CI tests the wasm build without link-time optimisation (see Cargo.toml's
-# wasm-ci profile); a plain `web/build.sh` makes the shipped wasm-release.
-WASM_PROFILE=${WASM_PROFILE:-wasm-ci} ./web/build.sh
 (cd web/test && npm install --no-audit --no-fund --loglevel=error)
+# The wasm build runs while the native stages do: its link-time
+# optimisation ends in minutes on one core, which those stages use the
+# other for. Its output is shown by the "web build" stage below.
+web_log=$(mktemp)
+./web/build.sh > "$web_log" 2>&1 &
+web_pid=$!
 
 passed=0; failed=0
 stage() { # name command...
@@ -78,6 +81,10 @@ stage "every scenario through the CLI" scenarios
 stage "seed sweep with chaos (default scenario)" ./target/debug/cqrs-tickets check --seeds 60 --chaos
 stage "swarm sweep (random workloads and faults)" ./target/debug/cqrs-tickets check --swarm --seeds 2000
 stage "render test (Xvfb, software rendering)" ./scripts/render-test.sh
+web_build() {
+  if wait "$web_pid"; then tail -n 3 "$web_log"; else cat "$web_log"; return 1; fi
+}
+stage "web build (wasm-release, for the browser test)" web_build
 stage "browser test (wasm in chromium)" node web/test/browser.mjs
 echo "stages: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Builds the browser version into web/dist/ (index.html, the JS glue, the
 # .wasm, the assets; the scenarios are compiled in) with the wasm-release
-# profile (WASM_PROFILE=wasm-ci picks the quicker build CI tests with; see
-# Cargo.toml). Installs the wasm32 target and the wasm-bindgen-cli matching
+# profile. Installs the wasm32 target and the wasm-bindgen-cli matching
 # Cargo.lock only when they are missing. Usage: web/build.sh
 # (CARGO_TARGET_DIR, if set, is where cargo builds, as for any cargo command.)
 set -euo pipefail
@@ -20,16 +19,11 @@ if [ "$have" != "$want" ]; then
   cargo install wasm-bindgen-cli --version "$want"
 fi
 
-profile=${WASM_PROFILE:-wasm-release}
-case "$profile" in
-  wasm-release | wasm-ci) ;;
-  *) echo "web/build.sh: WASM_PROFILE must be wasm-release or wasm-ci, not '$profile'" >&2; exit 2 ;;
-esac
-cargo build --locked --profile "$profile" --target wasm32-unknown-unknown --bin cqrs-tickets
+cargo build --locked --profile wasm-release --target wasm32-unknown-unknown --bin cqrs-tickets
 rm -rf web/dist
 mkdir -p web/dist
 wasm-bindgen --target web --no-typescript --out-dir web/dist \
-  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/$profile/cqrs-tickets.wasm"
+  "${CARGO_TARGET_DIR:-target}/wasm32-unknown-unknown/wasm-release/cqrs-tickets.wasm"
 cp web/index.html web/dist/
 cp -r assets web/dist/assets
 wasm=web/dist/cqrs-tickets_bg.wasm
