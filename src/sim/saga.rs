@@ -506,6 +506,15 @@ struct SagaCtx<'w, 's> {
     signals: Signals<'w>,
 }
 
+impl SagaCtx<'_, '_> {
+    /// Sends a vendor request on the saga's behalf (one place for the
+    /// resources a vendor call needs).
+    fn call_vendor(&mut self, request: VendorRequest) -> u64 {
+        let SagaCtx { commands, vendors, ids, rng, knobs, signals, .. } = self;
+        vendors::call(commands, vendors, ids, rng, knobs, signals, request)
+    }
+}
+
 /// The system params of [`orchestrate`]: what the orchestrator reads and writes.
 #[derive(SystemParam)]
 struct OrchestrateParams<'w, 's> {
@@ -706,21 +715,13 @@ fn compensate_late(ctx: &mut SagaCtx, sagas: &mut Sagas, saga: Option<&mut Saga>
         Caller::Populator { .. } => return,
     };
     let op_name = undo.name();
-    vendors::call(
-        &mut ctx.commands,
-        &mut ctx.vendors,
-        &mut ctx.ids,
-        &mut ctx.rng,
-        &ctx.knobs,
-        &mut ctx.signals,
-        VendorRequest {
-            now: ctx.clock.tick,
-            vendor: &r.vendor,
-            op: undo,
-            caller: Caller::Saga { saga: saga_id, token: 0 },
-            correlation: r.correlation,
-        },
-    );
+    ctx.call_vendor(VendorRequest {
+        now: ctx.clock.tick,
+        vendor: &r.vendor,
+        op: undo,
+        caller: Caller::Saga { saga: saga_id, token: 0 },
+        correlation: r.correlation,
+    });
     sagas.late_replies_compensated += 1;
     if let Some(s) = saga {
         let now = ctx.clock.tick;
@@ -1039,21 +1040,13 @@ fn check_command(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, id: u64) ->
 fn call_vendor(ctx: &mut SagaCtx, s: &mut Saga, l: usize, vop: VendorOp, forward: bool) -> Poll {
     let now = ctx.clock.tick;
     let token = ctx.ids.next_id();
-    vendors::call(
-        &mut ctx.commands,
-        &mut ctx.vendors,
-        &mut ctx.ids,
-        &mut ctx.rng,
-        &ctx.knobs,
-        &mut ctx.signals,
-        VendorRequest {
-            now,
-            vendor: &s.legs[l].vendor.clone(),
-            op: vop,
-            caller: Caller::Saga { saga: s.id, token },
-            correlation: s.correlation,
-        },
-    );
+    ctx.call_vendor(VendorRequest {
+        now,
+        vendor: &s.legs[l].vendor.clone(),
+        op: vop,
+        caller: Caller::Saga { saga: s.id, token },
+        correlation: s.correlation,
+    });
     if forward {
         let timeout = ticks(ctx.setup.world.timing.saga_step_timeout_ms);
         s.timeout_timer = Some(super::timers::schedule(
