@@ -14,7 +14,6 @@ use cqrs_tickets::sim::projectors::ProjectorView;
 use cqrs_tickets::sim::runtime::Customers;
 use cqrs_tickets::sim::saga::Sagas;
 use cqrs_tickets::sim::store::EventStore as OurStore;
-use cqrs_tickets::sim::store::Forgotten;
 use cqrs_tickets::sim::views::View;
 use cqrs_tickets::testing::{Harness, big_world};
 use std::sync::Arc;
@@ -145,11 +144,10 @@ fn views_alone(h: &mut Harness, from_seq: u64) -> f64 {
     let world = h.world_mut();
     let mut projectors = world.query::<&ProjectorView>();
     let mut views: Vec<View> = projectors.iter(world).map(|p| p.view.emptied()).collect();
-    let forgotten = Forgotten::default();
     let t = Instant::now();
     for view in &mut views {
         for env in &events {
-            view.apply(env, &forgotten);
+            view.apply(env);
         }
     }
     let secs = t.elapsed().as_secs_f64();

@@ -79,7 +79,8 @@ pub struct Booking {
     /// each once, in the order they first held it. A list, not a set: it
     /// holds one or two names, and every load by fold rebuilds it.
     pub customers_seen: Vec<CustomerId>,
-    /// Customers whose personal data must be forgotten (each once).
+    /// Customers whose personal data in this stream is erased: tombstoned
+    /// since they last held the seat (a new hold takes them off the list).
     pub tombstoned: Vec<CustomerId>,
 }
 
@@ -251,6 +252,9 @@ pub fn apply(mut state: Booking, event: &Event) -> Booking {
             if !state.customers_seen.contains(customer) {
                 state.customers_seen.push(customer.clone());
             }
+            // A customer who comes back after her erasure brings new
+            // personal data: a later erasure must tombstone it again.
+            state.tombstoned.retain(|c| c != customer);
             state.vendor = Some(vendor.clone());
             state.price_cents = *price_cents;
             state.expires_tick = *expires_tick;
@@ -437,6 +441,17 @@ mod tests {
         ev.extend(out);
         assert_eq!(when(&given(&ev), Command::Tombstone { customer: ana() }).unwrap(), vec![]);
         assert_eq!(given(&ev).status, Status::Held, "a tombstone changes no booking state");
+    }
+
+    #[test]
+    fn given_tombstoned_then_held_again_when_tombstone_then_again() {
+        let mut ev = held();
+        ev.extend(when(&given(&ev), Command::Tombstone { customer: ana() }).unwrap());
+        ev.extend(when(&given(&ev), Command::ExpireHold { now: 1_000 }).unwrap());
+        ev.extend(when(&given(&ev), hold(2_000)).unwrap());
+        assert!(given(&ev).tombstoned.is_empty(), "her new hold brought new personal data");
+        let out = when(&given(&ev), Command::Tombstone { customer: ana() }).unwrap();
+        assert_eq!(out, vec![Event::GdprTombstone { customer: ana() }], "the second erasure erases it too");
     }
 
     #[test]

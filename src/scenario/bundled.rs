@@ -23,6 +23,8 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("stampede", include_str!("../../scenarios/stampede.ron")),
     ("read_your_writes", include_str!("../../scenarios/read_your_writes.ron")),
     ("gdpr", include_str!("../../scenarios/gdpr.ron")),
+    ("gdpr_returning", include_str!("../../scenarios/gdpr_returning.ron")),
+    ("erasure_conflict", include_str!("../../scenarios/erasure_conflict.ron")),
     ("replay", include_str!("../../scenarios/replay.ron")),
     ("burst", include_str!("../../scenarios/burst.ron")),
     ("burst_x10", include_str!("../../scenarios/burst_x10.ron")),

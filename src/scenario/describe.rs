@@ -58,6 +58,7 @@ impl Check {
             }
             Check::QueryOffers { label, min } => format!("query `{label}` found ≥ {min} offer(s)"),
             Check::QueryContains { label, booking } => format!("query `{label}` shows {booking}"),
+            Check::QueryLacks { label, booking } => format!("query `{label}` does not show {booking}"),
             Check::VendorSeat { vendor, flight, seat, state } => {
                 format!("{vendor} seat {flight}/{seat} is {}", state.name())
             }

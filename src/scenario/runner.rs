@@ -9,16 +9,17 @@
 mod evaluate;
 
 use super::{PlannedStep, Scenario};
-use crate::domain::{AggregateId, Tick};
+use crate::domain::{AggregateId, Event, EventKind, Tick};
+use crate::sim::command_intake::{CommandLog, CommandRecord};
 use crate::sim::consumer::Consumer;
 use crate::sim::invariants::{self, Invariants};
 use crate::sim::protocol::ConsumerId;
+use crate::sim::protocol::Outcome;
 use crate::sim::protocol::Projection;
 use crate::sim::query_api::{CacheValue, QueryLog, Redis};
 use crate::sim::runtime::SimClock;
-use crate::sim::store::{EventStore, Forgotten};
+use crate::sim::store::EventStore;
 use crate::sim::{Inbox, protocol::SimSet};
-use crate::sim::{command_intake::CommandLog, protocol::Outcome};
 use bevy::prelude::*;
 use std::collections::BTreeMap;
 
@@ -258,8 +259,8 @@ fn check_own_writes(world: &mut World, script: &mut Script) {
     }
     script.queries_seen = served;
     let now = world.resource::<SimClock>().tick;
-    let (queries, commands, forgotten) =
-        (world.resource::<QueryLog>(), world.resource::<CommandLog>(), world.resource::<Forgotten>());
+    let (queries, commands, store) =
+        (world.resource::<QueryLog>(), world.resource::<CommandLog>(), world.resource::<EventStore>());
     let mut found = None;
     for (label, q) in &queries.by_label {
         let (crate::sim::query_api::CustomerQuery::MyBookings { customer }, CacheValue::Bookings(rows)) =
@@ -267,18 +268,41 @@ fn check_own_writes(world: &mut World, script: &mut Script) {
         else {
             continue;
         };
-        if !script.own_writes_checked.insert(label.clone()) || forgotten.customers.contains(customer) {
+        if !script.own_writes_checked.insert(label.clone()) {
             continue;
         }
+        // What her erasure covered is not hers to see any more: the booking
+        // she had on the stream when it was tombstoned, up to a new hold.
+        let erased = |id: &AggregateId, version: u32| {
+            let Some(at) = store.erasures().find(|(who, a, _)| *who == customer && *a == id).map(|(_, _, at)| at)
+            else {
+                return false;
+            };
+            let stream = store.stream_no(id).map_or(&[][..], |no| store.stream_events(no));
+            let held_again = stream.iter().any(|e| {
+                e.version > at
+                    && e.version <= version
+                    && matches!(&e.event, Event::SeatHeld { customer: who, .. } if who == customer)
+            });
+            at >= version || !held_again
+        };
         let written = commands.labels.values().filter_map(|id| commands.get(*id)).filter(|r| {
             r.customer.as_ref() == Some(customer)
                 && r.outcome == Outcome::Ok
                 && r.done_tick.is_some_and(|t| t < q.sent_tick)
                 && !r.seqs.is_empty()
         });
-        for r in written {
+        // An erasure writes tombstones, on every stream she had: nothing
+        // for her bookings to show.
+        let erasure = |r: &CommandRecord| {
+            r.seqs.iter().any(|s| store.event(*s).is_some_and(|e| e.kind() == EventKind::GdprTombstone))
+        };
+        for r in written.filter(|r| !erasure(r)) {
             let id = AggregateId::new(r.target.as_str());
             let version = r.first_version.unwrap_or(0) + r.seqs.len() as u32 - 1;
+            if erased(&id, version) {
+                continue;
+            }
             let seen = rows.get(&id).map(|row| row.version);
             if seen.is_none_or(|v| v < version) && found.is_none() {
                 let detail = format!(

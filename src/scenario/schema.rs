@@ -207,6 +207,9 @@ pub enum Check {
     QueryOffers { label: String, min: u32 },
     /// The labelled "my bookings" query returned this booking.
     QueryContains { label: String, booking: AggregateId },
+    /// The labelled "my bookings" query did not return this booking (one
+    /// an erasure took from her, say).
+    QueryLacks { label: String, booking: AggregateId },
     /// A seat at a vendor: "free", "held" or "sold".
     VendorSeat { vendor: VendorId, flight: FlightId, seat: SeatNo, state: SeatState },
     /// The last replay of the projection rebuilt the identical view.

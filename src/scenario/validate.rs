@@ -325,7 +325,8 @@ impl Names<'_> {
             Check::Booking { id: booking, .. }
             | Check::Events { aggregate: booking, .. }
             | Check::Saga { booking, .. }
-            | Check::QueryContains { booking, .. } => self.booking(booking.as_str()),
+            | Check::QueryContains { booking, .. }
+            | Check::QueryLacks { booking, .. } => self.booking(booking.as_str()),
             Check::VendorSeat { vendor, flight, seat, .. } => {
                 self.vendor(vendor.as_str())?;
                 self.seat(flight.as_str(), seat.as_str())

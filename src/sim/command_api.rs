@@ -22,7 +22,7 @@ use super::runtime::{Customers, IdGen, SimClock, SimSetup};
 use super::runtime::{ResetOrder, add_reset};
 use super::saga::{self, Leg};
 use super::signals::{Signals, SimSignal};
-use super::store::{AggregateRow, Aggregates, CustomerStreams, EventStore, Forgotten, NewEvent, OutboxRow};
+use super::store::{AggregateRow, Aggregates, CustomerStreams, EventStore, NewEvent, OutboxRow};
 use super::timers::{self, TimerKind, TimerWheel};
 use crate::domain::{self, AggregateId, Command, CustomerId, Event, EventEnvelope, FlightId, SeatNo, Tick};
 use bevy::ecs::system::SystemParam;
@@ -62,7 +62,6 @@ struct CommitParams<'w, 's> {
 struct AppendEffects<'w, 's> {
     timers: Query<'w, 's, &'static mut timers::Timer>,
     customer_streams: ResMut<'w, CustomerStreams>,
-    forgotten: ResMut<'w, Forgotten>,
     wheel: ResMut<'w, TimerWheel>,
     cache: ResMut<'w, CacheWrites>,
 }
@@ -92,15 +91,16 @@ impl AppendEffects<'_, '_> {
                 );
             }
             Event::GdprTombstone { .. } => {
-                self.forgotten.customers.insert(customer.clone());
                 self.cache.evictions.push(query_api::CustomerQuery::MyBookings { customer: customer.clone() }.key());
                 self.cache.erased.push(customer.clone());
             }
             _ => {}
         }
+        // Her erased booking stays out of the cache: only a new hold of
+        // hers on the stream (which takes her off `tombstoned`) is shown.
         if write_through
-            && !self.forgotten.customers.contains(&customer)
             && let Some(row) = row
+            && !row.0.tombstoned.contains(&customer)
         {
             self.cache.upserts.push((customer, BookingSummary::of(&row.0)));
         }
@@ -135,9 +135,18 @@ fn commit(mut params: CommitParams) {
             );
             // A timer is no customer to tell: like a real scheduler's job it
             // re-reads the stream and decides again (an expiry that lost
-            // the race to another write on the seat must still land).
-            let timer = params.log.records.get(&id).map(|r| r.origin) == Some(Origin::Timer);
-            let retry = timer.then(|| cmd.request.clone());
+            // the race to another write on the seat must still land). An
+            // erasure is such a job too: the law wants it done, and a write
+            // that raced it on one of her streams is no reason to give up.
+            // It goes again under the same label, so the label's outcome is
+            // the erasure's.
+            let record = params.log.get(id);
+            let erasure = matches!(cmd.request, CommandRequest::Customer(CustomerCommand::GdprDelete { .. }));
+            let retry = record.filter(|r| r.origin == Origin::Timer || erasure).map(|r| Retry {
+                request: cmd.request.clone(),
+                origin: r.origin,
+                label: r.label.clone(),
+            });
             refuse_conflict(&mut params, id, correlation, reason, retry);
             continue;
         }
@@ -151,31 +160,25 @@ fn commit(mut params: CommitParams) {
     }
 }
 
-/// Command `id` lost the race: answer `conflict`, and send a timer's
-/// command (`retry`) again.
-fn refuse_conflict(
-    params: &mut CommitParams,
-    id: u64,
-    correlation: u64,
-    reason: String,
-    retry: Option<CommandRequest>,
-) {
+/// A command that lost the race and goes again, decided anew.
+struct Retry {
+    request: CommandRequest,
+    origin: Origin,
+    label: Option<String>,
+}
+
+/// Command `id` lost the race: answer `conflict`, and send a job's command
+/// (`retry`: a timer's, an erasure) again.
+fn refuse_conflict(params: &mut CommitParams, id: u64, correlation: u64, reason: String, retry: Option<Retry>) {
     let now = params.clock.tick;
     params.log.close(id, now, Outcome::Conflict, Some(reason), vec![]);
     params.signals.send(done(&params.log, id, correlation, Outcome::Conflict));
-    if let Some(request) = retry {
+    if let Some(Retry { request, origin, label }) = retry {
         submit(
             &mut params.commands,
             &mut params.log,
             &mut params.ids,
-            Outgoing {
-                now,
-                delay_ticks: 0,
-                request,
-                origin: Origin::Timer,
-                correlation: Some(correlation),
-                label: None,
-            },
+            Outgoing { now, delay_ticks: 0, request, origin, correlation: Some(correlation), label },
         );
     }
 }

@@ -11,10 +11,11 @@ use super::bus::Bus;
 use super::config::WorldConfig;
 use super::consumer::Consumer;
 use super::projectors::ProjectorView;
+use super::protocol::Projection;
 use super::query_api::CacheEntry;
 use super::runtime::{ResetOrder, add_reset};
 use super::saga::{Saga, SagaState};
-use super::store::{AggregateRow, EventStore, Forgotten, StoredEvent};
+use super::store::{AggregateRow, EventStore, StoredEvent};
 use super::vendors::Vendor;
 use super::views::View;
 use super::{knobs::Knobs, protocol::SimSet};
@@ -195,13 +196,12 @@ pub struct PerTickParams<'w, 's> {
     // costs what happened in it, not how many sagas are waiting.
     vendors: Query<'w, 's, &'static super::vendors::Vendor, Changed<super::vendors::Vendor>>,
     sagas: Query<'w, 's, &'static Saga, Changed<Saga>>,
-    forgotten: Res<'w, Forgotten>,
     clock: Res<'w, SimClock>,
     holds: HeldSeats<'w, 's>,
 }
 
 pub fn per_tick(params: PerTickParams) {
-    let PerTickParams { mut inv, store, events, consumers, views, vendors, sagas, forgotten, clock, holds } = params;
+    let PerTickParams { mut inv, store, events, consumers, views, vendors, sagas, clock, holds } = params;
     let now = clock.tick;
     // Chain: verify the rows appended since the last tick (and note the
     // holds they open, to look at again after their expiry).
@@ -247,17 +247,16 @@ pub fn per_tick(params: PerTickParams) {
             inv.violate_at(EXACTLY_ONCE, now, detail, culprit);
         }
     }
-    // GDPR: a projector that has caught up must hold no erased PII.
+    // GDPR: a projector that has caught up holds nothing an erasure in
+    // the log covered.
     for (pv, c) in &views {
-        if c.lag(store.head_seq()) == 0 && c.buffered == 0 && pv.replay.is_none() {
-            for customer in &forgotten.customers {
-                let n = pv.view.pii_rows(customer);
-                if n > 0 {
-                    let culprit = Culprit::Consumer(super::protocol::ConsumerId::Projector(pv.projection));
-                    let detail = format!("{} holds {n} row(s) of {customer}'s PII", pv.projection.name());
-                    inv.violate_at(GDPR, now, detail, Some(culprit));
-                }
-            }
+        if c.lag(store.head_seq()) == 0
+            && c.buffered == 0
+            && pv.replay.is_none()
+            && let Some(detail) = erased_pii_finding(&pv.view, pv.projection, &store)
+        {
+            let culprit = Culprit::Consumer(super::protocol::ConsumerId::Projector(pv.projection));
+            inv.violate_at(GDPR, now, detail, Some(culprit));
         }
     }
     for s in &sagas {
@@ -406,9 +405,9 @@ fn drain_findings(world: &mut World) -> Vec<Finding> {
     let rows: Vec<Entity> = world.resource::<EventStore>().rows().to_vec();
     let envs: Vec<&EventEnvelope> = rows.iter().filter_map(|e| events_q.get(world, *e).ok()).map(|r| &*r.0).collect();
     chain_findings(&envs, head, &mut found);
-    let forgotten = world.resource::<Forgotten>().clone();
+    let store = world.resource::<EventStore>();
     for (c, pv) in consumers_q.iter(world) {
-        consumer_findings(c, pv, Delivered { envs: &envs, head, forgotten: &forgotten }, &mut found);
+        consumer_findings(c, pv, Delivered { envs: &envs, head, store }, &mut found);
     }
     saga_findings(sagas_q.iter(world), &mut found);
     let bookings: BTreeMap<_, _> = rows_q.iter(world).map(|r| (r.0.id.clone(), r.0.clone())).collect();
@@ -436,19 +435,19 @@ fn chain_findings(envs: &[&EventEnvelope], head: u64, found: &mut Vec<Finding>) 
     }
 }
 
-/// What every consumer should have got: the store's events up to `head`,
-/// and which customers are forgotten.
+/// What every consumer should have got: the store's events up to `head`
+/// (and the store, for its index of the erasures among them).
 #[derive(Clone, Copy)]
 struct Delivered<'a> {
     envs: &'a [&'a EventEnvelope],
     head: u64,
-    forgotten: &'a Forgotten,
+    store: &'a EventStore,
 }
 
 /// Delivery (every event applied once, none left buffered) and, for a
 /// projector, its view against its rebuild from seq 0 and against GDPR.
 fn consumer_findings(c: &Consumer, pv: Option<&ProjectorView>, all: Delivered, found: &mut Vec<Finding>) {
-    let Delivered { envs, head, forgotten } = all;
+    let Delivered { envs, head, store } = all;
     let culprit = Some(Culprit::Consumer(c.id));
     if c.applied() != head {
         found.push((
@@ -461,21 +460,27 @@ fn consumer_findings(c: &Consumer, pv: Option<&ProjectorView>, all: Delivered, f
         found.push((EXACTLY_ONCE, format!("{} still buffers {} event(s)", c.id.name(), c.buffered), culprit.clone()));
     }
     let Some(pv) = pv else { return };
+    // The rebuild is a fold of the log and nothing else.
     let mut rebuilt: View = pv.view.emptied();
     for env in envs {
-        rebuilt.apply(env, forgotten);
+        rebuilt.apply(env);
     }
     if rebuilt.hash() != pv.view.hash() {
         let detail = format!("{} differs from its rebuild from seq 0", pv.projection.name());
         found.push((REBUILD_EQUAL, detail, culprit.clone()));
     }
-    for customer in &forgotten.customers {
-        let n = pv.view.pii_rows(customer);
-        if n > 0 {
-            let detail = format!("{} holds {n} row(s) of {customer}'s PII", pv.projection.name());
-            found.push((GDPR, detail, culprit.clone()));
-        }
+    if let Some(detail) = erased_pii_finding(&pv.view, pv.projection, store) {
+        found.push((GDPR, detail, culprit.clone()));
     }
+}
+
+/// The first erasure in the log whose personal data `view` still holds.
+fn erased_pii_finding(view: &View, projection: Projection, store: &EventStore) -> Option<String> {
+    let (customer, aggregate, version) = store.erasures().find(|(c, a, v)| view.holds_erased_pii(c, a, *v))?;
+    Some(format!(
+        "{} holds {customer}'s personal data on {aggregate} from before her tombstone (v{version})",
+        projection.name()
+    ))
 }
 
 /// Every saga ended completed or fully compensated.

@@ -13,7 +13,7 @@ use super::runtime::SimClock;
 use super::runtime::SimEntity;
 use super::runtime::{ResetOrder, add_reset};
 use super::signals::{ApplyOutcome, Signals, SimSignal};
-use super::store::{EventStore, Forgotten};
+use super::store::EventStore;
 use super::views::View;
 use super::{
     bus::{Bus, BusMessage},
@@ -154,13 +154,12 @@ struct ProjectParams<'w, 's> {
     bus: ResMut<'w, Bus>,
     knobs: Res<'w, Knobs>,
     mech: Res<'w, Mechanisms>,
-    forgotten: Res<'w, Forgotten>,
     clock: Res<'w, SimClock>,
     signals: Signals<'w>,
 }
 
 fn project(params: ProjectParams) {
-    let ProjectParams { mut projectors, messages, store, mut bus, knobs, mech, forgotten, clock, mut signals } = params;
+    let ProjectParams { mut projectors, messages, store, mut bus, knobs, mech, clock, mut signals } = params;
     let event = |seq: u64| store.event(seq);
     let mut all: Vec<_> = projectors.iter_mut().collect();
     all.sort_by_key(|(pv, _, _)| pv.projection);
@@ -174,11 +173,11 @@ fn project(params: ProjectParams) {
             for _ in 0..budget {
                 let Some((env, stream)) = event(replay.cursor).zip(store.stream_of(replay.cursor)) else { break };
                 if replay.before.contains(stream, env.version) {
-                    replay.same_head.apply(env, &forgotten);
+                    replay.same_head.apply(env);
                 }
                 if let Receive::Apply(applies) = consumer.receive(env, stream, &mech) {
                     for env in applies.events(env, event) {
-                        pv.view.apply(env, &forgotten);
+                        pv.view.apply(env);
                         consumer.mark_applied(env, stream);
                     }
                 }
@@ -212,7 +211,7 @@ fn project(params: ProjectParams) {
                 Receive::Buffered => ApplyOutcome::Buffered,
                 Receive::Apply(applies) => {
                     for env in applies.events(env, event) {
-                        pv.view.apply(env, &forgotten);
+                        pv.view.apply(env);
                         consumer.mark_applied(env, msg.stream);
                     }
                     ApplyOutcome::Applied

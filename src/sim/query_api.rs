@@ -704,10 +704,8 @@ fn populated_value(views: &Query<&ProjectorView>, own: &OwnWrites, p: &Populator
         }),
         CustomerQuery::MyBookings { customer } => {
             let mut rows = BTreeMap::new();
-            if let Some(View::CustomerBookings(v)) = view(Projection::CustomerBookings)
-                && let Some(mine) = v.rows.get(customer)
-            {
-                for (agg, r) in mine.iter() {
+            if let Some(View::CustomerBookings(v)) = view(Projection::CustomerBookings) {
+                for (agg, r) in v.customer_rows(customer) {
                     if let Some(status) = r.status {
                         rows.insert(
                             agg.clone(),

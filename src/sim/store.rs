@@ -12,7 +12,7 @@ use super::small_map::SmallMap;
 use crate::domain::{AggregateId, Booking, CustomerId, Event, EventEnvelope, Hash, SealArgs, Tick, ZERO_HASH};
 use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 /// One stored event (a row of the `events` table). Shared, not copied:
@@ -62,6 +62,10 @@ pub struct EventStore {
     outbox_free: Vec<Entity>,
     /// Keys appended twice: only possible with the unique key turned off.
     pub duplicate_keys: Vec<(AggregateId, u32)>,
+    /// The version of the latest GDPRTombstone per (customer, stream): an
+    /// index of the log, kept as events are appended (like `stream_nos`),
+    /// so checks ask "what did an erasure cover?" without a scan.
+    erasures: BTreeMap<(CustomerId, AggregateId), u32>,
 }
 
 impl EventStore {
@@ -152,6 +156,12 @@ impl EventStore {
         no
     }
 
+    /// Every erasure in the log: (customer, stream, version of her latest
+    /// tombstone there), in key order.
+    pub fn erasures(&self) -> impl Iterator<Item = (&CustomerId, &AggregateId, u32)> + '_ {
+        self.erasures.iter().map(|((c, a), v)| (c, a, *v))
+    }
+
     /// Appends one event as version `version` of its stream, and its outbox
     /// row, in one step (the same transaction). The caller has already
     /// checked the expected version (the unique key).
@@ -171,6 +181,9 @@ impl EventStore {
             SealArgs { seq, aggregate_id, version, tick, causation_id, correlation_id, event, prev_hash: self.head }
                 .seal();
         self.head = env.hash;
+        if let Event::GdprTombstone { customer } = &env.event {
+            self.erasures.insert((customer.clone(), env.aggregate_id.clone()), env.version);
+        }
         let env = Arc::new(env);
         let row = commands.spawn((SimEntity, StoredEvent(env.clone()))).id();
         let row_of_outbox = OutboxRow { correlation: correlation_id, attempts: 0 };
@@ -227,13 +240,6 @@ pub struct CustomerStreams {
     pub by_customer: BTreeMap<CustomerId, SmallMap<AggregateId, ()>>,
 }
 
-/// Customers erased under GDPR: the suppression list every projector
-/// consults so personal data never comes back, even during a replay.
-#[derive(Resource, Debug, Default, Clone)]
-pub struct Forgotten {
-    pub customers: BTreeSet<CustomerId>,
-}
-
 pub(super) fn plugin(app: &mut App) {
     add_reset(app, ResetOrder::Store, reset);
 }
@@ -241,7 +247,6 @@ pub(super) fn plugin(app: &mut App) {
 fn reset(world: &mut World, cfg: &WorldConfig) {
     world.insert_resource(EventStore { head: ZERO_HASH, ..default() });
     world.insert_resource(CustomerStreams::default());
-    world.insert_resource(Forgotten::default());
     let mut aggregates = Aggregates::default();
     for flight in &cfg.flights {
         for seat in flight.all_seats() {

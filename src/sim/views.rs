@@ -2,12 +2,14 @@
 //! each. Plain data + pure `apply`, deterministic (BTreeMaps only), so a
 //! view rebuilt from seq 0 can be compared with the live one by hash.
 //!
-//! Personal data lives only in `CustomerBookings` and `BookingDetail`;
-//! the first keeps rows per customer and the second a per-customer count
-//! of rows holding PII, so the GDPR invariant is a lookup, not a scan.
+//! Personal data lives only in `CustomerBookings` and `BookingDetail`.
+//! Both erase it on the customer's GDPR tombstone, from the event alone:
+//! no view reads anything but the events it is given (a rebuild from the
+//! log is the same fold). The GDPR invariant asks each view, per erasure
+//! in the log, whether that customer's data from before it is still there:
+//! a lookup, not a scan.
 
 use super::small_map::SmallMap;
-use super::store::Forgotten;
 use crate::domain::{
     AggregateId, CustomerId, Event, EventEnvelope, EventKind, FlightId, Hash, Passenger, Status, VendorId,
 };
@@ -52,17 +54,22 @@ impl AvailableFlights {
     }
 }
 
-/// "My bookings": rows per customer. Tolerates out-of-order delivery (each
-/// field keeps the value of the highest version that set it). A GDPR
-/// tombstone drops every row of the customer.
+/// "My bookings": rows per customer. Tolerates out-of-order delivery: each
+/// field keeps the value of the highest version that set it, so any order
+/// of the same events gives the same table.
+///
+/// Erasure is a fold of the log like the rest: a GDPR tombstone on a stream
+/// hides the customer's row there and drops its personal data. The row
+/// stays as a husk (its versions, no name) so an event of the erased
+/// booking that arrives late, in any order, cannot bring it back; only a
+/// new hold by the same customer, after the tombstone, makes it hers again.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct CustomerBookings {
-    /// Per customer, its rows by seat (most customers hold one seat).
-    pub rows: BTreeMap<CustomerId, SmallMap<AggregateId, CustomerBookingRow>>,
-    erased: BTreeSet<CustomerId>,
-    /// The rows over all customers, kept as they come and go: the map and
-    /// the Queries view show it every frame. Not part of the table (its
-    /// hash), being derived from it.
+    /// Per customer, her rows by seat (most customers hold one seat).
+    rows: BTreeMap<CustomerId, SmallMap<AggregateId, CustomerBookingRow>>,
+    /// The visible rows over all customers, kept as they come and go: the
+    /// map and the Queries view show it every frame. Not part of the table
+    /// (its hash), being derived from it.
     #[serde(skip)]
     row_count: usize,
 }
@@ -74,42 +81,57 @@ pub struct CustomerBookingRow {
     passenger_name: Option<smol_str::SmolStr>,
     pub price_cents: u64,
     hold_version: u32,
+    /// The version of her latest tombstone on this stream (0: none).
+    erased_version: u32,
+}
+
+impl CustomerBookingRow {
+    /// Hers to see: not erased, or held again after the erasure.
+    fn visible(&self) -> bool {
+        self.erased_version == 0 || self.hold_version > self.erased_version
+    }
 }
 
 impl CustomerBookings {
-    fn apply(&mut self, env: &EventEnvelope, forgotten: &Forgotten) {
-        let customer = env.event.customer();
-        if let Event::GdprTombstone { customer } = &env.event {
-            self.drop_customer(customer);
-            self.erased.insert(customer.clone());
-            return;
-        }
-        if forgotten.customers.contains(customer) {
-            // Erased (or being erased): never store this customer again.
-            self.drop_customer(customer);
-            return;
-        }
-        let rows = self.rows.entry(customer.clone()).or_default();
-        let before = rows.len();
+    fn apply(&mut self, env: &EventEnvelope) {
+        let rows = self.rows.entry(env.event.customer().clone()).or_default();
+        let fresh = !rows.keys().any(|a| *a == env.aggregate_id);
         let row = rows.get_or_default(&env.aggregate_id);
-        if let Event::SeatHeld { passenger, price_cents, .. } = &env.event
-            && env.version > row.hold_version
-        {
-            row.hold_version = env.version;
-            row.passenger_name = Some(passenger.name.clone());
-            row.price_cents = *price_cents;
+        // A row just made was not counted yet.
+        let was_visible = !fresh && row.visible();
+        match &env.event {
+            Event::GdprTombstone { .. } => row.erased_version = row.erased_version.max(env.version),
+            Event::SeatHeld { passenger, price_cents, .. } if env.version > row.hold_version => {
+                row.hold_version = env.version;
+                row.passenger_name = Some(passenger.name.clone());
+                row.price_cents = *price_cents;
+            }
+            _ => {}
         }
-        if env.version > row.status_version {
+        if env.kind() != EventKind::GdprTombstone && env.version > row.status_version {
             row.status_version = env.version;
             row.status = Some(status_after(env.kind()));
         }
-        self.row_count += rows.len() - before;
+        if row.erased_version > row.hold_version {
+            // Erased: whatever order the events came in, her name from
+            // before the tombstone is not kept.
+            row.passenger_name = None;
+        }
+        match (was_visible, row.visible()) {
+            (false, true) => self.row_count += 1,
+            (true, false) => self.row_count -= 1,
+            _ => {}
+        }
     }
 
-    fn drop_customer(&mut self, customer: &CustomerId) {
-        if let Some(rows) = self.rows.remove(customer) {
-            self.row_count -= rows.len();
-        }
+    /// The rows a customer sees, by seat.
+    pub fn customer_rows(&self, customer: &CustomerId) -> impl Iterator<Item = (&AggregateId, &CustomerBookingRow)> {
+        self.rows.get(customer).into_iter().flat_map(|r| r.iter()).filter(|(_, r)| r.visible())
+    }
+
+    /// Every visible row: (customer, seat, row).
+    pub fn visible_rows(&self) -> impl Iterator<Item = (&CustomerId, &AggregateId, &CustomerBookingRow)> {
+        self.rows.iter().flat_map(|(c, rows)| rows.iter().map(move |(a, r)| (c, a, r))).filter(|(_, _, r)| r.visible())
     }
 
     pub fn row_count(&self) -> usize {
@@ -118,6 +140,13 @@ impl CustomerBookings {
 
     fn pii_rows(&self, customer: &CustomerId) -> usize {
         self.rows.get(customer).map_or(0, |r| r.values().filter(|r| r.passenger_name.is_some()).count())
+    }
+
+    /// Whether the row of `customer` on `aggregate` still holds personal
+    /// data written before her tombstone at `erased_version`.
+    fn holds_erased_pii(&self, customer: &CustomerId, aggregate: &AggregateId, erased_version: u32) -> bool {
+        let row = self.rows.get(customer).and_then(|r| r.iter().find(|(a, _)| *a == aggregate).map(|(_, r)| r));
+        row.is_some_and(|r| r.passenger_name.is_some() && r.hold_version < erased_version)
     }
 }
 
@@ -136,6 +165,8 @@ pub struct Detail {
     status: Option<Status>,
     customer: Option<CustomerId>,
     passenger: Option<Passenger>,
+    /// The version of the hold that wrote `passenger`.
+    passenger_version: u32,
     pub redacted: bool,
     vendor: Option<VendorId>,
     price_cents: u64,
@@ -147,7 +178,7 @@ pub struct Detail {
 }
 
 impl BookingDetail {
-    fn apply(&mut self, env: &EventEnvelope, forgotten: &Forgotten) {
+    fn apply(&mut self, env: &EventEnvelope) {
         let d = self.bookings.entry(env.aggregate_id.clone()).or_default();
         d.version = env.version;
         let mut prefix = [0u8; 8];
@@ -156,9 +187,12 @@ impl BookingDetail {
         let had_pii = d.passenger.is_some().then(|| d.customer.clone()).flatten();
         match &env.event {
             Event::SeatHeld { customer, passenger, vendor, price_cents, .. } => {
+                // A new hold is new personal data, even from a customer
+                // erased before: hers to see until she is erased again.
                 d.customer = Some(customer.clone());
-                d.redacted = forgotten.customers.contains(customer);
-                d.passenger = (!d.redacted).then(|| passenger.clone());
+                d.redacted = false;
+                d.passenger = Some(passenger.clone());
+                d.passenger_version = env.version;
                 d.vendor = Some(vendor.clone());
                 d.price_cents = *price_cents;
                 d.captured_cents = 0;
@@ -423,11 +457,11 @@ pub enum View {
 }
 
 impl View {
-    pub fn apply(&mut self, env: &EventEnvelope, forgotten: &Forgotten) {
+    pub fn apply(&mut self, env: &EventEnvelope) {
         match self {
             View::AvailableFlights(v) => v.apply(env),
-            View::CustomerBookings(v) => v.apply(env, forgotten),
-            View::BookingDetail(v) => v.apply(env, forgotten),
+            View::CustomerBookings(v) => v.apply(env),
+            View::BookingDetail(v) => v.apply(env),
             View::VendorLedger(v) => v.apply(env),
             View::Revenue(v) => v.apply(env),
         }
@@ -459,7 +493,20 @@ impl View {
         }
     }
 
-    /// Rows holding `customer`'s personal data.
+    /// Whether the table still holds personal data of `customer` on
+    /// `aggregate` written before her tombstone there at `erased_version`
+    /// (what the erasure covered; a later hold of hers is hers to see).
+    pub fn holds_erased_pii(&self, customer: &CustomerId, aggregate: &AggregateId, erased_version: u32) -> bool {
+        match self {
+            View::CustomerBookings(v) => v.holds_erased_pii(customer, aggregate, erased_version),
+            View::BookingDetail(v) => v.bookings.get(aggregate).is_some_and(|d| {
+                d.customer.as_ref() == Some(customer) && d.passenger.is_some() && d.passenger_version < erased_version
+            }),
+            _ => false,
+        }
+    }
+
+    /// Rows holding `customer`'s personal data now.
     pub fn pii_rows(&self, customer: &CustomerId) -> usize {
         match self {
             View::CustomerBookings(v) => v.pii_rows(customer),
@@ -535,13 +582,7 @@ impl View {
                 Rows(&v.seats),
                 Text("}}"),
             ],
-            View::CustomerBookings(v) => vec![
-                Text(r#"{"CustomerBookings":{"rows":"#),
-                Rows(&v.rows),
-                Text(r#","erased":"#),
-                Rows(&v.erased),
-                Text("}}"),
-            ],
+            View::CustomerBookings(v) => vec![Text(r#"{"CustomerBookings":{"rows":"#), Rows(&v.rows), Text("}}")],
             View::BookingDetail(v) => vec![
                 Text(r#"{"BookingDetail":{"bookings":"#),
                 Rows(&v.bookings),
@@ -574,5 +615,107 @@ impl View {
     }
     pub fn new_revenue(flight_vendor: BTreeMap<FlightId, VendorId>) -> View {
         View::Revenue(Revenue { flight_vendor, ..Default::default() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{SealArgs, ZERO_HASH};
+
+    /// Version `version` of stream IB3166/14D, by or about Ana.
+    fn env(version: u32, event: Event) -> EventEnvelope {
+        let aggregate_id = AggregateId::new("IB3166/14D");
+        let (tick, causation_id, correlation_id) = (version as u64, 1, 1);
+        SealArgs {
+            seq: version as u64,
+            aggregate_id,
+            version,
+            tick,
+            causation_id,
+            correlation_id,
+            event,
+            prev_hash: ZERO_HASH,
+        }
+        .seal()
+    }
+
+    fn ana_holds(version: u32) -> EventEnvelope {
+        let passenger = Passenger { name: "Ana García".into(), email: "ana.garcia@example.com".into() };
+        let (vendor, flight, seat) = ("V1".into(), "IB3166".into(), "14D".into());
+        let event = Event::SeatHeld {
+            customer: "ana".into(),
+            passenger,
+            vendor,
+            flight,
+            seat,
+            price_cents: 1,
+            expires_tick: 9,
+        };
+        env(version, event)
+    }
+
+    /// Every order of `events`, each applied to a fresh CustomerBookings.
+    fn every_order(events: &[EventEnvelope]) -> Vec<CustomerBookings> {
+        fn orders(rest: Vec<usize>) -> Vec<Vec<usize>> {
+            if rest.is_empty() {
+                return vec![vec![]];
+            }
+            let mut all = vec![];
+            for i in 0..rest.len() {
+                let mut others = rest.clone();
+                let first = others.remove(i);
+                for mut tail in orders(others) {
+                    tail.insert(0, first);
+                    all.push(tail);
+                }
+            }
+            all
+        }
+        let orders = orders((0..events.len()).collect());
+        orders
+            .into_iter()
+            .map(|order| {
+                let mut v = CustomerBookings::default();
+                order.iter().for_each(|i| v.apply(&events[*i]));
+                v
+            })
+            .collect()
+    }
+
+    #[test]
+    fn given_an_erased_booking_in_any_order_then_it_stays_erased() {
+        let ana = CustomerId::new("ana");
+        let erased = [
+            ana_holds(1),
+            env(2, Event::GdprTombstone { customer: ana.clone() }),
+            env(3, Event::SeatHoldExpired { customer: ana.clone() }),
+        ];
+        for v in every_order(&erased) {
+            assert_eq!(v.customer_rows(&ana).count(), 0, "{v:?}");
+            assert_eq!(v.row_count(), 0);
+            assert_eq!(v.pii_rows(&ana), 0, "her name from before the tombstone is gone in every order");
+        }
+    }
+
+    #[test]
+    fn given_a_new_hold_after_the_erasure_in_any_order_then_it_is_hers_again() {
+        let ana = CustomerId::new("ana");
+        let events = [
+            ana_holds(1),
+            env(2, Event::GdprTombstone { customer: ana.clone() }),
+            env(3, Event::SeatHoldExpired { customer: ana.clone() }),
+            ana_holds(4),
+        ];
+        let all = every_order(&events);
+        assert_eq!(all.len(), 24);
+        for v in &all {
+            assert_eq!(v, &all[0], "the same table in every order");
+            let rows: Vec<_> = v.customer_rows(&ana).collect();
+            assert_eq!(rows.len(), 1);
+            assert_eq!((rows[0].1.hold_version, rows[0].1.status), (4, Some(Status::Held)));
+            assert_eq!(v.row_count(), 1);
+            assert!(!v.holds_erased_pii(&ana, &AggregateId::new("IB3166/14D"), 2), "only her new name is kept");
+        }
     }
 }

@@ -130,7 +130,8 @@ fn check_nodes(check: &Check, map: &MapLayout) -> Vec<NodeId> {
         | Check::QueriesServed { .. }
         | Check::QueryHit { .. }
         | Check::QueryOffers { .. }
-        | Check::QueryContains { .. } => vec![Redis],
+        | Check::QueryContains { .. }
+        | Check::QueryLacks { .. } => vec![Redis],
         Check::VendorSeat { vendor, .. } => map.vendor_node(vendor).into_iter().collect(),
         Check::NoPii(_) => vec![ReadDb],
         Check::Topology { .. } | Check::QueuesEmpty | Check::EventsAtLeast(_) | Check::InvariantsHold => vec![],

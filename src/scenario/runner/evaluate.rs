@@ -13,7 +13,7 @@ use crate::sim::consumer::Consumer;
 use crate::sim::invariants::Invariants;
 use crate::sim::query_api::{CacheValue, QueryLog, QueryRecord, Redis};
 use crate::sim::saga::{Saga, SagaState};
-use crate::sim::store::{AggregateRow, Aggregates, EventStore, Forgotten, StoredEvent};
+use crate::sim::store::{AggregateRow, Aggregates, EventStore, StoredEvent};
 use crate::sim::vendors::Vendor;
 use crate::sim::{bus::Bus, protocol::ConsumerId};
 use crate::sim::{command_intake::CommandLog, protocol::Outcome};
@@ -50,7 +50,8 @@ pub(super) fn evaluate(world: &mut World, base: &Baseline, check: &Check) -> Ver
         Check::QueriesServed { delta } => e.queries_served(*delta),
         Check::QueryHit { label, hit } => e.query_hit(label, *hit),
         Check::QueryOffers { label, min } => e.query_offers(label, *min),
-        Check::QueryContains { label, booking } => e.query_contains(label, booking),
+        Check::QueryContains { label, booking } => e.query_contains(label, booking, true),
+        Check::QueryLacks { label, booking } => e.query_contains(label, booking, false),
         Check::VendorSeat { vendor, flight, seat, state } => e.vendor_seat(vendor, flight, seat, *state),
         Check::NoPii(customer) => e.no_pii(customer),
         Check::Topology { projectors, vendors } => e.topology(*projectors, *vendors),
@@ -236,11 +237,12 @@ impl Eval<'_> {
         pass(n >= min, format!("{n} offer(s)"))
     }
 
-    fn query_contains(&mut self, label: &str, booking: &AggregateId) -> Verdict {
+    /// Whether the labelled bookings query returned `booking` (`shown`) or not.
+    fn query_contains(&mut self, label: &str, booking: &AggregateId, shown: bool) -> Verdict {
         let r = self.query(label)?;
         let CacheValue::Bookings(rows) = &r.result else { return Err("not a bookings query".into()) };
         let detail = rows.keys().map(|k| k.to_string()).collect::<Vec<_>>().join(", ");
-        pass(rows.contains_key(booking), format!("[{detail}]"))
+        pass(rows.contains_key(booking) == shown, format!("[{detail}]"))
     }
 }
 
@@ -263,11 +265,19 @@ impl Eval<'_> {
 
 // The platform as a whole.
 impl Eval<'_> {
+    /// She was erased, and no projection holds what her erasures covered
+    /// (a booking she made after one is hers again, and may show).
     fn no_pii(&mut self, c: &CustomerId) -> Verdict {
-        let forgotten = self.world.resource::<Forgotten>().customers.contains(c);
         let mut q = self.world.query::<&ProjectorView>();
-        let rows: usize = q.iter(self.world).map(|v| v.view.pii_rows(c)).sum();
-        pass(forgotten && rows == 0, format!("{rows} row(s) with PII; tombstoned: {forgotten}"))
+        let views: Vec<&ProjectorView> = q.iter(self.world).collect();
+        let store = self.world.resource::<EventStore>();
+        let erasures: Vec<_> = store.erasures().filter(|(who, _, _)| *who == c).collect();
+        let rows = erasures
+            .iter()
+            .map(|(_, a, v)| views.iter().filter(|pv| pv.view.holds_erased_pii(c, a, *v)).count())
+            .sum::<usize>();
+        let tombstoned = !erasures.is_empty();
+        pass(tombstoned && rows == 0, format!("{rows} row(s) with erased PII; tombstoned: {tombstoned}"))
     }
 
     fn topology(&mut self, projectors: u32, vendors: u32) -> Verdict {
