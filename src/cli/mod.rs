@@ -514,7 +514,8 @@ fn sorted(disable: &[String]) -> Vec<String> {
 fn digest(path: &std::path::Path) -> String {
     use sha2::{Digest, Sha256};
     let bytes = std::fs::read(path).unwrap_or_default();
-    crate::domain::hex(&Sha256::digest(&bytes).into())[..16].to_string()
+    let digest: [u8; 32] = Sha256::digest(&bytes).into();
+    crate::domain::hex(&digest)[..16].to_string()
 }
 
 /// `check --swarm`: each seed generates and runs its own scenario; failing

@@ -298,7 +298,7 @@ pub fn fold<'a>(id: AggregateId, events: impl IntoIterator<Item = &'a Event>) ->
 mod tests {
     //! Given/when/then: given past events, when a command, then events or an error.
     use super::*;
-    use crate::domain::Passenger;
+    use crate::domain::{Key, Passenger};
 
     fn id() -> AggregateId {
         AggregateId::new("IB3166/14C")
@@ -309,7 +309,7 @@ mod tests {
     fn hold(now: Tick) -> Command {
         Command::HoldSeat {
             customer: ana(),
-            passenger: Passenger { name: "Ana".into(), email: "ana@example.com".into() },
+            passenger: Passenger { name: "Ana".into(), email: "ana@example.com".into() }.seal(&Key([1; 32]), 0, 1),
             vendor: VendorId::new("V1"),
             flight: FlightId::new("IB3166"),
             price_cents: 10_000,

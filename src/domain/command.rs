@@ -2,8 +2,8 @@
 //! imperative. A command may be refused; it never changes state by itself
 //! (only the events that `handle` returns do).
 
-use super::event::Passenger;
 use super::ids::{CustomerId, FlightId, Tick, VendorId};
+use super::pii::SealedPassenger;
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -11,7 +11,7 @@ pub enum Command {
     /// Hold the seat for `customer` until `now + hold_ttl_ticks`.
     HoldSeat {
         customer: CustomerId,
-        passenger: Passenger,
+        passenger: SealedPassenger,
         vendor: VendorId,
         flight: FlightId,
         price_cents: u64,

@@ -19,9 +19,9 @@ pub type Hash = [u8; 32];
 pub const ZERO_HASH: Hash = [0; 32];
 
 /// Lower-case hex of a hash (the form reports and the web page use).
-pub fn hex(hash: &Hash) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
-    hash.iter().fold(String::with_capacity(64), |mut s, b| {
+    bytes.iter().fold(String::with_capacity(2 * bytes.len()), |mut s, b| {
         let _ = write!(s, "{b:02x}");
         s
     })
@@ -78,8 +78,11 @@ impl EventEnvelope {
         w.str(self.event.customer().as_str());
         match &self.event {
             Event::SeatHeld { passenger, vendor, flight, seat, price_cents, expires_tick, .. } => {
-                w.str(&passenger.name);
-                w.str(&passenger.email);
+                // The ciphertext, not the passenger: erasing her key
+                // leaves these bytes, and so the hash, as they were.
+                w.u64(passenger.epoch as u64);
+                w.u64(passenger.nonce);
+                w.bytes(&passenger.ciphertext);
                 w.str(vendor.as_str());
                 w.str(flight.as_str());
                 w.str(seat.as_str());
@@ -144,8 +147,11 @@ impl Canon<'_> {
         self.0.extend_from_slice(&v.to_le_bytes());
     }
     fn str(&mut self, s: &str) {
-        self.u64(s.len() as u64);
-        self.0.extend_from_slice(s.as_bytes());
+        self.bytes(s.as_bytes());
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.u64(b.len() as u64);
+        self.0.extend_from_slice(b);
     }
 }
 

@@ -2,17 +2,18 @@
 //!
 //! Every event names the customer it concerns (a pseudonymous id) so that
 //! projectors can route it without folding; personal data (name, e-mail)
-//! travels only in [`Passenger`] on `SeatHeld`. Events are immutable facts:
+//! travels only in a [`SealedPassenger`] on `SeatHeld`, sealed with the
+//! customer's key (see `pii`): the log never holds it readable. Events are immutable facts:
 //! nothing here may be edited after it is appended.
 
 use super::ids::{CustomerId, FlightId, SeatNo, Tick, VendorId};
+use super::pii::SealedPassenger;
 use serde::{Deserialize, Serialize};
 use smol_str::SmolStr;
 
 /// Personal data of the traveller. GDPR applies to exactly these fields.
-/// Inline strings (up to 23 bytes, like the ids): a hold copies the
-/// passenger into its command, its event, the saga's leg, the folded state
-/// of every load and two read models, and a copy then allocates nothing.
+/// Readable only where a customer's profile is read and where a sealed copy
+/// is opened for display; everything stored holds it sealed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Passenger {
     pub name: SmolStr,
@@ -25,7 +26,7 @@ pub enum Event {
     /// A customer holds a seat until `expires_tick` (the hold TTL).
     SeatHeld {
         customer: CustomerId,
-        passenger: Passenger,
+        passenger: SealedPassenger,
         vendor: VendorId,
         flight: FlightId,
         seat: SeatNo,

@@ -14,6 +14,7 @@ mod error;
 mod event;
 mod ids;
 pub mod names;
+mod pii;
 
 pub use booking::{Booking, Status, apply as booking_apply, fold, handle};
 pub use command::Command;
@@ -22,3 +23,4 @@ pub use error::DomainError;
 pub use event::{Event, EventKind, Passenger};
 pub use ids::{AggregateId, CustomerId, FlightId, IdError, SeatNo, TICK_MS, Tick, VendorId};
 pub use names::Named;
+pub use pii::{Key, SealedPassenger};

@@ -13,6 +13,7 @@ use super::command_intake::{
     CommandInFlight, CommandLog, CommandRequest, CustomerCommand, Outgoing, SeatRef, Stage, Write, done, submit,
 };
 use super::config::{Catalog, WorldConfig, ticks};
+use super::keys::KeyStore;
 use super::knobs::Mechanisms;
 use super::protocol::SimSet;
 use super::protocol::{Origin, Outcome};
@@ -24,7 +25,9 @@ use super::saga::{self, Leg};
 use super::signals::{Signals, SimSignal};
 use super::store::{AggregateRow, Aggregates, CustomerStreams, EventStore, NewEvent, OutboxRow};
 use super::timers::{self, TimerKind, TimerWheel};
-use crate::domain::{self, AggregateId, Command, CustomerId, Event, EventEnvelope, FlightId, SeatNo, Tick};
+use crate::domain::{
+    self, AggregateId, Command, CustomerId, Event, EventEnvelope, FlightId, SealedPassenger, SeatNo, Tick,
+};
 use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 
@@ -62,6 +65,7 @@ struct CommitParams<'w, 's> {
 struct AppendEffects<'w, 's> {
     timers: Query<'w, 's, &'static mut timers::Timer>,
     customer_streams: ResMut<'w, CustomerStreams>,
+    keys: ResMut<'w, KeyStore>,
     wheel: ResMut<'w, TimerWheel>,
     cache: ResMut<'w, CacheWrites>,
 }
@@ -91,6 +95,9 @@ impl AppendEffects<'_, '_> {
                 );
             }
             Event::GdprTombstone { .. } => {
+                // Crypto-shredding, in the tombstone's commit: her key goes,
+                // and every sealed copy of her data with it.
+                self.keys.shred(&customer);
                 self.cache.evictions.push(query_api::CustomerQuery::MyBookings { customer: customer.clone() }.key());
                 self.cache.erased.push(customer.clone());
             }
@@ -241,6 +248,7 @@ struct DecideParams<'w, 's> {
     catalog: Res<'w, Catalog>,
     customers: Res<'w, Customers>,
     customer_streams: Res<'w, CustomerStreams>,
+    keys: ResMut<'w, KeyStore>,
     log: ResMut<'w, CommandLog>,
     ids: ResMut<'w, IdGen>,
     sagas: ResMut<'w, saga::Sagas>,
@@ -259,6 +267,7 @@ fn decide(params: DecideParams) {
         catalog,
         customers,
         customer_streams,
+        mut keys,
         mut log,
         mut ids,
         mut sagas,
@@ -268,13 +277,6 @@ fn decide(params: DecideParams) {
     } = params;
     let now = clock.tick;
     let timing = &setup.world.timing;
-    let known = Known {
-        catalog: &catalog,
-        customers: &customers,
-        customer_streams: &customer_streams,
-        now,
-        hold_ttl_ticks: ticks(timing.hold_ttl_ms),
-    };
     // Load by fold: the stream's events, and its number.
     let load = |id: &AggregateId| {
         let no = store.stream_no(id);
@@ -294,6 +296,24 @@ fn decide(params: DecideParams) {
         {
             signals.send(SimSignal::CommandSent { id, name: r.name, origin: r.origin, correlation });
         }
+        // A command that seals her passenger needs her key first (a new
+        // one if she was erased): the decision itself only reads keys.
+        if let CommandRequest::Customer(
+            CustomerCommand::HoldSeat { customer, .. } | CustomerCommand::BookItinerary { customer, .. },
+        ) = &cmd.request
+            && customers.contains(customer)
+        {
+            keys.ensure(customer);
+        }
+        let known = Known {
+            catalog: &catalog,
+            customers: &customers,
+            customer_streams: &customer_streams,
+            keys: &keys,
+            command_id: id,
+            now,
+            hold_ttl_ticks: ticks(timing.hold_ttl_ms),
+        };
         let (outcome, reason) = match decision(&known, &cmd.request, &load) {
             Decision::StartSaga { customer, legs } => {
                 let s = saga::new_saga(&mut sagas, &mut ids, now, customer, legs, correlation, true);
@@ -322,8 +342,21 @@ struct Known<'a> {
     catalog: &'a Catalog,
     customers: &'a Customers,
     customer_streams: &'a CustomerStreams,
+    /// Her key seals her passenger; the command's id is the nonce.
+    keys: &'a KeyStore,
+    command_id: u64,
     now: Tick,
     hold_ttl_ticks: Tick,
+}
+
+impl Known<'_> {
+    /// `customer`'s passenger, sealed with her key for this command.
+    fn sealed_passenger(&self, customer: &CustomerId) -> Result<SealedPassenger, (Outcome, String)> {
+        let passenger = self.customers.passenger(customer).ok_or_else(|| unknown_customer(customer))?;
+        self.keys
+            .seal(customer, &passenger, self.command_id)
+            .ok_or_else(|| (Outcome::Rejected, format!("no key to seal {customer}'s personal data")))
+    }
 }
 
 /// What a command does, decided: data the decide stage applies.
@@ -366,9 +399,12 @@ fn customer_decision(
 ) -> Decided {
     let (catalog, customers, now) = (known.catalog, known.customers, known.now);
     match c {
-        CustomerCommand::BookItinerary { customer, legs } => validate_itinerary(catalog, customers, customer, legs)
-            .map(|legs| Decision::StartSaga { customer: customer.clone(), legs })
-            .map_err(|reason| (Outcome::Rejected, reason)),
+        CustomerCommand::BookItinerary { customer, legs } => {
+            let passenger = known.sealed_passenger(customer)?;
+            validate_itinerary(catalog, legs, passenger)
+                .map(|legs| Decision::StartSaga { customer: customer.clone(), legs })
+                .map_err(|reason| (Outcome::Rejected, reason))
+        }
         CustomerCommand::GdprDelete { customer } => {
             if !customers.contains(customer) {
                 return Err(unknown_customer(customer));
@@ -398,7 +434,7 @@ fn customer_decision(
             }
             // Known (`decide_on_seat` asked): made only now, for a hold
             // that goes on to the domain.
-            let passenger = customers.passenger(customer).ok_or_else(|| unknown_customer(customer))?;
+            let passenger = known.sealed_passenger(customer)?;
             let command = Command::HoldSeat {
                 customer: customer.clone(),
                 passenger,
@@ -498,13 +534,8 @@ fn decide_on_seat<'c>(
     Ok((AggregateId::seat(flight, seat), info))
 }
 
-fn validate_itinerary(
-    catalog: &Catalog,
-    customers: &Customers,
-    customer: &CustomerId,
-    legs: &[SeatRef],
-) -> Result<Vec<Leg>, String> {
-    let passenger = customers.passenger(customer).ok_or_else(|| unknown_customer(customer).1)?;
+/// The itinerary's legs, each carrying her sealed passenger.
+fn validate_itinerary(catalog: &Catalog, legs: &[SeatRef], passenger: SealedPassenger) -> Result<Vec<Leg>, String> {
     if legs.is_empty() {
         return Err("an itinerary needs at least one leg".into());
     }
@@ -540,6 +571,7 @@ mod tests {
         catalog: Catalog,
         customers: Customers,
         streams: CustomerStreams,
+        keys: KeyStore,
         /// Each stream's events so far.
         events: BTreeMap<AggregateId, Vec<Event>>,
     }
@@ -550,6 +582,7 @@ mod tests {
             catalog: Catalog::new(&world),
             customers: Customers::new(world.customers.iter().map(|c| (c.id.clone(), c.passenger())).collect()),
             streams: CustomerStreams::default(),
+            keys: KeyStore::with_keys_for(&world),
             events: BTreeMap::new(),
         }
     }
@@ -561,7 +594,7 @@ mod tests {
             let (state, _) = self.load(&agg);
             let hold = Command::HoldSeat {
                 customer: "ana".into(),
-                passenger: self.customers.passenger(&"ana".into()).unwrap(),
+                passenger: self.keys.seal(&"ana".into(), &self.customers.passenger(&"ana".into()).unwrap(), 1).unwrap(),
                 vendor: "V1".into(),
                 flight: "IB3166".into(),
                 price_cents: 100,
@@ -583,6 +616,8 @@ mod tests {
                 catalog: &self.catalog,
                 customers: &self.customers,
                 customer_streams: &self.streams,
+                keys: &self.keys,
+                command_id: 2,
                 now,
                 hold_ttl_ticks: 200,
             };

@@ -16,6 +16,7 @@ pub mod config;
 pub mod consumer;
 pub mod errors;
 pub mod invariants;
+pub mod keys;
 pub mod knobs;
 pub mod projectors;
 pub mod protocol;
@@ -77,6 +78,7 @@ pub fn plugin(app: &mut App) {
     signals::plugin(app);
     world::plugin(app);
     store::plugin(app);
+    keys::plugin(app);
     timers::plugin(app);
     command_api::plugin(app);
     bus::plugin(app);

@@ -34,7 +34,8 @@ use super::{
     runtime::SimRng,
 };
 use crate::domain::{
-    AggregateId, Command, CustomerId, Event, EventEnvelope, EventKind, FlightId, Passenger, SeatNo, Tick, VendorId,
+    AggregateId, Command, CustomerId, Event, EventEnvelope, EventKind, FlightId, SealedPassenger, SeatNo, Tick,
+    VendorId,
 };
 use bevy::ecs::system::SystemParam;
 use bevy::platform::collections::HashMap;
@@ -60,7 +61,8 @@ pub struct Leg {
     pub seat: SeatNo,
     pub vendor: VendorId,
     pub price_cents: u64,
-    pub passenger: Passenger,
+    /// Sealed with the customer's key, as in her `SeatHeld`.
+    pub passenger: SealedPassenger,
 }
 
 /// A step of a saga (the number is the leg).
@@ -1176,7 +1178,11 @@ mod tests {
             seat: SeatNo::new(seat),
             vendor: VendorId::new("V1"),
             price_cents: 100,
-            passenger: Passenger { name: "Ana".into(), email: "ana@example.com".into() },
+            passenger: Passenger { name: "Ana".into(), email: "ana@example.com".into() }.seal(
+                &crate::domain::Key([1; 32]),
+                0,
+                1,
+            ),
         }
     }
 

@@ -11,7 +11,7 @@
 
 use super::small_map::SmallMap;
 use crate::domain::{
-    AggregateId, CustomerId, Event, EventEnvelope, EventKind, FlightId, Hash, Passenger, Status, VendorId,
+    AggregateId, CustomerId, Event, EventEnvelope, EventKind, FlightId, Hash, SealedPassenger, Status, VendorId,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -78,7 +78,8 @@ pub struct CustomerBookings {
 pub struct CustomerBookingRow {
     pub status: Option<Status>,
     pub status_version: u32,
-    passenger_name: Option<smol_str::SmolStr>,
+    /// Her passenger, sealed with her key (the view never reads it).
+    passenger: Option<SealedPassenger>,
     pub price_cents: u64,
     hold_version: u32,
     /// The version of her latest tombstone on this stream (0: none).
@@ -103,7 +104,7 @@ impl CustomerBookings {
             Event::GdprTombstone { .. } => row.erased_version = row.erased_version.max(env.version),
             Event::SeatHeld { passenger, price_cents, .. } if env.version > row.hold_version => {
                 row.hold_version = env.version;
-                row.passenger_name = Some(passenger.name.clone());
+                row.passenger = Some(passenger.clone());
                 row.price_cents = *price_cents;
             }
             _ => {}
@@ -115,7 +116,7 @@ impl CustomerBookings {
         if row.erased_version > row.hold_version {
             // Erased: whatever order the events came in, her name from
             // before the tombstone is not kept.
-            row.passenger_name = None;
+            row.passenger = None;
         }
         match (was_visible, row.visible()) {
             (false, true) => self.row_count += 1,
@@ -139,14 +140,14 @@ impl CustomerBookings {
     }
 
     fn pii_rows(&self, customer: &CustomerId) -> usize {
-        self.rows.get(customer).map_or(0, |r| r.values().filter(|r| r.passenger_name.is_some()).count())
+        self.rows.get(customer).map_or(0, |r| r.values().filter(|r| r.passenger.is_some()).count())
     }
 
     /// Whether the row of `customer` on `aggregate` still holds personal
     /// data written before her tombstone at `erased_version`.
     fn holds_erased_pii(&self, customer: &CustomerId, aggregate: &AggregateId, erased_version: u32) -> bool {
         let row = self.rows.get(customer).and_then(|r| r.iter().find(|(a, _)| *a == aggregate).map(|(_, r)| r));
-        row.is_some_and(|r| r.passenger_name.is_some() && r.hold_version < erased_version)
+        row.is_some_and(|r| r.passenger.is_some() && r.hold_version < erased_version)
     }
 }
 
@@ -164,7 +165,7 @@ pub struct Detail {
     version: u32,
     status: Option<Status>,
     customer: Option<CustomerId>,
-    passenger: Option<Passenger>,
+    passenger: Option<SealedPassenger>,
     /// The version of the hold that wrote `passenger`.
     passenger_version: u32,
     pub redacted: bool,
@@ -641,7 +642,8 @@ mod tests {
     }
 
     fn ana_holds(version: u32) -> EventEnvelope {
-        let passenger = Passenger { name: "Ana García".into(), email: "ana.garcia@example.com".into() };
+        let passenger = crate::domain::Passenger { name: "Ana García".into(), email: "ana.garcia@example.com".into() }
+            .seal(&crate::domain::Key([1; 32]), 0, version as u64);
         let (vendor, flight, seat) = ("V1".into(), "IB3166".into(), "14D".into());
         let event = Event::SeatHeld {
             customer: "ana".into(),

@@ -8,10 +8,11 @@
 
 use super::controls::ViewMode;
 use super::plots::{self, Metrics};
-use super::tables::{command_rows, event_row, processing};
+use super::tables::{PassengerLine, command_rows, event_row, passenger_line, processing};
 use crate::domain::{AggregateId, EventEnvelope, EventKind, Hash, hex};
 use crate::sim::command_intake::CommandLog;
 use crate::sim::consumer::{Consumer, ConsumerQueue};
+use crate::sim::keys::KeyStore;
 use crate::sim::projectors::ProjectorView;
 use crate::sim::protocol::{Outcome, StepOutcome};
 use crate::sim::query_api::CacheEntry;
@@ -711,6 +712,15 @@ fn event_detail(ui: &mut egui::Ui, world: &World, env: &EventEnvelope) {
     ui.monospace(format!("causation #{} · correlation #{} · tick {}", env.causation_id, env.correlation_id, env.tick));
     ui.monospace(format!("hash {}\nprev {}", hex(&env.hash), hex(&env.prev_hash)));
     ui.label(format!("{:?}", env.event));
+    match passenger_line(env, world.get_resource::<KeyStore>()) {
+        Some(PassengerLine::Readable(text)) => {
+            ui.label(text);
+        }
+        Some(PassengerLine::Erased(text)) => {
+            ui.colored_label(AMBER, text);
+        }
+        None => {}
+    }
     ui.strong("consumers");
     let consumers = all::<Consumer>(world);
     let Some(store) = world.get_resource::<EventStore>() else { return };

@@ -1,9 +1,10 @@
 //! The rows the table views show, as plain data computed from the sim:
 //! kept apart from egui so tests can check them without a GPU or a window.
 
-use crate::domain::{EventEnvelope, hex};
+use crate::domain::{Event, EventEnvelope, hex};
 use crate::sim::command_intake::CommandLog;
 use crate::sim::consumer::Consumer;
+use crate::sim::keys::KeyStore;
 use crate::sim::protocol::{ConsumerId, Outcome};
 use crate::sim::store::EventStore;
 
@@ -63,6 +64,34 @@ pub fn event_row(env: &EventEnvelope) -> EventRow {
         hash: hex(&env.hash)[..10].to_string(),
         correlation: env.correlation_id,
     }
+}
+
+/// What the detail pane says about a `SeatHeld`'s sealed passenger.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PassengerLine {
+    /// Her key exists: opened for display (the store holds it sealed).
+    Readable(String),
+    /// Her key was destroyed: why the bytes are unreadable yet still verify.
+    Erased(String),
+}
+
+/// The passenger line of `env`, opened with the key store when her key
+/// still exists; None for events that carry no passenger.
+pub fn passenger_line(env: &EventEnvelope, keys: Option<&KeyStore>) -> Option<PassengerLine> {
+    let Event::SeatHeld { customer, passenger, .. } = &env.event else { return None };
+    let epoch = passenger.epoch;
+    Some(match keys.and_then(|k| k.open(customer, passenger)) {
+        Some(p) => PassengerLine::Readable(format!(
+            "passenger {} <{}>: stored sealed, opened here with {customer}'s key (epoch {epoch})",
+            p.name, p.email
+        )),
+        None => PassengerLine::Erased(format!(
+            "passenger redacted: {customer}'s key (epoch {epoch}) was destroyed by her GDPR erasure. \
+             Its {} sealed bytes are still in the store, unchanged, so this event's hash and the \
+             whole chain still verify; nobody can read them again.",
+            passenger.ciphertext.len()
+        )),
+    })
 }
 
 /// Where one event stands with one consumer.

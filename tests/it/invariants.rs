@@ -108,25 +108,27 @@ fn pii_left_in_a_projection_breaks_gdpr() {
     let mut q = h.world_mut().query::<&mut cqrs_tickets::sim::projectors::ProjectorView>();
     for mut pv in q.iter_mut(h.world_mut()) {
         if pv.projection == cqrs_tickets::sim::protocol::Projection::BookingDetail {
-            let env = cqrs_tickets::domain::SealArgs {
-                seq: 1,
-                aggregate_id: "IB3166/1E".into(),
-                version: 1,
-                tick: 1,
-                causation_id: 1,
-                correlation_id: 1,
-                event: cqrs_tickets::domain::Event::SeatHeld {
-                    customer: "ana".into(),
-                    passenger: cqrs_tickets::domain::Passenger { name: "Ana García".into(), email: "a@x".into() },
-                    vendor: "V1".into(),
-                    flight: "IB3166".into(),
-                    seat: "1E".into(),
-                    price_cents: 1,
-                    expires_tick: 1,
-                },
-                prev_hash: cqrs_tickets::domain::ZERO_HASH,
-            }
-            .seal();
+            let env =
+                cqrs_tickets::domain::SealArgs {
+                    seq: 1,
+                    aggregate_id: "IB3166/1E".into(),
+                    version: 1,
+                    tick: 1,
+                    causation_id: 1,
+                    correlation_id: 1,
+                    event: cqrs_tickets::domain::Event::SeatHeld {
+                        customer: "ana".into(),
+                        passenger: cqrs_tickets::domain::Passenger { name: "Ana García".into(), email: "a@x".into() }
+                            .seal(&cqrs_tickets::domain::Key([1; 32]), 0, 1),
+                        vendor: "V1".into(),
+                        flight: "IB3166".into(),
+                        seat: "1E".into(),
+                        price_cents: 1,
+                        expires_tick: 1,
+                    },
+                    prev_hash: cqrs_tickets::domain::ZERO_HASH,
+                }
+                .seal();
             pv.view.apply(&env);
         }
     }

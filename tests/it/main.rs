@@ -4,6 +4,7 @@
 mod controls;
 mod determinism;
 mod engine;
+mod erasure;
 mod hot_reload;
 mod invariants;
 mod map;

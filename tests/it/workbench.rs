@@ -114,8 +114,15 @@ fn canonical(line: &Value) -> Vec<u8> {
     s(&mut b, &p["customer"]);
     match line["type"].as_str().unwrap() {
         "SeatHeld" => {
-            s(&mut b, &p["passenger"]["name"]);
-            s(&mut b, &p["passenger"]["email"]);
+            // The sealed passenger: key epoch, nonce, then the ciphertext
+            // (hex in the JSON) as bytes with their length.
+            u(&mut b, &p["passenger"]["epoch"]);
+            u(&mut b, &p["passenger"]["nonce"]);
+            let sealed = p["passenger"]["ciphertext"].as_str().expect("hex");
+            let bytes: Vec<u8> =
+                (0..sealed.len()).step_by(2).map(|i| u8::from_str_radix(&sealed[i..i + 2], 16).expect("hex")).collect();
+            b.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+            b.extend_from_slice(&bytes);
             for k in ["vendor", "flight", "seat"] {
                 s(&mut b, &p[k]);
             }
