@@ -14,8 +14,19 @@ use crate::sim::query_api::CustomerQuery;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// How many faults one seed draws.
+/// How many faults one seed draws (a crash may come on top).
 pub const FAULTS: usize = 10;
+
+/// Chance that a seed also crashes a component.
+pub const CRASH_ON: f64 = 0.5;
+
+/// A crash: the outbox pumper dies between publishing a row and marking it
+/// sent, and restarts after 0.2–5 s. One-shot: nothing to turn off.
+pub fn crash_fault(rng: &mut ChaCha8Rng) -> Fault {
+    let restart_ms = rng.random_range(200..5_000);
+    let what = format!("outbox pumper crashes mid-publish, restarts after {restart_ms} ms");
+    Fault { on: vec![Action::Knob(KnobChange::CrashOutboxPumper { restart_ms })], off: vec![], what }
+}
 
 /// The scenario with this seed's faults added (all faults end before the
 /// script's last step starts plus a margin, then every knob is cleared).
@@ -41,6 +52,20 @@ pub fn with_faults(base: &Scenario, seed: u64) -> Scenario {
             at_ms: Some(at),
             after_ms: None,
             actions,
+            expect: vec![],
+        });
+    }
+    // Drawn after the others, so adding it changed no earlier draw: every
+    // seed's other faults are the ones it had before crashes existed.
+    if rng.random_bool(CRASH_ON) {
+        let at = rng.random_range(0..end_ms.max(1));
+        let Fault { on, what, .. } = crash_fault(&mut rng);
+        steps.push(Step {
+            title: format!("chaos {}: {what}", FAULTS + 1),
+            caption: String::new(),
+            at_ms: Some(at),
+            after_ms: None,
+            actions: on,
             expect: vec![],
         });
     }

@@ -185,6 +185,12 @@ pub fn generate(seed: u64) -> Scenario {
             steps.push(step(format!("fault {}: {}", i + 1, f.what), at, actions));
         }
     }
+    // A crash, drawn after everything else (earlier draws stay as they were).
+    if rng.random_bool(KIND_ON) {
+        let at = rng.random_range(0..WINDOW_MS) / 50 * 50;
+        let f = chaos::crash_fault(&mut rng);
+        steps.push(step(format!("fault crash: {}", f.what), at, f.on));
+    }
     steps.sort_by_key(|s| s.at_ms);
     steps.push(step("all clear".into(), WINDOW_MS + 20_000, vec![Action::Knob(KnobChange::Clear)]));
     Scenario {
@@ -319,7 +325,15 @@ mod tests {
         let all = draws.iter().filter(|n| **n == chaos::KINDS as usize).count();
         let few = draws.iter().filter(|n| (1..=6).contains(*n)).count();
         assert!(all == 0 && few > 1600, "all kinds on {all} times; one to six on {few} of 2000");
-        let faults = |sc: &Scenario| sc.steps.iter().filter(|s| s.title.starts_with("fault")).count();
-        assert!((1..=200).all(|s| faults(&generate(s)) <= 4));
+        // At most four faults of the drawn kinds, and at most one crash.
+        let faults = |sc: &Scenario, crash: bool| {
+            sc.steps
+                .iter()
+                .filter(|s| s.title.starts_with("fault") && s.title.starts_with("fault crash") == crash)
+                .count()
+        };
+        assert!((1..=200).all(|s| faults(&generate(s), false) <= 4 && faults(&generate(s), true) <= 1));
+        let crashing = (1..=200).filter(|s| faults(&generate(*s), true) == 1).count();
+        assert!((30..120).contains(&crashing), "{crashing} of 200 seeds crash the pumper");
     }
 }

@@ -81,6 +81,10 @@ pub struct Bus {
     pub published: u64,
     pub publish_failures: u64,
     pub duplicates_sent: u64,
+    /// Crashes of the outbox pumper, and while it is down, the tick it
+    /// restarts at.
+    pub pumper_crashes: u64,
+    pumper_down_until: Option<Tick>,
     /// The consumers each event kind's routing key reaches, worked out once
     /// per kind (with the number of bindings it was worked out from).
     routes: BTreeMap<EventKind, (usize, Arc<[ConsumerId]>)>,
@@ -232,7 +236,7 @@ struct PumpOutboxParams<'w, 's> {
     messages: Query<'w, 's, &'static mut BusMessage>,
     store: ResMut<'w, EventStore>,
     bus: ResMut<'w, Bus>,
-    knobs: Res<'w, Knobs>,
+    knobs: ResMut<'w, Knobs>,
     rng: ResMut<'w, SimRng>,
     ids: ResMut<'w, IdGen>,
     setup: Res<'w, SimSetup>,
@@ -241,20 +245,38 @@ struct PumpOutboxParams<'w, 's> {
 }
 
 /// The pumper: publish up to `outbox_batch` rows in seq order. A failed
-/// publish leaves the row (and the rows behind it) for the next tick.
+/// publish leaves the row (and the rows behind it) for the next tick. A
+/// crashed pumper publishes nothing until it restarts; it then starts from
+/// the outbox as it finds it (the broker keeps delivering meanwhile).
 fn pump_outbox(mut params: PumpOutboxParams) {
+    let now = params.clock.tick;
+    let down = params.bus.pumper_down_until.is_some_and(|restart| now < restart);
+    if !down {
+        params.bus.pumper_down_until = None;
+        pump_batch(&mut params);
+    }
+    let PumpOutboxParams { commands, messages, signals, bus, knobs, clock, .. } = &mut params;
+    let mut wire = Wire { commands, messages, signals, now: clock.tick };
+    release_held_back(&mut wire, bus, knobs.reorder);
+}
+
+impl Bus {
+    /// While the pumper is down after a crash: the tick it restarts at.
+    pub fn pumper_down_until(&self) -> Option<Tick> {
+        self.pumper_down_until
+    }
+}
+
+fn pump_batch(params: &mut PumpOutboxParams) {
     let timing = &params.setup.world.timing;
     let batch = timing.outbox_batch.max(1) as usize;
     let (tmin, tmax) = timing.bus_transit_ms;
     let transit = (ticks(tmin), ticks(tmax.max(tmin)));
     for _ in 0..batch {
-        if params.bus.depth.values().any(|d| *d >= MAX_QUEUE_DEPTH) || !publish_next(&mut params, transit) {
+        if params.bus.depth.values().any(|d| *d >= MAX_QUEUE_DEPTH) || !publish_next(params, transit) {
             break;
         }
     }
-    let PumpOutboxParams { commands, messages, signals, bus, knobs, clock, .. } = &mut params;
-    let mut wire = Wire { commands, messages, signals, now: clock.tick };
-    release_held_back(&mut wire, bus, knobs.reorder);
 }
 
 /// An event as published: what each of its copies carries.
@@ -290,6 +312,14 @@ fn publish_next(params: &mut PumpOutboxParams, transit: (Tick, Tick)) -> bool {
         send_copies(params, &published, consumer, transit);
     }
     params.bus.published += 1;
+    // An armed crash strikes here: the row went out but is not marked
+    // sent, so the restarted pumper publishes it again (at-least-once; the
+    // consumers' idempotency absorbs the copy).
+    if let Some(restart_ms) = params.knobs.crash_pumper_restart_ms.take() {
+        params.bus.pumper_crashes += 1;
+        params.bus.pumper_down_until = Some(params.clock.tick + ticks(restart_ms).max(1));
+        return false;
+    }
     params.store.outbox_pop();
     true
 }

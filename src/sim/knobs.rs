@@ -32,6 +32,10 @@ pub struct Knobs {
     pub stalled: BTreeSet<Projection>,
     /// Synthetic load while active.
     pub burst: Option<Burst>,
+    /// Armed crash: the outbox pumper crashes at its next publish, after
+    /// the row went out and before it is marked sent, and restarts after
+    /// this many ms (one crash; the pumper disarms it).
+    pub crash_pumper_restart_ms: Option<u64>,
 }
 
 /// A burst of synthetic customers.
@@ -46,14 +50,40 @@ pub struct Burst {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum KnobChange {
-    SlowVendor { vendor: VendorId, extra_ms: u64 },
-    FailIssue { vendor: VendorId, on: bool },
-    FailHold { vendor: VendorId, on: bool },
-    DuplicateDelivery { pct: u8 },
-    ReorderDelivery { on: bool },
-    PublishFailure { pct: u8 },
-    StallProjector { projection: Projection, on: bool },
-    Burst { per_s: u32, duration_ms: u64 },
+    SlowVendor {
+        vendor: VendorId,
+        extra_ms: u64,
+    },
+    FailIssue {
+        vendor: VendorId,
+        on: bool,
+    },
+    FailHold {
+        vendor: VendorId,
+        on: bool,
+    },
+    DuplicateDelivery {
+        pct: u8,
+    },
+    ReorderDelivery {
+        on: bool,
+    },
+    PublishFailure {
+        pct: u8,
+    },
+    StallProjector {
+        projection: Projection,
+        on: bool,
+    },
+    Burst {
+        per_s: u32,
+        duration_ms: u64,
+    },
+    /// The outbox pumper crashes at its next publish, between publishing a
+    /// row and marking it sent, and restarts after `restart_ms` (0 disarms).
+    CrashOutboxPumper {
+        restart_ms: u64,
+    },
     Clear,
 }
 
@@ -79,6 +109,9 @@ impl Knobs {
                     until_tick: now + ticks(duration_ms),
                     credit_milli: 0,
                 });
+            }
+            KnobChange::CrashOutboxPumper { restart_ms } => {
+                self.crash_pumper_restart_ms = (restart_ms > 0).then_some(restart_ms);
             }
             KnobChange::Clear => *self = Knobs::default(),
         }

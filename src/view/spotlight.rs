@@ -182,7 +182,7 @@ pub fn actors_of(request: &SimRequest, map: &MapLayout) -> Vec<NodeId> {
             | KnobChange::FailIssue { vendor, .. }
             | KnobChange::FailHold { vendor, .. } => map.vendor_node(vendor).into_iter().collect(),
             KnobChange::DuplicateDelivery { .. } | KnobChange::ReorderDelivery { .. } => vec![RabbitMq],
-            KnobChange::PublishFailure { .. } => vec![Outbox],
+            KnobChange::PublishFailure { .. } | KnobChange::CrashOutboxPumper { .. } => vec![Outbox],
             KnobChange::StallProjector { projection, .. } => vec![Projector(*projection)],
             KnobChange::Burst { .. } => vec![Customer, CommandApi, EventStore],
             KnobChange::Clear => vec![],

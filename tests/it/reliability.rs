@@ -215,3 +215,17 @@ fn a_swarm_sweep_with_every_safeguard_on_is_clean() {
     let out = Command::new(bin()).args(["check", "--seeds", "1", "--shrink-to", "/tmp/x"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The outbox pumper that crashes between publishing a row and marking it
+/// sent publishes the row again when it restarts: idempotency absorbs the
+/// copy, and without it a projector applies the event twice.
+#[test]
+fn a_pumper_crash_republishes_a_row_and_only_idempotency_absorbs_it() {
+    let sc = Scenario::load(std::path::Path::new("scenarios/pumper_crash.ron")).unwrap();
+    let r = report::run(&sc, &RunOptions { seed: Some(1), ..Default::default() }).unwrap();
+    assert!(r.ok, "{:?}", r.invariants);
+    let off = RunOptions { seed: Some(1), disable: vec!["idempotency".into()], ..Default::default() };
+    let r = report::run(&sc, &off).unwrap();
+    let once = r.invariants.iter().find(|i| i.name == cqrs_tickets::sim::invariants::EXACTLY_ONCE).unwrap();
+    assert!(!once.ok, "the republished row is applied twice without idempotency: {}", once.detail);
+}
