@@ -20,12 +20,20 @@ pub const FAULTS: usize = 10;
 /// Chance that a seed also crashes a component.
 pub const CRASH_ON: f64 = 0.5;
 
-/// A crash: the outbox pumper dies between publishing a row and marking it
-/// sent, and restarts after 0.2–5 s. One-shot: nothing to turn off.
+/// A crash, restarting after 0.2–5 s: the outbox pumper between
+/// publishing a row and marking it sent, or a projector (back to its last
+/// checkpoint). One-shot: nothing to turn off.
 pub fn crash_fault(rng: &mut ChaCha8Rng) -> Fault {
     let restart_ms = rng.random_range(200..5_000);
-    let what = format!("outbox pumper crashes mid-publish, restarts after {restart_ms} ms");
-    Fault { on: vec![Action::Knob(KnobChange::CrashOutboxPumper { restart_ms })], off: vec![], what }
+    let (knob, what) = if rng.random_bool(0.5) {
+        let what = format!("outbox pumper crashes mid-publish, restarts after {restart_ms} ms");
+        (KnobChange::CrashOutboxPumper { restart_ms }, what)
+    } else {
+        let projection = Projection::ALL[rng.random_range(0..Projection::ALL.len())];
+        let what = format!("{} crashes back to its checkpoint, restarts after {restart_ms} ms", projection.name());
+        (KnobChange::CrashProjector { projection, restart_ms }, what)
+    };
+    Fault { on: vec![Action::Knob(knob)], off: vec![], what }
 }
 
 /// The scenario with this seed's faults added (all faults end before the

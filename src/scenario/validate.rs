@@ -297,7 +297,9 @@ impl Names<'_> {
                 KnobChange::DuplicateDelivery { pct } | KnobChange::PublishFailure { pct } if *pct > 100 => {
                     Err(format!("{pct}% is more than 100%"))
                 }
-                KnobChange::CrashOutboxPumper { restart_ms } if *restart_ms > limits::TIME_MS => {
+                KnobChange::CrashOutboxPumper { restart_ms } | KnobChange::CrashProjector { restart_ms, .. }
+                    if *restart_ms > limits::TIME_MS =>
+                {
                     Err("restart_ms is more than a day".into())
                 }
                 KnobChange::Burst { per_s, duration_ms }

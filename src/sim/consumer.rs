@@ -27,7 +27,7 @@ impl ConsumerQueue {
 }
 
 /// Consumer state and counters.
-#[derive(Component, Debug)]
+#[derive(Component, Debug, Clone)]
 pub struct Consumer {
     pub id: ConsumerId,
     rate_per_s: u32,
@@ -290,6 +290,17 @@ impl Consumer {
     /// Forget everything applied: the start of a replay from seq 0. Returns
     /// what had been applied, so the replay can be compared with the view
     /// as it stood (a lagging view had not applied the whole store).
+    /// Back to `checkpoint`'s state after a crash: what it had applied,
+    /// buffered and its highest seq. The counters stay as they are (they
+    /// count what happened, crash included).
+    pub(super) fn restore(&mut self, checkpoint: &Consumer) {
+        self.last_seq = checkpoint.last_seq;
+        self.log = checkpoint.log.clone();
+        self.applied = checkpoint.applied;
+        self.buffer = checkpoint.buffer.clone();
+        self.buffered = checkpoint.buffered;
+    }
+
     pub fn reset_for_replay(&mut self) -> AppliedBefore {
         let before = AppliedBefore(std::mem::take(&mut self.log));
         self.applied = 0;

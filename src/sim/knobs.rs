@@ -36,6 +36,9 @@ pub struct Knobs {
     /// the row went out and before it is marked sent, and restarts after
     /// this many ms (one crash; the pumper disarms it).
     pub crash_pumper_restart_ms: Option<u64>,
+    /// Armed crashes of projectors: each loses its table and position back
+    /// to its last checkpoint at its next tick and restarts after the ms.
+    pub crash_projector: BTreeMap<Projection, u64>,
 }
 
 /// A burst of synthetic customers.
@@ -84,6 +87,13 @@ pub enum KnobChange {
     CrashOutboxPumper {
         restart_ms: u64,
     },
+    /// The projector crashes at its next tick: its table and its consumer
+    /// position fall back to its last checkpoint; it restarts after
+    /// `restart_ms` and catches up from the store (0 disarms).
+    CrashProjector {
+        projection: Projection,
+        restart_ms: u64,
+    },
     Clear,
 }
 
@@ -112,6 +122,13 @@ impl Knobs {
             }
             KnobChange::CrashOutboxPumper { restart_ms } => {
                 self.crash_pumper_restart_ms = (restart_ms > 0).then_some(restart_ms);
+            }
+            KnobChange::CrashProjector { projection, restart_ms } => {
+                if restart_ms == 0 {
+                    self.crash_projector.remove(&projection);
+                } else {
+                    self.crash_projector.insert(projection, restart_ms);
+                }
             }
             KnobChange::Clear => *self = Knobs::default(),
         }

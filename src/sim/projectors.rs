@@ -3,8 +3,14 @@
 //! applies events to its Read DB table. A Replay request drops one table
 //! and rebuilds it from seq 0 by reading the store, then resumes the
 //! queue (whose messages the fresh log then skips as duplicates).
+//!
+//! Every 5 s a projector checkpoints its table and its position. A crash
+//! (the `CrashProjector` knob) throws away what it did since: table and
+//! position fall back to the checkpoint, the messages it took off its
+//! queue since are gone (acknowledged), and after its restart it catches
+//! up by reading the store, then resumes its queue.
 
-use super::config::WorldConfig;
+use super::config::{WorldConfig, ticks};
 use super::consumer::{AppliedBefore, Consumer, ConsumerQueue, Receive};
 use super::knobs::{Knobs, Mechanisms};
 use super::protocol::Projection;
@@ -24,7 +30,7 @@ use bevy::ecs::system::SystemParam;
 use bevy::prelude::*;
 use std::collections::BTreeMap;
 
-/// A projector's table plus its replay state.
+/// A projector's table plus its replay and crash state.
 #[derive(Component, Debug)]
 pub struct ProjectorView {
     pub projection: Projection,
@@ -33,7 +39,27 @@ pub struct ProjectorView {
     pub replay: Option<Replay>,
     /// The last finished replay.
     pub last_replay: Option<ReplayResult>,
+    /// What survives a crash: the consumer's position as of the last
+    /// checkpoint (None: the one it started with).
+    checkpoint: Option<Box<Consumer>>,
+    /// After a crash: down until this tick, then catching up from the store.
+    crash: Option<Crash>,
 }
+
+/// A crashed projector: down until `restart_tick`, then re-reading the
+/// store from `cursor` (what its checkpoint had not applied gets applied;
+/// the rest its restored idempotency log skips).
+#[derive(Debug, Clone, Copy)]
+struct Crash {
+    restart_tick: Tick,
+    cursor: u64,
+}
+
+/// A projector checkpoints its table and position every 5 s. Only the
+/// position is copied: the table as of the checkpoint is the fold of the
+/// events that position had applied, so a crash rebuilds it from the store
+/// (a copy of every table every 5 s cost a quarter of the engine's speed).
+const CHECKPOINT_TICKS: Tick = 100;
 
 #[derive(Debug)]
 pub struct Replay {
@@ -95,7 +121,31 @@ impl ProjectorView {
             Projection::VendorLedger => View::new_ledger(flight_vendor),
             Projection::Revenue => View::new_revenue(flight_vendor),
         };
-        ProjectorView { projection, view, replay: None, last_replay: None }
+        ProjectorView { projection, view, replay: None, last_replay: None, checkpoint: None, crash: None }
+    }
+
+    /// While down after a crash: the tick it restarts at.
+    pub fn restarts_at(&self) -> Option<Tick> {
+        self.crash.map(|c| c.restart_tick)
+    }
+
+    /// Crash: the table and the position fall back to the checkpoint (the
+    /// table as the fold of the events the checkpoint had applied).
+    fn crash(&mut self, consumer: &mut Consumer, store: &EventStore, restart_tick: Tick) {
+        let fresh = || Box::new(Consumer::new(consumer.id, 0, false));
+        let saved = self.checkpoint.take().unwrap_or_else(fresh);
+        let mut view = self.view.emptied();
+        for seq in 1..=store.head_seq() {
+            if let Some((env, stream)) = store.event(seq).zip(store.stream_of(seq))
+                && saved.has_applied(Some(stream), env.version)
+            {
+                view.apply(env);
+            }
+        }
+        self.view = view;
+        consumer.restore(&saved);
+        self.checkpoint = Some(saved);
+        self.crash = Some(Crash { restart_tick, cursor: 1 });
     }
 }
 
@@ -152,14 +202,14 @@ struct ProjectParams<'w, 's> {
     messages: Query<'w, 's, &'static BusMessage>,
     store: Res<'w, EventStore>,
     bus: ResMut<'w, Bus>,
-    knobs: Res<'w, Knobs>,
+    knobs: ResMut<'w, Knobs>,
     mech: Res<'w, Mechanisms>,
     clock: Res<'w, SimClock>,
     signals: Signals<'w>,
 }
 
 fn project(params: ProjectParams) {
-    let ProjectParams { mut projectors, messages, store, mut bus, knobs, mech, clock, mut signals } = params;
+    let ProjectParams { mut projectors, messages, store, mut bus, mut knobs, mech, clock, mut signals } = params;
     let event = |seq: u64| store.event(seq);
     let mut all: Vec<_> = projectors.iter_mut().collect();
     all.sort_by_key(|(pv, _, _)| pv.projection);
@@ -167,6 +217,15 @@ fn project(params: ProjectParams) {
         let projection = pv.projection;
         if knobs.stalled.contains(&projection) {
             continue;
+        }
+        let armed = knobs.crash_projector.get(&projection).copied();
+        match crash_step(&mut pv, &mut consumer, armed, Durable { store: &store, mech: &mech, now: clock.tick }) {
+            CrashStep::Crashed => {
+                knobs.crash_projector.remove(&projection);
+                continue;
+            }
+            CrashStep::Down => continue,
+            CrashStep::Up => {}
         }
         if let Some(mut replay) = pv.replay.take() {
             let budget = consumer.budget(usize::MAX, REPLAY_SPEEDUP);
@@ -225,6 +284,70 @@ fn project(params: ProjectParams) {
             });
         }
     }
+}
+
+/// What a crash means for a projector this tick.
+enum CrashStep {
+    /// It crashed now (an armed crash struck).
+    Crashed,
+    /// It is down, or catching up from the store: no queue this tick.
+    Down,
+    /// It runs (and checkpoints when one is due).
+    Up,
+}
+
+/// What a crash step reads: the store to catch up from, the safeguards,
+/// the tick.
+struct Durable<'a> {
+    store: &'a EventStore,
+    mech: &'a Mechanisms,
+    now: Tick,
+}
+
+/// The crash side of a projector's tick: an armed crash (`armed`: its
+/// restart delay in ms) strikes unless a replay runs; a crashed projector
+/// waits for its restart, then catches up; a running one checkpoints every
+/// [`CHECKPOINT_TICKS`].
+fn crash_step(pv: &mut ProjectorView, consumer: &mut Consumer, armed: Option<u64>, at: Durable) -> CrashStep {
+    if let Some(restart_ms) = armed
+        && pv.replay.is_none()
+        && pv.crash.is_none()
+    {
+        pv.crash(consumer, at.store, at.now + ticks(restart_ms).max(1));
+        return CrashStep::Crashed;
+    }
+    if let Some(crash) = pv.crash {
+        if at.now >= crash.restart_tick {
+            catch_up(pv, consumer, at.store, at.mech);
+        }
+        return CrashStep::Down;
+    }
+    if at.now.is_multiple_of(CHECKPOINT_TICKS) && pv.replay.is_none() {
+        match &mut pv.checkpoint {
+            Some(saved) => (**saved).clone_from(consumer),
+            None => pv.checkpoint = Some(Box::new(consumer.clone())),
+        }
+    }
+    CrashStep::Up
+}
+
+/// A restarted projector reads the store from its cursor at replay speed,
+/// applying what its restored idempotency log has not seen; caught up, it
+/// goes back to its queue (whose messages it then skips as duplicates).
+fn catch_up(pv: &mut ProjectorView, consumer: &mut Consumer, store: &EventStore, mech: &Mechanisms) {
+    let Some(mut crash) = pv.crash else { return };
+    let event = |seq: u64| store.event(seq);
+    for _ in 0..consumer.budget(usize::MAX, REPLAY_SPEEDUP) {
+        let Some((env, stream)) = event(crash.cursor).zip(store.stream_of(crash.cursor)) else { break };
+        if let Receive::Apply(applies) = consumer.receive(env, stream, mech) {
+            for env in applies.events(env, event) {
+                pv.view.apply(env);
+                consumer.mark_applied(env, stream);
+            }
+        }
+        crash.cursor += 1;
+    }
+    pv.crash = (crash.cursor <= store.head_seq()).then_some(crash);
 }
 
 /// Replays a projection from seq 0 when asked (read by the projectors).

@@ -184,6 +184,7 @@ pub fn actors_of(request: &SimRequest, map: &MapLayout) -> Vec<NodeId> {
             KnobChange::DuplicateDelivery { .. } | KnobChange::ReorderDelivery { .. } => vec![RabbitMq],
             KnobChange::PublishFailure { .. } | KnobChange::CrashOutboxPumper { .. } => vec![Outbox],
             KnobChange::StallProjector { projection, .. } => vec![Projector(*projection)],
+            KnobChange::CrashProjector { projection, .. } => vec![Projector(*projection), ReadDb],
             KnobChange::Burst { .. } => vec![Customer, CommandApi, EventStore],
             KnobChange::Clear => vec![],
         },
