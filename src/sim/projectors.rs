@@ -124,6 +124,13 @@ impl ProjectorView {
         ProjectorView { projection, view, replay: None, last_replay: None, checkpoint: None, crash: None }
     }
 
+    /// Whether a crash now would keep event `version` of stream `stream`
+    /// applied: its checkpoint has applied it (a write the live table has
+    /// but the checkpoint lacks is lost by a crash until the catch-up).
+    pub fn durably_applied(&self, stream: Option<u32>, version: u32) -> bool {
+        self.checkpoint.as_ref().is_some_and(|c| c.has_applied(stream, version))
+    }
+
     /// While down after a crash: the tick it restarts at.
     pub fn restarts_at(&self) -> Option<Tick> {
         self.crash.map(|c| c.restart_tick)

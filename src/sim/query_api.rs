@@ -236,21 +236,24 @@ fn reset(world: &mut World, _: &WorldConfig) {
     world.insert_resource(OwnWrites::default());
 }
 
-/// Lets go of own writes CustomerBookings has applied, in commit order
-/// (one not applied yet keeps those after it: they wait a little longer).
+/// Lets go of own writes CustomerBookings has applied durably (its
+/// checkpoint has them: a crash cannot take them from the table), in
+/// commit order (one not applied yet keeps those after it: they wait a
+/// little longer). Let go as soon as the live table had them, a write
+/// a crash then rolled back vanished from her next read.
 fn let_go_of_projected_writes(
     mut own: ResMut<OwnWrites>,
-    projectors: Query<(&ProjectorView, &super::consumer::Consumer)>,
+    projectors: Query<&ProjectorView>,
     store: Res<super::store::EventStore>,
 ) {
     if own.order.is_empty() {
         return;
     }
-    let Some((_, consumer)) = projectors.iter().find(|(v, _)| v.projection == Projection::CustomerBookings) else {
+    let Some(view) = projectors.iter().find(|v| v.projection == Projection::CustomerBookings) else {
         return;
     };
     while let Some((customer, aggregate, version)) = own.order.front().cloned() {
-        if !consumer.has_applied(store.stream_no(&aggregate), version) {
+        if !view.durably_applied(store.stream_no(&aggregate), version) {
             break;
         }
         own.order.pop_front();

@@ -583,7 +583,7 @@ fn a_seat_listed_twice_is_one_aggregate_whose_row_follows_its_stream() {
 /// Timing-edge bug 3 (docs/RELIABILITY.md): own writes are kept beside the cache until the
 /// projector has applied them, and let go of then (they must not pile up).
 #[test]
-fn own_writes_are_kept_until_customer_bookings_applies_them() {
+fn own_writes_are_kept_until_customer_bookings_applies_them_durably() {
     use cqrs_tickets::sim::query_api::OwnWrites;
     let mut h = harness(21);
     knob(&mut h, KnobChange::StallProjector { projection: Projection::CustomerBookings, on: true });
@@ -592,5 +592,18 @@ fn own_writes_are_kept_until_customer_bookings_applies_them() {
     assert_eq!(h.world().resource::<OwnWrites>().pending(), 1, "the hold waits for the stalled projector");
     knob(&mut h, KnobChange::StallProjector { projection: Projection::CustomerBookings, on: false });
     h.run(40);
-    assert_eq!(h.world().resource::<OwnWrites>().pending(), 0, "applied, so let go of");
+    assert_eq!(h.projector(Projection::CustomerBookings).lag, 0, "applied");
+    assert_eq!(h.world().resource::<OwnWrites>().pending(), 1, "not checkpointed yet: a crash would undo it");
+    // The crash rolls the table back to before her hold; her cached
+    // bookings expire while it is down: her next read still has it.
+    knob(&mut h, KnobChange::CrashProjector { projection: Projection::CustomerBookings, restart_ms: 5_000 });
+    h.run(70);
+    h.query("mine", CustomerQuery::MyBookings { customer: "ana".into() });
+    h.run(10);
+    let r = h.query_record("mine").unwrap();
+    assert!(!r.hit, "read after her cache entry expired");
+    let CacheValue::Bookings(rows) = r.result else { panic!("bookings") };
+    assert!(rows.contains_key(&cqrs_tickets::domain::AggregateId::new("IB3166/3A")), "{rows:?}");
+    h.run(300);
+    assert_eq!(h.world().resource::<OwnWrites>().pending(), 0, "caught up and checkpointed, so let go of");
 }
