@@ -27,6 +27,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("erasure_conflict", include_str!("../../scenarios/erasure_conflict.ron")),
     ("pumper_crash", include_str!("../../scenarios/pumper_crash.ron")),
     ("projector_crash", include_str!("../../scenarios/projector_crash.ron")),
+    ("orchestrator_crash", include_str!("../../scenarios/orchestrator_crash.ron")),
     ("replay", include_str!("../../scenarios/replay.ron")),
     ("burst", include_str!("../../scenarios/burst.ron")),
     ("burst_x10", include_str!("../../scenarios/burst_x10.ron")),

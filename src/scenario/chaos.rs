@@ -21,17 +21,25 @@ pub const FAULTS: usize = 10;
 pub const CRASH_ON: f64 = 0.5;
 
 /// A crash, restarting after 0.2–5 s: the outbox pumper between
-/// publishing a row and marking it sent, or a projector (back to its last
-/// checkpoint). One-shot: nothing to turn off.
+/// publishing a row and marking it sent, a projector (back to its last
+/// checkpoint), or the saga orchestrator (back to its saga table). One-shot:
+/// nothing to turn off.
 pub fn crash_fault(rng: &mut ChaCha8Rng) -> Fault {
     let restart_ms = rng.random_range(200..5_000);
-    let (knob, what) = if rng.random_bool(0.5) {
-        let what = format!("outbox pumper crashes mid-publish, restarts after {restart_ms} ms");
-        (KnobChange::CrashOutboxPumper { restart_ms }, what)
-    } else {
-        let projection = Projection::ALL[rng.random_range(0..Projection::ALL.len())];
-        let what = format!("{} crashes back to its checkpoint, restarts after {restart_ms} ms", projection.name());
-        (KnobChange::CrashProjector { projection, restart_ms }, what)
+    let (knob, what) = match rng.random_range(0..3) {
+        0 => {
+            let what = format!("outbox pumper crashes mid-publish, restarts after {restart_ms} ms");
+            (KnobChange::CrashOutboxPumper { restart_ms }, what)
+        }
+        1 => {
+            let projection = Projection::ALL[rng.random_range(0..Projection::ALL.len())];
+            let what = format!("{} crashes back to its checkpoint, restarts after {restart_ms} ms", projection.name());
+            (KnobChange::CrashProjector { projection, restart_ms }, what)
+        }
+        _ => {
+            let what = format!("saga orchestrator crashes, resumes from its saga table after {restart_ms} ms");
+            (KnobChange::CrashOrchestrator { restart_ms }, what)
+        }
     };
     Fault { on: vec![Action::Knob(knob)], off: vec![], what }
 }

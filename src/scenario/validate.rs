@@ -297,7 +297,9 @@ impl Names<'_> {
                 KnobChange::DuplicateDelivery { pct } | KnobChange::PublishFailure { pct } if *pct > 100 => {
                     Err(format!("{pct}% is more than 100%"))
                 }
-                KnobChange::CrashOutboxPumper { restart_ms } | KnobChange::CrashProjector { restart_ms, .. }
+                KnobChange::CrashOutboxPumper { restart_ms }
+                | KnobChange::CrashOrchestrator { restart_ms }
+                | KnobChange::CrashProjector { restart_ms, .. }
                     if *restart_ms > limits::TIME_MS =>
                 {
                     Err("restart_ms is more than a day".into())

@@ -39,6 +39,8 @@ pub struct Knobs {
     /// Armed crashes of projectors: each loses its table and position back
     /// to its last checkpoint at its next tick and restarts after the ms.
     pub crash_projector: BTreeMap<Projection, u64>,
+    /// An armed crash of the saga orchestrator: the restart delay (ms).
+    pub crash_orchestrator_restart_ms: Option<u64>,
 }
 
 /// A burst of synthetic customers.
@@ -94,6 +96,13 @@ pub enum KnobChange {
         projection: Projection,
         restart_ms: u64,
     },
+    /// The saga orchestrator crashes at its next tick: what it held only
+    /// in memory (its wake list, its timers, replies on their way to it)
+    /// is lost; after `restart_ms` it resumes every live saga from the saga
+    /// table (0 disarms).
+    CrashOrchestrator {
+        restart_ms: u64,
+    },
     Clear,
 }
 
@@ -129,6 +138,9 @@ impl Knobs {
                 } else {
                     self.crash_projector.insert(projection, restart_ms);
                 }
+            }
+            KnobChange::CrashOrchestrator { restart_ms } => {
+                self.crash_orchestrator_restart_ms = (restart_ms > 0).then_some(restart_ms);
             }
             KnobChange::Clear => *self = Knobs::default(),
         }

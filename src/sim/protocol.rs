@@ -128,6 +128,12 @@ pub enum StepOutcome {
     Completed,
     /// The saga finished: every done step undone.
     Compensated,
+    /// The orchestrator came back from a crash and picked the saga up
+    /// from its record.
+    Resumed,
+    /// A second reply to a request sent again after a crash: the vendor
+    /// acted once, nothing to undo.
+    CopyIgnored,
 }
 
 crate::names!(StepOutcome as "saga step outcome" {
@@ -141,6 +147,8 @@ crate::names!(StepOutcome as "saga step outcome" {
     LateReplyCompensated => "late reply compensated",
     Completed => "completed",
     Compensated => "compensated",
+    Resumed => "resumed",
+    CopyIgnored => "copy ignored",
 });
 
 impl StepOutcome {

@@ -42,7 +42,7 @@ use bevy::platform::collections::HashMap;
 use bevy::prelude::*;
 use smallvec::SmallVec;
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::ops::ControlFlow;
 
@@ -196,6 +196,8 @@ enum Wait {
     /// reply's compensation on its way). Sent again when the timer fires.
     Backoff {
         token: u64,
+        /// When the wait ends (kept to re-arm its timer after a crash).
+        until: Tick,
     },
 }
 
@@ -235,10 +237,18 @@ pub struct Saga {
     wait: Option<Wait>,
     reply: Option<Result<Reply, String>>,
     timed_out: bool,
-    /// The pending vendor op's step-timeout timer, cancelled when the
-    /// reply is taken: left on the wheel it would fire stale, and the
-    /// run would not be quiescent until it had.
-    timeout_timer: Option<TimerKey>,
+    /// The pending wait's timer (a vendor op's step timeout, or a
+    /// backoff), cancelled when the reply is taken: left on the wheel it
+    /// would fire stale, and the run would not be quiescent until it had.
+    /// The orchestrator's memory: a crash loses it.
+    timer: Option<TimerKey>,
+    /// The pending forward vendor op's deadline: part of the saga's
+    /// record, so that the step timeout survives a crash.
+    timeout_at: Option<Tick>,
+    /// Tokens of vendor requests sent again after a crash: a second reply
+    /// under one of them is a copy (the vendor acted once, see its
+    /// idempotency keys) and is ignored, unless the step gave up.
+    resent: SmallVec<[u64; 1]>,
     comp: Vec<CompItem>,
     /// Per leg (same index as `legs`): what the saga learnt about it.
     progress: SmallVec<[LegProgress; 1]>,
@@ -365,6 +375,15 @@ impl Saga {
         }
     }
 
+    /// The op the saga is at (forward or compensating), if any.
+    fn pending_op(&self) -> Option<Op> {
+        match self.state {
+            SagaState::Running => self.forward_op(self.step_at(self.step)?, self.op),
+            SagaState::Compensating => self.comp.first()?.ops.get(self.op).cloned(),
+            _ => None,
+        }
+    }
+
     fn line(&mut self, now: Tick, step: LogStep, outcome: StepOutcome, detail: impl Into<Cow<'static, str>>) {
         self.log.push(LogLine { tick: now, step, outcome, detail: detail.into() });
     }
@@ -397,12 +416,35 @@ pub struct Sagas {
     /// Late vendor replies compensated so far.
     late_replies_compensated: u64,
     pub started: u64,
+    /// Crashes of the orchestrator so far.
+    pub crashes: u64,
+    /// Vendor requests whose reply the orchestrator is still owed, by
+    /// token (part of the saga table: written with the decision to send).
+    /// A restart asks each again under its key: a reply lost in the crash
+    /// would otherwise leave a hold nobody undoes.
+    owed: BTreeMap<u64, Owed>,
+    /// While the orchestrator is down after a crash: the tick it restarts at.
+    down_until: Option<Tick>,
 }
 
 impl Sagas {
     pub fn active(&self) -> usize {
         self.by_id.len() - self.finished.len()
     }
+
+    /// While the orchestrator is down after a crash: the tick it restarts at.
+    pub fn down_until(&self) -> Option<Tick> {
+        self.down_until
+    }
+}
+
+/// A vendor request sent and not yet answered.
+#[derive(Clone, Debug, PartialEq)]
+struct Owed {
+    saga: u64,
+    vendor: VendorId,
+    op: VendorOp,
+    correlation: u64,
 }
 
 /// Marks a saga that reached a terminal state (no longer stepped).
@@ -450,7 +492,9 @@ pub fn new_saga(
         wait: None,
         reply: None,
         timed_out: false,
-        timeout_timer: None,
+        timer: None,
+        timeout_at: None,
+        resent: SmallVec::new(),
         comp: vec![],
         progress: std::iter::repeat_n(LegProgress::default(), n).collect(),
         revoked: None,
@@ -499,7 +543,7 @@ struct SagaCtx<'w, 's> {
     ids: ResMut<'w, IdGen>,
     vendors: ResMut<'w, Vendors>,
     rng: ResMut<'w, SimRng>,
-    knobs: Res<'w, Knobs>,
+    knobs: ResMut<'w, Knobs>,
     wheel: ResMut<'w, TimerWheel>,
     timers: Query<'w, 's, &'static mut Timer>,
     mech: Res<'w, Mechanisms>,
@@ -537,6 +581,11 @@ struct OrchestrateParams<'w, 's> {
 /// replies, step timeouts and backoffs, answered commands (each wakes the
 /// sagas it concerns), then every awake saga steps.
 fn orchestrate(mut params: OrchestrateParams) {
+    if crash_step(&mut params) == Life::Down {
+        // Down: its queue waits on the broker, vendor replies to it are
+        // lost, commands it sent are answered into the command log.
+        return;
+    }
     // Sagas started this tick live here until they are spawned at the end.
     let mut fresh: Vec<Saga> = vec![];
     take_queue(&mut params, &mut fresh);
@@ -545,6 +594,132 @@ fn orchestrate(mut params: OrchestrateParams) {
     wake_on_answers(&mut params);
     step_awake(&mut params);
     step_fresh(&mut params.ctx, &mut params.sagas, fresh);
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Life {
+    Up,
+    Down,
+}
+
+/// Whether the orchestrator works this tick: an armed crash strikes
+/// (see [`crash`]); a crashed one stays down until its restart tick, then
+/// resumes every live saga from the saga table (see [`resume`]).
+fn crash_step(params: &mut OrchestrateParams) -> Life {
+    let now = params.ctx.clock.tick;
+    if let Some(restart_ms) = params.ctx.knobs.crash_orchestrator_restart_ms.take() {
+        crash(params, now + ticks(restart_ms).max(1));
+        return Life::Down;
+    }
+    match params.sagas.down_until {
+        Some(restart) if now < restart => Life::Down,
+        Some(_) => {
+            params.sagas.down_until = None;
+            resume(params);
+            Life::Up
+        }
+        None => Life::Up,
+    }
+}
+
+/// The orchestrator dies. The saga table (each `Saga`, and the index of
+/// the commands sagas sent) was written in the same transaction as every
+/// decision, so it survives. What the orchestrator kept only in memory
+/// does not: which sagas to wake, its step-timeout and backoff timers
+/// (cancelled here), and vendor replies on their way to it (while it is
+/// down nobody takes them: they are lost).
+fn crash(params: &mut OrchestrateParams, restart: Tick) {
+    let OrchestrateParams { ctx, sagas, saga_q, fired, .. } = params;
+    sagas.crashes += 1;
+    sagas.down_until = Some(restart);
+    sagas.awake.clear();
+    fired.saga_timeouts.clear();
+    for mut s in saga_q.iter_mut() {
+        if let Some(key) = s.timer.take() {
+            ctx.wheel.cancel(key);
+        }
+        s.reply = None;
+        s.timed_out = false;
+    }
+}
+
+/// The orchestrator restarts: it reads the saga table and wakes every live
+/// saga, in id order (see [`resume_saga`]).
+fn resume(params: &mut OrchestrateParams) {
+    let OrchestrateParams { ctx, sagas, saga_q, .. } = params;
+    let mut live: Vec<Mut<Saga>> = saga_q.iter_mut().collect();
+    live.sort_by_key(|s| s.id);
+    for s in &mut live {
+        resume_saga(ctx, s);
+        sagas.awake.insert(s.id);
+    }
+    // Every reply still owed is asked for again under its key, also for
+    // a step that gave up or a saga that ended: the vendor answers what it
+    // did (or does it now, once), and a late ok is undone as usual.
+    for (&token, owed) in &sagas.owed {
+        let Owed { saga, vendor, op, correlation } = owed.clone();
+        ctx.call_vendor(VendorRequest {
+            now: ctx.clock.tick,
+            vendor: &vendor,
+            op,
+            caller: Caller::Saga { saga, token },
+            correlation,
+        });
+    }
+}
+
+/// One saga after a restart. Waiting for a vendor, it sends the request
+/// again under the same token, its idempotency key (the first reply may
+/// have been lost in the crash; the vendor acts once per key), and its
+/// step keeps the deadline it had: re-armed, or timed out now if it passed
+/// while the orchestrator was down. A backoff keeps its end. A saga
+/// waiting for a command reads the answer from the command log, which the
+/// Command API keeps; one waiting for an event finds it on its queue,
+/// which the broker kept.
+fn resume_saga(ctx: &mut SagaCtx, s: &mut Saga) {
+    let now = ctx.clock.tick;
+    let detail: Cow<'static, str> = match s.wait.clone() {
+        Some(Wait::Vendor { token }) => match s.pending_op() {
+            Some(Op::Vendor(_, vop)) => {
+                // Sent again with every other owed request (see `resume`).
+                let name = vop.name();
+                if !s.resent.contains(&token) {
+                    s.resent.push(token);
+                }
+                match s.timeout_at {
+                    Some(at) if at <= now => s.timed_out = true,
+                    Some(at) => s.timer = Some(saga_timer(ctx, at, s.id, token)),
+                    None => {}
+                }
+                format!("orchestrator restarted: sent {name} again (same idempotency key)").into()
+            }
+            _ => {
+                s.wait = None;
+                "orchestrator restarted".into()
+            }
+        },
+        Some(Wait::Backoff { token, until }) => {
+            if until <= now {
+                s.wait = None;
+            } else {
+                s.timer = Some(saga_timer(ctx, until, s.id, token));
+            }
+            "orchestrator restarted: backoff resumed".into()
+        }
+        _ => "orchestrator restarted: resumed from the saga table".into(),
+    };
+    s.line(now, LogStep::Saga, StepOutcome::Resumed, detail);
+}
+
+/// Sets a saga timer (a step timeout or a backoff's end) on the wheel.
+fn saga_timer(ctx: &mut SagaCtx, at: Tick, saga: u64, token: u64) -> TimerKey {
+    super::timers::schedule(
+        &mut ctx.commands,
+        &mut ctx.wheel,
+        &mut ctx.timers,
+        at,
+        TimerKind::SagaTimeout { saga, token },
+    )
 }
 
 /// The orchestrator's queue: up to its budget of messages, each event
@@ -579,9 +754,13 @@ fn take_vendor_replies(params: &mut OrchestrateParams) {
             // A fire-and-forget compensation of a late reply.
             continue;
         }
+        sagas.owed.remove(&token);
         let Some(mut s) = sagas.by_id.get(&saga).and_then(|e| saga_q.get_mut(*e).ok()) else {
             let mut done = sagas.by_id.get(&saga).and_then(|e| done_q.get_mut(*e).ok());
-            compensate_late(ctx, sagas, done.as_deref_mut(), r);
+            match done.as_deref_mut() {
+                Some(s) if s.resent.contains(&token) => copy_of_reply(ctx, s, r, token),
+                _ => compensate_late(ctx, sagas, done.as_deref_mut(), r),
+            }
             continue;
         };
         if s.wait == Some(Wait::Vendor { token }) {
@@ -593,10 +772,27 @@ fn take_vendor_replies(params: &mut OrchestrateParams) {
             });
             s.reply = Some(r.result.clone());
             sagas.awake.insert(saga);
+        } else if s.resent.contains(&token) {
+            copy_of_reply(ctx, &mut s, r, token);
         } else {
             compensate_late(ctx, sagas, Some(&mut s), r);
         }
     }
+}
+
+/// The second reply to a request sent again at a restart, after the
+/// first was taken and the step went on: the vendor acted once (it
+/// answers a key it knows with the result it gave), so there is nothing
+/// to undo.
+fn copy_of_reply(ctx: &mut SagaCtx, s: &mut Saga, r: &vendors::VendorReply, token: u64) {
+    s.resent.retain(|t| *t != token);
+    let now = ctx.clock.tick;
+    s.line(
+        now,
+        LogStep::LateReply { op: r.op.name(), vendor: r.vendor.clone() },
+        StepOutcome::CopyIgnored,
+        "a copy of the reply already taken (the request was sent again at the restart)",
+    );
 }
 
 /// Step timeouts, and backoffs ending: each wakes its saga if it still
@@ -608,7 +804,7 @@ fn take_fired_timers(params: &mut OrchestrateParams) {
         if s.wait == Some(Wait::Vendor { token }) && s.reply.is_none() {
             s.timed_out = true;
             sagas.awake.insert(saga);
-        } else if s.wait == Some(Wait::Backoff { token }) {
+        } else if matches!(s.wait, Some(Wait::Backoff { token: t, .. }) if t == token) {
             s.wait = None;
             sagas.awake.insert(saga);
         }
@@ -936,7 +1132,7 @@ fn poll(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, op: Op, forward: boo
             let id = *id;
             check_command(ctx, sagas, s, id)
         }
-        (None, Op::Vendor(l, vop)) => call_vendor(ctx, s, l, vop, forward),
+        (None, Op::Vendor(l, vop)) => call_vendor(ctx, sagas, s, l, vop, forward),
         (Some(Wait::Backoff { .. }), Op::Vendor(..)) => Poll::Pending,
         (Some(Wait::Blocker { saga }), Op::Vendor(l, _)) => {
             let blocker = *saga;
@@ -1039,25 +1235,13 @@ fn check_command(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, id: u64) ->
 
 /// Calls leg `l`'s vendor (with a step timeout when `forward`) and waits
 /// for the reply.
-fn call_vendor(ctx: &mut SagaCtx, s: &mut Saga, l: usize, vop: VendorOp, forward: bool) -> Poll {
+fn call_vendor(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, l: usize, vop: VendorOp, forward: bool) -> Poll {
     let now = ctx.clock.tick;
     let token = ctx.ids.next_id();
-    ctx.call_vendor(VendorRequest {
-        now,
-        vendor: &s.legs[l].vendor.clone(),
-        op: vop,
-        caller: Caller::Saga { saga: s.id, token },
-        correlation: s.correlation,
-    });
-    if forward {
-        let timeout = ticks(ctx.setup.world.timing.saga_step_timeout_ms);
-        s.timeout_timer = Some(super::timers::schedule(
-            &mut ctx.commands,
-            &mut ctx.wheel,
-            &mut ctx.timers,
-            now + timeout,
-            TimerKind::SagaTimeout { saga: s.id, token },
-        ));
+    send_vendor(ctx, sagas, s, l, vop, token);
+    s.timeout_at = forward.then(|| now + ticks(ctx.setup.world.timing.saga_step_timeout_ms));
+    if let Some(at) = s.timeout_at {
+        s.timer = Some(saga_timer(ctx, at, s.id, token));
     }
     s.wait = Some(Wait::Vendor { token });
     s.reply = None;
@@ -1065,13 +1249,33 @@ fn call_vendor(ctx: &mut SagaCtx, s: &mut Saga, l: usize, vop: VendorOp, forward
     Poll::Pending
 }
 
+/// Sends leg `l`'s vendor op under `token`, the request's idempotency
+/// key, and notes the reply as owed.
+fn send_vendor(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &Saga, l: usize, op: VendorOp, token: u64) {
+    let vendor = s.legs[l].vendor.clone();
+    let owed = Owed { saga: s.id, vendor, op, correlation: s.correlation };
+    ctx.call_vendor(VendorRequest {
+        now: ctx.clock.tick,
+        vendor: &owed.vendor,
+        op: owed.op.clone(),
+        caller: Caller::Saga { saga: s.id, token },
+        correlation: s.correlation,
+    });
+    sagas.owed.insert(token, owed);
+}
+
 /// The vendor's reply (or the step's timeout), if in. A `refusable` op
 /// (a forward hold) that the vendor refused for want of the seat waits
 /// and goes again instead of failing (see [`on_refusal`]).
 fn check_vendor(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, l: usize, refusable: bool) -> Poll {
+    let token = match s.wait {
+        Some(Wait::Vendor { token }) => token,
+        _ => 0,
+    };
     if let Some(result) = s.reply.take() {
         s.wait = None;
-        if let Some(key) = s.timeout_timer.take() {
+        s.timeout_at = None;
+        if let Some(key) = s.timer.take() {
             ctx.wheel.cancel(key);
         }
         if result.is_ok() {
@@ -1097,9 +1301,13 @@ fn check_vendor(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, l: usize, re
             }
         }
     } else if s.timed_out {
+        // Gave up: a reply still to come is late and gets undone, even
+        // under a re-sent token.
+        s.resent.retain(|t| *t != token);
         s.wait = None;
         s.timed_out = false;
-        s.timeout_timer = None;
+        s.timer = None;
+        s.timeout_at = None;
         let ms = ctx.setup.world.timing.saga_step_timeout_ms;
         Poll::Done(Err((format!("no vendor reply within {ms} ms"), true)))
     } else {
@@ -1149,14 +1357,9 @@ fn refused_hold(ctx: &mut SagaCtx, s: &mut Saga, l: usize, e: String, wait: Refu
         Refusal::GiveUp => return,
     };
     let token = ctx.ids.next_id();
-    super::timers::schedule(
-        &mut ctx.commands,
-        &mut ctx.wheel,
-        &mut ctx.timers,
-        now + ticks(ms),
-        TimerKind::SagaTimeout { saga: s.id, token },
-    );
-    s.wait = Some(Wait::Backoff { token });
+    let until = now + ticks(ms);
+    s.timer = Some(saga_timer(ctx, until, s.id, token));
+    s.wait = Some(Wait::Backoff { token, until });
     s.line(now, step, StepOutcome::Wait, format!("{e}: an earlier hold of ours; retry in {ms} ms"));
 }
 

@@ -4,7 +4,11 @@
 //! halfway through its latency and the reply lands at the end, so a slow
 //! vendor can act *after* the caller gave up (the late reply the saga must
 //! compensate). Holds and releases are keyed by the holder (the saga), so
-//! a release is idempotent and never frees someone else's seat.
+//! a release is idempotent and never frees someone else's seat. A saga's
+//! request also carries an idempotency key (saga, token): a vendor that
+//! already acted on that key answers a copy of the request (sent again by
+//! an orchestrator back from a crash) with the result it gave, without
+//! acting twice, as a payment or booking API with idempotency keys does.
 
 use super::config::{WorldConfig, ticks};
 use super::knobs::Knobs;
@@ -130,6 +134,42 @@ pub struct Vendor {
     pub failures: u64,
     /// Holds that found the seat taken by another holder.
     refused_holds: u64,
+    /// Results by idempotency key, kept for [`IDEMPOTENCY_WINDOW_MS`].
+    keys: IdempotencyKeys,
+}
+
+/// How long a vendor remembers a request's key and result (a payment
+/// API keeps them for a day; ten minutes is far longer than any restart
+/// the chaos draws, and bounds what a long run keeps).
+pub const IDEMPOTENCY_WINDOW_MS: u64 = 600_000;
+
+/// A vendor's memory of the saga requests it acted on: key (saga, token)
+/// → result, and the keys in the order they came, to forget old ones.
+#[derive(Clone, Debug, Default)]
+struct IdempotencyKeys {
+    results: bevy::platform::collections::HashMap<(u64, u64), Result<Reply, String>>,
+    order: std::collections::VecDeque<(Tick, (u64, u64))>,
+}
+
+impl IdempotencyKeys {
+    /// The result already given for `key`, if the vendor still remembers it.
+    fn get(&self, key: (u64, u64)) -> Option<&Result<Reply, String>> {
+        self.results.get(&key)
+    }
+
+    /// Remembers `key`'s result, forgetting keys older than the window.
+    fn put(&mut self, now: Tick, key: (u64, u64), result: &Result<Reply, String>) {
+        let window = ticks(IDEMPOTENCY_WINDOW_MS);
+        while let Some(&(at, old)) = self.order.front() {
+            if at + window > now {
+                break;
+            }
+            self.order.pop_front();
+            self.results.remove(&old);
+        }
+        self.results.insert(key, result.clone());
+        self.order.push_back((now, key));
+    }
 }
 
 #[derive(Resource, Debug, Default)]
@@ -177,6 +217,7 @@ fn reset(world: &mut World, cfg: &WorldConfig) {
                     calls: 0,
                     failures: 0,
                     refused_holds: 0,
+                    keys: IdempotencyKeys::default(),
                 },
             ))
             .id();
@@ -261,14 +302,7 @@ fn process(
             // A vendor without an adapter answers like a refused connection
             // (and its reply still goes out below, at its reply tick).
             let result = match vendors.by_id.get(&c.vendor).and_then(|v| vendor_q.get_mut(*v).ok()) {
-                Some(mut v) => {
-                    let result = act(&mut v, &c.op, &knobs, c.id);
-                    v.calls += 1;
-                    if result.is_err() {
-                        v.failures += 1;
-                    }
-                    result
-                }
+                Some(mut v) => act_once(&mut v, &c, &knobs, now),
                 None => Err(format!("unknown vendor {}", c.vendor)),
             };
             c.result = Some(result);
@@ -285,6 +319,28 @@ fn process(
             commands.entity(e).despawn();
         }
     }
+}
+
+/// The vendor's side of one call: a saga's request whose key the vendor
+/// remembers gets the result it had (nothing is done again); any other
+/// is acted on, and a saga's result remembered under its key.
+fn act_once(v: &mut Vendor, c: &VendorCall, knobs: &Knobs, now: Tick) -> Result<Reply, String> {
+    let key = match c.caller {
+        Caller::Saga { saga, token } if token != 0 => Some((saga, token)),
+        _ => None,
+    };
+    if let Some(done) = key.and_then(|k| v.keys.get(k)) {
+        return done.clone();
+    }
+    let result = act(v, &c.op, knobs, c.id);
+    v.calls += 1;
+    if result.is_err() {
+        v.failures += 1;
+    }
+    if let Some(k) = key {
+        v.keys.put(now, k, &result);
+    }
+    result
 }
 
 /// The vendor's side of one request.
@@ -418,5 +474,73 @@ mod tests {
         assert_eq!(replies.len(), 1, "answered on the next tick");
         let reason = replies[0].result.clone().expect_err("refused");
         assert!(reason.contains("unknown vendor V9"), "{reason}");
+    }
+
+    fn iberia() -> Vendor {
+        let inventory =
+            [(FlightId::from("IB3166"), Inventory { route: "MAD-FRA".into(), total: 10, ..Default::default() })];
+        Vendor {
+            id: "V1".into(),
+            name: "Iberia".into(),
+            channel: "NDC".into(),
+            inventory: inventory.into_iter().collect(),
+            calls: 0,
+            failures: 0,
+            refused_holds: 0,
+            keys: IdempotencyKeys::default(),
+        }
+    }
+
+    fn saga_call(id: u64, op: VendorOp, token: u64) -> VendorCall {
+        VendorCall {
+            id,
+            vendor: "V1".into(),
+            op,
+            caller: Caller::Saga { saga: 7, token },
+            correlation: 1,
+            reply_tick: 0,
+            result: None,
+        }
+    }
+
+    #[test]
+    fn a_copy_of_a_request_gets_the_first_result_and_is_not_acted_on_again() {
+        let (flight, seat) = (FlightId::from("IB3166"), SeatNo::from("14C"));
+        let hold = VendorOp::Hold { flight: flight.clone(), seat: seat.clone(), holder: 7 };
+        let release = VendorOp::Release { flight: flight.clone(), seat: seat.clone(), holder: 7 };
+        let issue = VendorOp::Issue { flight: flight.clone(), seat: seat.clone(), holder: 7 };
+        let (mut v, knobs) = (iberia(), Knobs::default());
+        assert_eq!(act_once(&mut v, &saga_call(1, hold.clone(), 10), &knobs, 0), Ok(Reply::Done));
+        assert_eq!(act_once(&mut v, &saga_call(2, release, 11), &knobs, 1), Ok(Reply::Done));
+        // The hold sent again under its key after the saga released the
+        // seat: answered as before, and the seat stays free.
+        assert_eq!(act_once(&mut v, &saga_call(3, hold.clone(), 10), &knobs, 2), Ok(Reply::Done));
+        assert!(v.inventory[&flight].held.is_empty(), "the copy held the seat again");
+        assert_eq!(v.calls, 2, "two requests acted on, the copy answered from memory");
+        // An issue sent twice under one key returns one PNR.
+        act_once(&mut v, &saga_call(4, hold, 12), &knobs, 3).unwrap();
+        let first = act_once(&mut v, &saga_call(5, issue.clone(), 13), &knobs, 4);
+        assert_eq!(act_once(&mut v, &saga_call(6, issue.clone(), 13), &knobs, 5), first);
+        // A fire-and-forget call (token 0) has no key: each is acted on.
+        let calls = v.calls;
+        act_once(&mut v, &saga_call(7, issue.clone(), 0), &knobs, 6).unwrap();
+        act_once(&mut v, &saga_call(8, issue, 0), &knobs, 7).unwrap();
+        assert_eq!(v.calls, calls + 2);
+    }
+
+    #[test]
+    fn a_vendor_forgets_a_key_after_its_window() {
+        let (flight, seat) = (FlightId::from("IB3166"), SeatNo::from("14C"));
+        let hold = VendorOp::Hold { flight: flight.clone(), seat: seat.clone(), holder: 7 };
+        let release = VendorOp::Release { flight: flight.clone(), seat, holder: 7 };
+        let (mut v, knobs) = (iberia(), Knobs::default());
+        act_once(&mut v, &saga_call(1, hold.clone(), 10), &knobs, 0).unwrap();
+        act_once(&mut v, &saga_call(2, release, 11), &knobs, 1).unwrap();
+        let later = ticks(IDEMPOTENCY_WINDOW_MS) + 1;
+        // The next request prunes what is older than the window.
+        act_once(&mut v, &saga_call(3, VendorOp::Search { route: "MAD-FRA".into() }, 12), &knobs, later).unwrap();
+        act_once(&mut v, &saga_call(4, hold, 10), &knobs, later).unwrap();
+        assert_eq!(v.inventory[&flight].held.len(), 1, "a key past the window is a new request");
+        assert_eq!(v.keys.results.len(), 2, "old keys were forgotten");
     }
 }

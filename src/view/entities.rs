@@ -773,9 +773,19 @@ fn draw_rings(
     layout: Res<MapLayoutRes>,
     time: Res<Time<Real>>,
     focus: Res<super::Focus>,
+    outages: Res<super::outage::Outages>,
 ) {
     let map = &layout.map;
-    let dim = |n: NodeId| if focus.dims(n) { 0.35 } else { 1.0 };
+    // Under a crashed card's grey cover, or dimmed by the spotlight.
+    let dim = |n: NodeId| {
+        if outages.down.contains_key(&n) {
+            0.15
+        } else if focus.dims(n) {
+            0.35
+        } else {
+            1.0
+        }
+    };
     if let Some(chips) = board.items.get(&Group::Cache) {
         let a = dim(NodeId::Redis);
         for (item, r) in chips.iter().zip(slot_rects(map, Group::Cache)) {

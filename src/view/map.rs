@@ -65,6 +65,8 @@ pub enum Tone {
     Normal,
     /// A fault is being injected here, or something broke.
     Alert,
+    /// It came back from a crash a moment ago.
+    Recovered,
 }
 
 /// Each card's live counter lines (also the tooltip's state).
@@ -234,7 +236,7 @@ fn spawn_card(
 }
 
 /// Where a label's anchor sits on its box.
-fn text_anchor(centred: bool) -> (Anchor, fn(Rect) -> f32) {
+pub(super) fn text_anchor(centred: bool) -> (Anchor, fn(Rect) -> f32) {
     if centred { (Anchor::TOP_CENTER, |r: Rect| r.center().x) } else { (Anchor::TOP_LEFT, |r: Rect| r.min.x) }
 }
 
@@ -284,7 +286,11 @@ fn show_counters(
         if t.0 != fitted {
             t.0 = fitted;
         }
-        let want = if tone == Tone::Alert { palette::FAIL } else { Color::srgb(0.80, 0.83, 0.88) };
+        let want = match tone {
+            Tone::Alert => palette::FAIL,
+            Tone::Recovered => palette::OK,
+            Tone::Normal => Color::srgb(0.80, 0.83, 0.88),
+        };
         if color.0 != want {
             color.0 = want;
         }
@@ -345,13 +351,31 @@ impl SimCounters<'_> {
 }
 
 /// Computes every card's live lines from the sim.
-fn node_states(mut states: ResMut<NodeStates>, sim: SimCounters, rows: SimEntities, layout: Res<MapLayoutRes>) {
+fn node_states(
+    mut states: ResMut<NodeStates>,
+    sim: SimCounters,
+    rows: SimEntities,
+    layout: Res<MapLayoutRes>,
+    outages: Res<super::outage::Outages>,
+) {
     let Some(c) = sim.get() else { return };
     let mut s = NodeStates::default();
     c.write_path(&mut s, rows.cmds.iter().count() + rows.queries.iter().count());
     c.consumers(&mut s, &rows.consumers);
     c.read_path(&mut s, rows.entries.iter().filter(|e| e.populating).count());
     c.vendors(&mut s, &rows.vendors, &layout.map);
+    // A part back from a crash says so on its first line, in green, while
+    // the counters show it recovering.
+    for node in outages.back.keys() {
+        if let Some((line, tone)) = s.0.get_mut(node).and_then(|l| l.first_mut()) {
+            // A projector's line has room for one word beside its queue.
+            *line = match node {
+                NodeId::Projector(_) => "restarted".into(),
+                _ => format!("restarted · {line}"),
+            };
+            *tone = Tone::Recovered;
+        }
+    }
     if *states != s {
         *states = s;
     }
@@ -457,17 +481,24 @@ impl Counters<'_> {
 }
 
 /// The tooltip's text for what is hovered, refreshed every frame.
-fn hover_text(hovered: Res<Hovered>, layout: Res<MapLayoutRes>, states: Res<NodeStates>, mut hover: ResMut<Hover>) {
+fn hover_text(
+    hovered: Res<Hovered>,
+    layout: Res<MapLayoutRes>,
+    states: Res<NodeStates>,
+    outages: Res<super::outage::Outages>,
+    mut hover: ResMut<Hover>,
+) {
     let want = match &*hovered {
         Hovered::Nothing => Hover::default(),
         Hovered::Node(n) => Hover {
             title: layout.map.node(*n).map_or_else(String::new, |b| b.name.clone()),
             body: n.explain().to_string(),
-            state: states
-                .0
-                .get(n)
-                .map(|l| l.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>().join("\n"))
-                .unwrap_or_default(),
+            state: outages.banner(*n).map(|(head, line)| format!("{head}: {line}\n")).unwrap_or_default()
+                + &states
+                    .0
+                    .get(n)
+                    .map(|l| l.iter().map(|(s, _)| s.as_str()).collect::<Vec<_>>().join("\n"))
+                    .unwrap_or_default(),
         },
         Hovered::Wire(i) => match layout.map.wires.get(*i) {
             Some(w) => {

@@ -12,6 +12,7 @@ pub mod fonts;
 pub mod layout;
 pub mod legend;
 pub mod map;
+pub mod outage;
 pub mod particles;
 pub mod spotlight;
 pub mod text;
@@ -80,6 +81,7 @@ pub fn plugin(app: &mut App) {
     particles::plugin(app);
     chain::plugin(app);
     spotlight::plugin(app);
+    outage::plugin(app);
     camera::plugin(app);
     app.add_systems(Update, sharp_text.after(MapSystems));
     app.add_systems(Update, start_clock.before(MapSystems).after(Relayout));

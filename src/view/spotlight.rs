@@ -185,6 +185,7 @@ pub fn actors_of(request: &SimRequest, map: &MapLayout) -> Vec<NodeId> {
             KnobChange::PublishFailure { .. } | KnobChange::CrashOutboxPumper { .. } => vec![Outbox],
             KnobChange::StallProjector { projection, .. } => vec![Projector(*projection)],
             KnobChange::CrashProjector { projection, .. } => vec![Projector(*projection), ReadDb],
+            KnobChange::CrashOrchestrator { .. } => vec![Saga],
             KnobChange::Burst { .. } => vec![Customer, CommandApi, EventStore],
             KnobChange::Clear => vec![],
         },

@@ -229,3 +229,52 @@ fn a_pumper_crash_republishes_a_row_and_only_idempotency_absorbs_it() {
     let once = r.invariants.iter().find(|i| i.name == cqrs_tickets::sim::invariants::EXACTLY_ONCE).unwrap();
     assert!(!once.ok, "the republished row is applied twice without idempotency: {}", once.detail);
 }
+
+/// The orchestrator crashes with two vendor holds in flight and resumes
+/// from its saga table. Ana's reply, lost while it was down, is asked for
+/// again under the same idempotency key (Iberia answers it without acting
+/// twice); Bob's step times out at the deadline it had before the crash,
+/// its timer re-armed from the table.
+#[test]
+fn an_orchestrator_crash_resumes_sagas_from_their_record_and_keeps_step_deadlines() {
+    use crate::engine::{harness, hold, knob, pay};
+    use cqrs_tickets::domain::TICK_MS;
+    use cqrs_tickets::sim::KnobChange;
+    use cqrs_tickets::sim::protocol::StepOutcome;
+    use cqrs_tickets::sim::saga::SagaState;
+    let mut h = harness(1);
+    knob(&mut h, KnobChange::SlowVendor { vendor: "V1".into(), extra_ms: 800 });
+    knob(&mut h, KnobChange::SlowVendor { vendor: "V2".into(), extra_ms: 5_000 });
+    h.command("ana", hold("ana", "IB3166", "14C"));
+    h.command("bob", hold("bob", "LH1123", "9A"));
+    h.run(8);
+    assert_eq!(h.sagas().len(), 2, "both sagas started and sent their holds");
+    knob(&mut h, KnobChange::CrashOrchestrator { restart_ms: 1_200 });
+    h.run(20);
+    assert_eq!(
+        h.vendor("V1").inventory["IB3166"].held.len(),
+        1,
+        "Iberia held Ana's seat while the orchestrator was down"
+    );
+    knob(&mut h, KnobChange::SlowVendor { vendor: "V1".into(), extra_ms: 0 });
+    h.run(30);
+    let sagas = h.sagas();
+    let saga_of = |flight: &str| sagas.iter().find(|s| s.legs[0].flight.as_str() == flight).unwrap().clone();
+    let (ana, bob) = (saga_of("IB3166"), saga_of("LH1123"));
+    for s in [&ana, &bob] {
+        assert!(s.log.iter().any(|l| l.outcome == StepOutcome::Resumed), "{:?}", s.log);
+    }
+    let held = ana.log.iter().find(|l| l.step.to_string().starts_with("vendor hold")).expect("Ana's hold answered");
+    assert_eq!(held.outcome, StepOutcome::Ok, "{:?}", ana.log);
+    assert_eq!(h.vendor("V1").calls, 1, "two requests for Ana's hold, one acted on");
+    let timeout = bob.log.iter().find(|l| l.outcome == StepOutcome::Timeout).expect("Bob's step timed out");
+    assert_eq!(timeout.tick, bob.started_tick + 2_500 / TICK_MS, "at the deadline set before the crash");
+    h.command("pay", pay("ana", "IB3166", "14C"));
+    assert!(h.run_to_drain(4_000));
+    let sagas = h.sagas();
+    let state = |flight: &str| sagas.iter().find(|s| s.legs[0].flight.as_str() == flight).unwrap().state;
+    assert_eq!(state("IB3166"), SagaState::Completed);
+    assert_eq!(state("LH1123"), SagaState::Compensated);
+    assert!(h.vendor("V2").inventory["LH1123"].held.is_empty(), "no leaked vendor hold");
+    assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
+}
