@@ -278,3 +278,30 @@ fn an_orchestrator_crash_resumes_sagas_from_their_record_and_keeps_step_deadline
     assert!(h.vendor("V2").inventory["LH1123"].held.is_empty(), "no leaked vendor hold");
     assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
 }
+
+/// A step that gave up still owes its saga a reply: when the crash loses
+/// that late reply, the restarted orchestrator asks for it again under its
+/// key, and the hold the vendor made after the step gave up is undone
+/// (before, it leaked: swarm seed 6118).
+#[test]
+fn a_late_reply_lost_in_an_orchestrator_crash_is_asked_for_again_and_undone() {
+    use crate::engine::{harness, hold, knob};
+    use cqrs_tickets::sim::KnobChange;
+    use cqrs_tickets::sim::saga::SagaState;
+    let mut h = harness(1);
+    knob(&mut h, KnobChange::SlowVendor { vendor: "V3".into(), extra_ms: 6_000 });
+    h.command("dara", hold("dara", "DL0412", "4A"));
+    h.run(62);
+    let saga = h.sagas()[0].clone();
+    assert_eq!(saga.state, SagaState::Compensated, "the step timed out: {:?}", saga.log);
+    assert!(h.vendor("V3").inventory["DL0412"].held.is_empty(), "the vendor has not acted yet");
+    // Down from before the vendor holds the seat until after its reply.
+    knob(&mut h, KnobChange::CrashOrchestrator { restart_ms: 5_000 });
+    h.run(40);
+    assert_eq!(h.vendor("V3").inventory["DL0412"].held.len(), 1, "the vendor held the seat meanwhile");
+    knob(&mut h, KnobChange::SlowVendor { vendor: "V3".into(), extra_ms: 0 });
+    assert!(h.run_to_drain(4_000));
+    assert!(h.vendor("V3").inventory["DL0412"].held.is_empty(), "the late hold was undone");
+    assert_eq!(h.vendor("V3").calls, 2, "the hold once, then its release; the re-sent hold was answered from memory");
+    assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
+}
