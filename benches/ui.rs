@@ -17,7 +17,7 @@ use cqrs_tickets::sim::store::EventStore;
 use cqrs_tickets::sim::{KnobChange, SimRequest};
 use cqrs_tickets::testing::{Harness, big_world};
 use cqrs_tickets::ui::controls::ViewMode;
-use cqrs_tickets::ui::panels::{self, FILTER_SCAN_PER_FRAME, PanelState, events_table};
+use cqrs_tickets::ui::panels::{self, EventRows, FILTER_SCAN_PER_FRAME, PanelState, events_table};
 use std::time::Instant;
 
 fn real_events() -> Vec<EventEnvelope> {
@@ -73,7 +73,7 @@ fn measure(store: &[EventEnvelope], frames: u32, scroll_to_middle: bool, state: 
                         None,
                     );
                 }
-                events_table(ui, head, row, state);
+                events_table(ui, EventRows { head, keys: None }, row, state);
             });
         },
     )

@@ -81,6 +81,12 @@ impl KeyStore {
     pub fn has_key(&self, customer: &CustomerId) -> bool {
         self.keys.contains_key(customer)
     }
+
+    /// Whether an erasure destroyed `customer`'s key and she has not held
+    /// a seat since (which would give her the next epoch's key).
+    pub fn erased(&self, customer: &CustomerId) -> bool {
+        !self.keys.contains_key(customer) && self.next_epoch.contains_key(customer)
+    }
 }
 
 pub(super) fn plugin(app: &mut App) {

@@ -8,7 +8,7 @@
 
 use super::controls::ViewMode;
 use super::plots::{self, Metrics};
-use super::tables::{PassengerLine, command_rows, event_row, passenger_line, processing};
+use super::tables::{PassengerLine, command_rows, event_payload, event_row, passenger_line, processing};
 use crate::domain::{AggregateId, EventEnvelope, EventKind, Hash, hex};
 use crate::sim::command_intake::CommandLog;
 use crate::sim::consumer::{Consumer, ConsumerQueue};
@@ -427,17 +427,25 @@ fn row<const N: usize>(ui: &mut egui::Ui, cells: [String; N], widths: &[f32], ho
 
 pub fn events_view(ui: &mut egui::Ui, world: &World, state: &mut PanelState) {
     let head = world.get_resource::<EventStore>().map_or(0, |s| s.head_seq());
-    events_table(ui, head, |seq| stored(world, seq), state);
+    let keys = world.get_resource::<KeyStore>();
+    events_table(ui, EventRows { head, keys }, |seq| stored(world, seq), state);
     if let Some(Detail::Event(_)) = state.pinned.detail {
         ui.weak("the pinned event's detail is in the Detail pane");
     }
+}
+
+/// What the Events table shows: events up to `head`, with passengers
+/// marked redacted when `keys` lacks their key.
+pub struct EventRows<'a> {
+    pub head: u64,
+    pub keys: Option<&'a KeyStore>,
 }
 
 /// The Events table over any row source: only the rows on screen are
 /// built, so 10^6 events cost what 10^2 do. Newest first.
 pub fn events_table<'a>(
     ui: &mut egui::Ui,
-    head: u64,
+    EventRows { head, keys }: EventRows,
     row_of: impl Fn(u64) -> Option<&'a EventEnvelope>,
     state: &mut PanelState,
 ) {
@@ -492,7 +500,7 @@ pub fn events_table<'a>(
                     r.aggregate,
                     r.version.to_string(),
                     r.kind.to_string(),
-                    r.payload,
+                    event_payload(env, keys),
                     r.tick.to_string(),
                     r.hash,
                 ];

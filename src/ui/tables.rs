@@ -75,6 +75,15 @@ pub enum PassengerLine {
     Erased(String),
 }
 
+/// The payload column of the Events view: the event's preview, marked
+/// when it carries a passenger whose key an erasure destroyed.
+pub fn event_payload(env: &EventEnvelope, keys: Option<&KeyStore>) -> String {
+    match passenger_line(env, keys) {
+        Some(PassengerLine::Erased(_)) => format!("passenger redacted · {}", env.event.preview()),
+        _ => env.event.preview(),
+    }
+}
+
 /// The passenger line of `env`, opened with the key store when her key
 /// still exists; None for events that carry no passenger.
 pub fn passenger_line(env: &EventEnvelope, keys: Option<&KeyStore>) -> Option<PassengerLine> {

@@ -16,6 +16,7 @@ use super::{MapItem, MapLayoutRes, fonts::MapFonts};
 use crate::domain::{EventKind, Status};
 use crate::sim::config::Catalog;
 use crate::sim::consumer::ConsumerQueue;
+use crate::sim::keys::KeyStore;
 use crate::sim::query_api::CacheEntry;
 use crate::sim::runtime::{Customers, SimClock};
 use crate::sim::saga::{Saga, SagaDone, SagaState, StepAction};
@@ -376,6 +377,7 @@ pub struct BoardSources<'w, 's> {
     store: Option<Res<'w, EventStore>>,
     aggregates: Option<Res<'w, Aggregates>>,
     customers: Option<Res<'w, Customers>>,
+    keys: Option<Res<'w, KeyStore>>,
     queues: Query<'w, 's, &'static ConsumerQueue>,
     messages: Query<'w, 's, &'static BusMessage>,
     rows: Query<'w, 's, &'static AggregateRow>,
@@ -432,7 +434,8 @@ fn fill_board(mut board: ResMut<Board>, src: BoardSources, layout: Res<MapLayout
         }
     }
     fill.put(Group::Sagas, newest.into_iter().map(saga_item).collect(), live);
-    fill_people(&mut fill, &layout.world, src.customers.as_ref().map_or(0, |c| c.synthetic_made()));
+    let synthetic = src.customers.as_ref().map_or(0, |c| c.synthetic_made());
+    fill_people(&mut fill, &layout.world, synthetic, src.keys.as_deref());
     let tables: Vec<Item> = Projection::ALL
         .into_iter()
         .map(|p| table_item(p, src.views.iter().find(|v| v.projection == p).map_or(0, |v| v.view.rows())))
@@ -468,16 +471,33 @@ fn fill_store(fill: &mut Fill, store: &EventStore, src: &BoardSources) {
     fill.put(Group::Aggregates, streams, store.streams() as usize);
 }
 
-/// The world's named customers, and how many synthetic ones were made.
-fn fill_people(fill: &mut Fill, world: &crate::sim::config::WorldConfig, synthetic: u64) {
+/// The world's named customers (an erased one marked: her name here is
+/// her account's, outside the platform), and how many synthetic ones
+/// were made.
+fn fill_people(fill: &mut Fill, world: &crate::sim::config::WorldConfig, synthetic: u64, keys: Option<&KeyStore>) {
     let mut people: Vec<Item> = world
         .customers
         .iter()
-        .map(|c| Item {
-            text: c.name.clone(),
-            color: palette::CUSTOMER,
-            hover: (format!("{} ({})", c.name, c.id), format!("A named customer of the scenario: {}", c.email)),
-            ..default()
+        .map(|c| {
+            let hover = format!("A named customer of the scenario: {}", c.email);
+            if keys.is_some_and(|k| k.erased(&c.id)) {
+                let why = "Erased: her key is destroyed, so the platform's copies of her name and e-mail \
+                           (sealed in its events) can never be read again. Her name shown here is her account's.";
+                Item {
+                    // The card is narrow: her first name and the mark fit.
+                    text: format!("{} · erased", c.name.split_whitespace().next().unwrap_or(&c.name)),
+                    color: palette::DIM,
+                    hover: (format!("{} ({})", c.name, c.id), why.into()),
+                    ..default()
+                }
+            } else {
+                Item {
+                    text: c.name.clone(),
+                    color: palette::CUSTOMER,
+                    hover: (format!("{} ({})", c.name, c.id), hover),
+                    ..default()
+                }
+            }
         })
         .collect();
     let named = people.len();

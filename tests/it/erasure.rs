@@ -16,7 +16,7 @@ use cqrs_tickets::sim::saga::Saga;
 use cqrs_tickets::sim::store::{OutboxRow, StoredEvent};
 use cqrs_tickets::sim::vendors::Vendor;
 use cqrs_tickets::testing::Harness;
-use cqrs_tickets::ui::tables::{PassengerLine, command_rows, event_row, passenger_line};
+use cqrs_tickets::ui::tables::{PassengerLine, command_rows, event_payload, event_row, passenger_line};
 
 const NAME: &str = "Ana García";
 const EMAIL: &str = "ana.garcia@example.com";
@@ -119,15 +119,18 @@ fn after_an_erasure_no_byte_the_run_holds_reads_as_her_and_the_chain_verifies() 
     for env in ana_seat_held(&h) {
         assert_eq!(held.iter().find(|e| e.seq == env.seq), Some(&env), "the stored event is unchanged");
         assert!(matches!(passenger_line(&env, Some(keys)), Some(PassengerLine::Erased(_))));
+        assert!(event_payload(&env, Some(keys)).starts_with("passenger redacted"), "the Events view marks it");
     }
     let bob = h
         .events()
         .into_iter()
-        .find(|e| matches!(&e.event, Event::SeatHeld { customer, .. } if customer.as_str() == "bob"));
+        .find(|e| matches!(&e.event, Event::SeatHeld { customer, .. } if customer.as_str() == "bob"))
+        .unwrap();
     assert!(
-        matches!(passenger_line(&bob.unwrap(), Some(keys)), Some(PassengerLine::Readable(t)) if t.contains("Bob Smith")),
+        matches!(passenger_line(&bob, Some(keys)), Some(PassengerLine::Readable(t)) if t.contains("Bob Smith")),
         "others still open"
     );
+    assert!(!event_payload(&bob, Some(keys)).contains("redacted"));
     assert!(h.invariants().status[CHAIN].ok, "the chain verifies over the sealed bytes");
     assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
 
