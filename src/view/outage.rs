@@ -180,19 +180,21 @@ fn outage_text(outages: &Outages, node: NodeId, i: usize) -> Option<(Option<Stri
     })
 }
 
+/// The covers, the outlines and the texts are disjoint sets of entities
+/// (each query excludes the others' markers, so they may all be mutable).
+type Covers = (Without<OutageText>, Without<RecoveryHalo>);
+type Outlines = (Without<OutageText>, Without<OutageVeil>);
+type Texts = (Without<OutageVeil>, Without<RecoveryHalo>);
+type TextItem = (&'static OutageText, &'static mut Text2d, &'static mut TextColor, &'static mut Visibility);
+
 /// The marks' state: the components down greyed with their countdown, those
 /// back lately outlined in green (no cover: their counters show the
 /// recovery, a projector's lag falling as it catches up).
 #[derive(SystemParam)]
 struct Marks<'w, 's> {
-    veils: Query<'w, 's, (&'static OutageVeil, &'static mut Visibility), (Without<OutageText>, Without<RecoveryHalo>)>,
-    halos: Query<'w, 's, (&'static RecoveryHalo, &'static mut Visibility), (Without<OutageText>, Without<OutageVeil>)>,
-    texts: Query<
-        'w,
-        's,
-        (&'static OutageText, &'static mut Text2d, &'static mut TextColor, &'static mut Visibility),
-        (Without<OutageVeil>, Without<RecoveryHalo>),
-    >,
+    veils: Query<'w, 's, (&'static OutageVeil, &'static mut Visibility), Covers>,
+    halos: Query<'w, 's, (&'static RecoveryHalo, &'static mut Visibility), Outlines>,
+    texts: Query<'w, 's, TextItem, Texts>,
 }
 
 fn show_outages(outages: Res<Outages>, mut marks: Marks) {
