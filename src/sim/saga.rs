@@ -10,6 +10,11 @@
 //! step gave up is compensated on its own (release / void), so no hold
 //! leaks. Every step writes a log line. The orchestrator consumes its queue
 //! through the same idempotency log and ordering buffer as a projector.
+//! It can crash (`CrashOrchestrator`): the saga table (the `Saga`
+//! components and the index of commands sent and vendor replies owed) is
+//! written with its decisions and survives; its wake list and timers do
+//! not; on restart it resumes every saga from the table and asks again for
+//! every owed reply under the request's idempotency key.
 
 use super::config::WorldConfig;
 use super::config::ticks;
@@ -245,10 +250,6 @@ pub struct Saga {
     /// The pending forward vendor op's deadline: part of the saga's
     /// record, so that the step timeout survives a crash.
     timeout_at: Option<Tick>,
-    /// Tokens of vendor requests sent again after a crash: a second reply
-    /// under one of them is a copy (the vendor acted once, see its
-    /// idempotency keys) and is ignored, unless the step gave up.
-    resent: SmallVec<[u64; 1]>,
     comp: Vec<CompItem>,
     /// Per leg (same index as `legs`): what the saga learnt about it.
     progress: SmallVec<[LegProgress; 1]>,
@@ -418,10 +419,11 @@ pub struct Sagas {
     pub started: u64,
     /// Crashes of the orchestrator so far.
     pub crashes: u64,
-    /// Vendor requests whose reply the orchestrator is still owed, by
-    /// token (part of the saga table: written with the decision to send).
-    /// A restart asks each again under its key: a reply lost in the crash
-    /// would otherwise leave a hold nobody undoes.
+    /// Vendor requests by token, from the decision to send (part of the
+    /// saga table) until their last copy's reply: a restart asks again for
+    /// each one not answered yet (a reply lost in the crash would otherwise
+    /// leave a hold nobody undoes), and a reply to one already answered is
+    /// a copy.
     owed: BTreeMap<u64, Owed>,
     /// While the orchestrator is down after a crash: the tick it restarts at.
     down_until: Option<Tick>,
@@ -438,13 +440,44 @@ impl Sagas {
     }
 }
 
-/// A vendor request sent and not yet answered.
+/// A vendor request of a saga, and its copies in flight.
 #[derive(Clone, Debug, PartialEq)]
 struct Owed {
     saga: u64,
     vendor: VendorId,
     op: VendorOp,
     correlation: u64,
+    /// Requests under this token whose reply has not come (the first, and
+    /// one more for each restart that asked again).
+    in_flight: u32,
+    /// Whether a reply under this token was handled (taken, or undone as
+    /// late): every later one is a copy of it.
+    answered: bool,
+}
+
+/// What a vendor reply is, by its token's entry in the owed table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ReplyIs {
+    /// The first reply under its token: taken or undone as late.
+    First,
+    /// A reply under a token already answered: the vendor acted once (it
+    /// answers a key it knows with the result it gave), and the first
+    /// reply was dealt with, so there is nothing to take or undo.
+    Copy,
+}
+
+impl Sagas {
+    /// Books a reply under `token` off the owed table.
+    fn reply_is(&mut self, token: u64) -> ReplyIs {
+        let Some(o) = self.owed.get_mut(&token) else { return ReplyIs::First };
+        o.in_flight = o.in_flight.saturating_sub(1);
+        let was = if o.answered { ReplyIs::Copy } else { ReplyIs::First };
+        o.answered = true;
+        if o.in_flight == 0 {
+            self.owed.remove(&token);
+        }
+        was
+    }
 }
 
 /// Marks a saga that reached a terminal state (no longer stepped).
@@ -494,7 +527,6 @@ pub fn new_saga(
         timed_out: false,
         timer: None,
         timeout_at: None,
-        resent: SmallVec::new(),
         comp: vec![],
         progress: std::iter::repeat_n(LegProgress::default(), n).collect(),
         revoked: None,
@@ -656,14 +688,14 @@ fn resume(params: &mut OrchestrateParams) {
     // Every reply still owed is asked for again under its key, also for
     // a step that gave up or a saga that ended: the vendor answers what it
     // did (or does it now, once), and a late ok is undone as usual.
-    for (&token, owed) in &sagas.owed {
-        let Owed { saga, vendor, op, correlation } = owed.clone();
+    for (&token, owed) in sagas.owed.iter_mut().filter(|(_, o)| !o.answered) {
+        owed.in_flight += 1;
         ctx.call_vendor(VendorRequest {
             now: ctx.clock.tick,
-            vendor: &vendor,
-            op,
-            caller: Caller::Saga { saga, token },
-            correlation,
+            vendor: &owed.vendor,
+            op: owed.op.clone(),
+            caller: Caller::Saga { saga: owed.saga, token },
+            correlation: owed.correlation,
         });
     }
 }
@@ -683,9 +715,6 @@ fn resume_saga(ctx: &mut SagaCtx, s: &mut Saga) {
             Some(Op::Vendor(_, vop)) => {
                 // Sent again with every other owed request (see `resume`).
                 let name = vop.name();
-                if !s.resent.contains(&token) {
-                    s.resent.push(token);
-                }
                 match s.timeout_at {
                     Some(at) if at <= now => s.timed_out = true,
                     Some(at) => s.timer = Some(saga_timer(ctx, at, s.id, token)),
@@ -754,15 +783,19 @@ fn take_vendor_replies(params: &mut OrchestrateParams) {
             // A fire-and-forget compensation of a late reply.
             continue;
         }
-        sagas.owed.remove(&token);
+        let is = sagas.reply_is(token);
         let Some(mut s) = sagas.by_id.get(&saga).and_then(|e| saga_q.get_mut(*e).ok()) else {
             let mut done = sagas.by_id.get(&saga).and_then(|e| done_q.get_mut(*e).ok());
-            match done.as_deref_mut() {
-                Some(s) if s.resent.contains(&token) => copy_of_reply(ctx, s, r, token),
-                _ => compensate_late(ctx, sagas, done.as_deref_mut(), r),
+            match is {
+                ReplyIs::Copy => copy_of_reply(ctx, done.as_deref_mut(), r),
+                ReplyIs::First => compensate_late(ctx, sagas, done.as_deref_mut(), r),
             }
             continue;
         };
+        if is == ReplyIs::Copy {
+            copy_of_reply(ctx, Some(&mut s), r);
+            continue;
+        }
         if s.wait == Some(Wait::Vendor { token }) {
             ctx.signals.send(SimSignal::VendorReplied {
                 vendor: r.vendor.clone(),
@@ -772,26 +805,22 @@ fn take_vendor_replies(params: &mut OrchestrateParams) {
             });
             s.reply = Some(r.result.clone());
             sagas.awake.insert(saga);
-        } else if s.resent.contains(&token) {
-            copy_of_reply(ctx, &mut s, r, token);
         } else {
             compensate_late(ctx, sagas, Some(&mut s), r);
         }
     }
 }
 
-/// The second reply to a request sent again at a restart, after the
-/// first was taken and the step went on: the vendor acted once (it
-/// answers a key it knows with the result it gave), so there is nothing
-/// to undo.
-fn copy_of_reply(ctx: &mut SagaCtx, s: &mut Saga, r: &vendors::VendorReply, token: u64) {
-    s.resent.retain(|t| *t != token);
+/// A reply to a request sent again at a restart, after a reply under
+/// the same token was dealt with (see [`ReplyIs::Copy`]): only logged.
+fn copy_of_reply(ctx: &mut SagaCtx, s: Option<&mut Saga>, r: &vendors::VendorReply) {
+    let Some(s) = s else { return };
     let now = ctx.clock.tick;
     s.line(
         now,
         LogStep::LateReply { op: r.op.name(), vendor: r.vendor.clone() },
         StepOutcome::CopyIgnored,
-        "a copy of the reply already taken (the request was sent again at the restart)",
+        "a copy of a reply already dealt with (the request was sent again at a restart)",
     );
 }
 
@@ -1253,7 +1282,7 @@ fn call_vendor(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, l: usize, vop
 /// key, and notes the reply as owed.
 fn send_vendor(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &Saga, l: usize, op: VendorOp, token: u64) {
     let vendor = s.legs[l].vendor.clone();
-    let owed = Owed { saga: s.id, vendor, op, correlation: s.correlation };
+    let owed = Owed { saga: s.id, vendor, op, correlation: s.correlation, in_flight: 1, answered: false };
     ctx.call_vendor(VendorRequest {
         now: ctx.clock.tick,
         vendor: &owed.vendor,
@@ -1268,10 +1297,6 @@ fn send_vendor(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &Saga, l: usize, op: Ven
 /// (a forward hold) that the vendor refused for want of the seat waits
 /// and goes again instead of failing (see [`on_refusal`]).
 fn check_vendor(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, l: usize, refusable: bool) -> Poll {
-    let token = match s.wait {
-        Some(Wait::Vendor { token }) => token,
-        _ => 0,
-    };
     if let Some(result) = s.reply.take() {
         s.wait = None;
         s.timeout_at = None;
@@ -1301,9 +1326,6 @@ fn check_vendor(ctx: &mut SagaCtx, sagas: &mut Sagas, s: &mut Saga, l: usize, re
             }
         }
     } else if s.timed_out {
-        // Gave up: a reply still to come is late and gets undone, even
-        // under a re-sent token.
-        s.resent.retain(|t| *t != token);
         s.wait = None;
         s.timed_out = false;
         s.timer = None;

@@ -305,3 +305,36 @@ fn a_late_reply_lost_in_an_orchestrator_crash_is_asked_for_again_and_undone() {
     assert_eq!(h.vendor("V3").calls, 2, "the hold once, then its release; the re-sent hold was answered from memory");
     assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
 }
+
+/// Two crashes while a ticket issue is in flight: the issue goes out three
+/// times under one key and three replies come back. The first is taken;
+/// the other two are copies of it and change nothing. (The first version
+/// of the restart ignored only one copy and took the third reply for a late
+/// one: it voided the ticket the booking had issued.)
+#[test]
+fn after_two_crashes_every_copy_of_a_reply_is_ignored_and_the_ticket_stays_sold() {
+    use crate::engine::{harness, hold, knob, pay};
+    use cqrs_tickets::sim::KnobChange;
+    use cqrs_tickets::sim::protocol::StepOutcome;
+    use cqrs_tickets::sim::saga::SagaState;
+    let mut h = harness(1);
+    knob(&mut h, KnobChange::SlowVendor { vendor: "V1".into(), extra_ms: 1_200 });
+    h.run(18);
+    h.command("ana", hold("ana", "IB3166", "14C"));
+    h.run(6);
+    h.command("pay", pay("ana", "IB3166", "14C"));
+    h.run(32);
+    knob(&mut h, KnobChange::CrashOrchestrator { restart_ms: 100 });
+    h.run(20);
+    knob(&mut h, KnobChange::CrashOrchestrator { restart_ms: 50 });
+    assert!(h.run_to_drain(4_000));
+    let saga = h.sagas()[0].clone();
+    assert_eq!(saga.state, SagaState::Completed, "{:?}", saga.log);
+    let copies = saga.log.iter().filter(|l| l.outcome == StepOutcome::CopyIgnored).count();
+    assert_eq!(copies, 2, "three replies under one key, two of them copies: {:?}", saga.log);
+    assert!(
+        h.vendor("V1").inventory["IB3166"].sold.contains_key(&cqrs_tickets::domain::SeatNo::new("14C")),
+        "the ticket stays sold"
+    );
+    assert!(h.invariants().all_ok(), "{:?}", h.invariants().violations());
+}
