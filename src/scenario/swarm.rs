@@ -334,6 +334,16 @@ mod tests {
         };
         assert!((1..=200).all(|s| faults(&generate(s), false) <= 4 && faults(&generate(s), true) <= 1));
         let crashing = (1..=200).filter(|s| faults(&generate(*s), true) == 1).count();
-        assert!((30..120).contains(&crashing), "{crashing} of 200 seeds crash the pumper");
+        assert!((30..120).contains(&crashing), "{crashing} of 200 seeds crash a component");
+        // Each kind of crash is drawn: the pumper, a projector, the orchestrator.
+        let crashes: Vec<String> = (1..=200)
+            .flat_map(|s| generate(s).steps)
+            .map(|s| s.title)
+            .filter(|t| t.starts_with("fault crash"))
+            .collect();
+        for kind in ["outbox pumper", "back to its checkpoint", "saga orchestrator"] {
+            let n = crashes.iter().filter(|t| t.contains(kind)).count();
+            assert!(n >= crashing / 6, "{n} of {crashing} crashes are of the {kind:?} kind");
+        }
     }
 }

@@ -654,9 +654,9 @@ fn crash_step(params: &mut OrchestrateParams) -> Life {
     }
 }
 
-/// The orchestrator dies. The saga table (each `Saga`, and the index of
-/// the commands sagas sent) was written in the same transaction as every
-/// decision, so it survives. What the orchestrator kept only in memory
+/// The orchestrator dies. The saga table (each `Saga`, the index of the
+/// commands sagas sent, the vendor replies it is owed) was written in the
+/// same transaction as every decision, so it survives. What the orchestrator kept only in memory
 /// does not: which sagas to wake, its step-timeout and backoff timers
 /// (cancelled here), and vendor replies on their way to it (while it is
 /// down nobody takes them: they are lost).
@@ -700,10 +700,9 @@ fn resume(params: &mut OrchestrateParams) {
     }
 }
 
-/// One saga after a restart. Waiting for a vendor, it sends the request
-/// again under the same token, its idempotency key (the first reply may
-/// have been lost in the crash; the vendor acts once per key), and its
-/// step keeps the deadline it had: re-armed, or timed out now if it passed
+/// One saga after a restart. Waiting for a vendor, its request goes out
+/// again with every other owed one (see [`resume`]), and its step keeps
+/// the deadline it had: re-armed, or timed out now if it passed
 /// while the orchestrator was down. A backoff keeps its end. A saga
 /// waiting for a command reads the answer from the command log, which the
 /// Command API keeps; one waiting for an event finds it on its queue,
